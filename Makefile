@@ -1,0 +1,41 @@
+# Wraps CMake, as DuckDB does: `make` (release), `make debug` (ASan + UBSan),
+# `make test`, `make bench`, `make demo`.
+BUILD_DIR ?= build/release
+DEBUG_DIR ?= build/debug
+JOBS ?= $(shell nproc)
+SLUICE = $(BUILD_DIR)/sluice
+DEMO_ROWS ?= 1000000
+
+.PHONY: all release debug deps test unit e2e bench demo clean
+
+all: release
+
+deps:
+	@scripts/install-deps
+
+release: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_WERROR=ON >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+debug: deps
+	@cmake -S . -B $(DEBUG_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_WERROR=ON >/dev/null
+	@cmake --build $(DEBUG_DIR) -j $(JOBS)
+
+unit: release
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+e2e: release
+	@SLUICE=$(abspath $(SLUICE)) tests/e2e/run.sh
+
+test: unit e2e
+
+bench: release
+	@SLUICE=$(abspath $(SLUICE)) bench/prep-vs-duckdb
+
+demo: release
+	@mkdir -p demo
+	@test -f demo/taxi.csv || $(SLUICE) datagen taxi --rows $(DEMO_ROWS) --seed 7 --out demo/taxi.csv
+	@$(SLUICE) run examples/taxi.yaml --set source.uri=demo/taxi.csv --set output=demo/taxi-model
+
+clean:
+	rm -rf build

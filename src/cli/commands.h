@@ -1,0 +1,18 @@
+#pragma once
+// Each verb of `sluice <verb>` lives in its own file and registers itself on
+// the CLI11 app: its options, its --help, and the action main runs when the
+// verb was given. Actions return the exit code; errors are thrown and mapped
+// to exit codes by main only.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace sluice {
+
+using CommandAction = std::function<int()>;
+
+CommandAction AddRunCommand(CLI::App& app);
+CommandAction AddDatagenCommand(CLI::App& app);
+CommandAction AddPredictCommand(CLI::App& app);
+
+}  // namespace sluice

@@ -1,0 +1,31 @@
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "common/format.h"
+#include "serve/batch_predict.h"
+
+namespace sluice {
+
+CommandAction AddPredictCommand(CLI::App& app) {
+  auto options = std::make_shared<PredictOptions>();
+  CLI::App* command = app.add_subcommand("predict", "Score raw rows with a model artifact, one prediction per input row");
+  command->add_option("--model", options->model_dir, "The artifact directory")->required();
+  command->add_option("--input", options->input, "Raw rows: CSV or JSON Lines (file, directory or glob)")->required();
+  command->add_option("--output", options->output, "Predictions: .csv or .jsonl")->required();
+  command->add_option("--rejects", options->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
+  command->add_option("--threads", options->threads, "Worker threads (default: every core)");
+  return [options]() {
+    PredictTotals totals = PredictFile(*options);
+    std::printf("predicted %s of %s rows -> %s\n", FormatCount(totals.rows_predicted).c_str(),
+                FormatCount(totals.rows_read).c_str(), options->output.c_str());
+    if (totals.rows_rejected > 0) {
+      std::printf("rejected %s rows (empty prediction) -> %s; first: %s\n", FormatCount(totals.rows_rejected).c_str(),
+                  totals.rejects_file.c_str(), totals.first_reject.c_str());
+    }
+    return 0;
+  };
+}
+
+}  // namespace sluice

@@ -1,0 +1,696 @@
+#include "data/expression.h"
+
+#include <cmath>
+#include <functional>
+#include <unordered_map>
+
+#include "common/error.h"
+#include "data/expression_parser.h"
+#include "data/value_parser.h"
+
+namespace sluice {
+
+using ColumnPtr = std::shared_ptr<const Column>;
+using Evaluator = std::function<ColumnPtr(const RecordBatch&)>;
+
+struct Expression::Node {
+  DataType type;
+  Evaluator eval;
+  // Set for literals, so binding can fold a string into a timestamp.
+  const SyntaxNode* literal = nullptr;
+};
+
+namespace {
+
+using Node = Expression::Node;
+
+bool IsNumberType(DataType type) {
+  return type == DataType::kInt64 || type == DataType::kFloat64 || type == DataType::kBool;
+}
+
+// Values of a numeric column as doubles, converting ints into `scratch`.
+const double* DoublesOf(const Column& column, std::vector<double>& scratch) {
+  if (column.type() == DataType::kFloat64) return column.doubles().data();
+  const auto& ints = column.ints();
+  scratch.resize(ints.size());
+  for (size_t row = 0; row < ints.size(); ++row) scratch[row] = static_cast<double>(ints[row]);
+  return scratch.data();
+}
+
+std::vector<uint8_t> BothValid(const Column& a, const Column& b) {
+  std::vector<uint8_t> valid(a.size());
+  for (size_t row = 0; row < valid.size(); ++row) valid[row] = a.valid()[row] & b.valid()[row];
+  return valid;
+}
+
+// A float64 column from computed values: not-finite results become nulls.
+ColumnPtr FloatResult(std::vector<uint8_t> valid, std::vector<double> values) {
+  auto out = std::make_shared<Column>(DataType::kFloat64);
+  for (size_t row = 0; row < values.size(); ++row) {
+    if (!std::isfinite(values[row])) {
+      valid[row] = 0;
+      values[row] = 0;
+    } else if (!valid[row]) {
+      values[row] = 0;
+    }
+  }
+  out->mutable_valid() = std::move(valid);
+  out->mutable_doubles() = std::move(values);
+  return out;
+}
+
+ColumnPtr IntResult(DataType type, std::vector<uint8_t> valid, std::vector<int64_t> values) {
+  auto out = std::make_shared<Column>(type);
+  for (size_t row = 0; row < values.size(); ++row) {
+    if (!valid[row]) values[row] = 0;
+  }
+  out->mutable_valid() = std::move(valid);
+  out->mutable_ints() = std::move(values);
+  return out;
+}
+
+// A categorical column seen as strings, so expressions need not care.
+ColumnPtr AsStrings(const Column& column) {
+  auto out = std::make_shared<Column>(DataType::kString);
+  out->Reserve(column.size());
+  for (size_t row = 0; row < column.size(); ++row) {
+    if (column.IsNull(row)) {
+      out->AppendNull();
+    } else {
+      out->AppendString(column.Category(row));
+    }
+  }
+  return out;
+}
+
+ColumnPtr Constant(const SyntaxNode& literal, DataType type, size_t rows) {
+  auto out = std::make_shared<Column>(type);
+  out->Reserve(rows);
+  for (size_t row = 0; row < rows; ++row) {
+    switch (literal.kind) {
+      case SyntaxNode::Kind::kNull:
+        out->AppendNull();
+        break;
+      case SyntaxNode::Kind::kBool:
+        out->AppendInt(literal.bool_value);
+        break;
+      case SyntaxNode::Kind::kString:
+        if (type == DataType::kTimestamp) {
+          int64_t micros = 0;
+          ParseTimestamp(literal.text, &micros);
+          out->AppendInt(micros);
+        } else {
+          out->AppendString(literal.text);
+        }
+        break;
+      default:
+        if (type == DataType::kInt64) {
+          int64_t value = 0;
+          ParseInt64(literal.text, &value);
+          out->AppendInt(value);
+        } else {
+          double value = 0;
+          ParseFloat64(literal.text, &value);
+          out->AppendDouble(value);
+        }
+    }
+  }
+  return out;
+}
+
+class Binder {
+ public:
+  Binder(const std::string& text, const Schema& schema, const std::string& where,
+         std::vector<std::string>* columns)
+      : text_(text), schema_(schema), where_(where), columns_(columns) {}
+
+  std::unique_ptr<Node> Bind(const SyntaxNode& syntax) {
+    switch (syntax.kind) {
+      case SyntaxNode::Kind::kNumber: {
+        int64_t int_value;
+        double double_value;
+        DataType type;
+        if (ParseInt64(syntax.text, &int_value)) {
+          type = DataType::kInt64;
+        } else if (ParseFloat64(syntax.text, &double_value)) {
+          type = DataType::kFloat64;
+        } else {
+          Fail("'" + syntax.text + "' is not a number", syntax);
+        }
+        return Literal(syntax, type);
+      }
+      case SyntaxNode::Kind::kString:
+        return Literal(syntax, DataType::kString);
+      case SyntaxNode::Kind::kBool:
+        return Literal(syntax, DataType::kBool);
+      case SyntaxNode::Kind::kNull:
+        return Literal(syntax, DataType::kFloat64);
+      case SyntaxNode::Kind::kColumn:
+        return BindColumn(syntax);
+      case SyntaxNode::Kind::kUnary:
+        return BindUnary(syntax);
+      case SyntaxNode::Kind::kBinary:
+        return BindBinary(syntax);
+      case SyntaxNode::Kind::kCall:
+        return BindCall(syntax);
+    }
+    Fail("unknown expression", syntax);
+  }
+
+ private:
+  [[noreturn]] void Fail(const std::string& problem, const SyntaxNode& at) const {
+    ThrowUsage(where_ + ": " + problem + " at position " + std::to_string(at.position + 1) + " in '" +
+               text_ + "'");
+  }
+
+  std::unique_ptr<Node> Literal(const SyntaxNode& syntax, DataType type) {
+    auto node = std::make_unique<Node>();
+    node->type = type;
+    node->literal = &syntax;
+    node->eval = [&syntax, type](const RecordBatch& batch) {
+      return Constant(syntax, type, batch.num_rows());
+    };
+    return node;
+  }
+
+  // Re-types a string literal compared with a timestamp.
+  void CoerceLiteral(Node& node, DataType type) {
+    const SyntaxNode& syntax = *node.literal;
+    if (type == DataType::kTimestamp && syntax.kind == SyntaxNode::Kind::kString) {
+      int64_t micros;
+      if (!ParseTimestamp(syntax.text, &micros)) Fail("'" + syntax.text + "' is not a timestamp", syntax);
+    }
+    node.type = type;
+    node.eval = [&syntax, type](const RecordBatch& batch) { return Constant(syntax, type, batch.num_rows()); };
+  }
+
+  std::unique_ptr<Node> BindColumn(const SyntaxNode& syntax) {
+    auto index = schema_.Find(syntax.text);
+    if (!index) Fail("unknown column '" + syntax.text + "' (columns: " + schema_.NameList() + ")", syntax);
+    columns_->push_back(syntax.text);
+    auto node = std::make_unique<Node>();
+    size_t column_index = *index;
+    DataType type = schema_.field(column_index).type;
+    if (type == DataType::kCategorical) {
+      node->type = DataType::kString;
+      node->eval = [column_index](const RecordBatch& batch) { return AsStrings(batch.columns[column_index]); };
+    } else {
+      node->type = type;
+      // Borrow the batch's column: no copy.
+      node->eval = [column_index](const RecordBatch& batch) {
+        return ColumnPtr(ColumnPtr(), &batch.columns[column_index]);
+      };
+    }
+    return node;
+  }
+
+  std::unique_ptr<Node> BindUnary(const SyntaxNode& syntax) {
+    auto operand = Bind(*syntax.children[0]);
+    auto node = std::make_unique<Node>();
+    std::shared_ptr<Node> child(std::move(operand));
+    if (syntax.text == "not") {
+      if (child->type != DataType::kBool) Fail("'not' needs a condition", syntax);
+      node->type = DataType::kBool;
+      node->eval = [child](const RecordBatch& batch) {
+        auto in = child->eval(batch);
+        std::vector<int64_t> values(in->size());
+        for (size_t row = 0; row < values.size(); ++row) values[row] = !in->ints()[row];
+        return IntResult(DataType::kBool, in->valid(), std::move(values));
+      };
+      return node;
+    }
+    if (!IsNumberType(child->type) || child->type == DataType::kBool) Fail("'-' needs a number", syntax);
+    node->type = child->type;
+    if (child->type == DataType::kInt64) {
+      node->eval = [child](const RecordBatch& batch) {
+        auto in = child->eval(batch);
+        std::vector<int64_t> values(in->size());
+        for (size_t row = 0; row < values.size(); ++row) values[row] = -in->ints()[row];
+        return IntResult(DataType::kInt64, in->valid(), std::move(values));
+      };
+    } else {
+      node->eval = [child](const RecordBatch& batch) {
+        auto in = child->eval(batch);
+        std::vector<double> values(in->size());
+        for (size_t row = 0; row < values.size(); ++row) values[row] = -in->doubles()[row];
+        return FloatResult(in->valid(), std::move(values));
+      };
+    }
+    return node;
+  }
+
+  std::unique_ptr<Node> BindBinary(const SyntaxNode& syntax) {
+    std::shared_ptr<Node> left(Bind(*syntax.children[0]));
+    std::shared_ptr<Node> right(Bind(*syntax.children[1]));
+    const std::string& op = syntax.text;
+    if (op == "and" || op == "or") return BindLogical(syntax, left, right);
+    if (op == "=" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=") {
+      return BindComparison(syntax, left, right);
+    }
+    if (!IsNumberType(left->type) || !IsNumberType(right->type)) {
+      Fail("'" + op + "' needs numbers, got " + std::string(DataTypeName(left->type)) + " and " +
+               std::string(DataTypeName(right->type)) +
+               (left->type == DataType::kTimestamp || right->type == DataType::kTimestamp
+                    ? " (use minutes_between for time differences)"
+                    : ""),
+           syntax);
+    }
+    auto node = std::make_unique<Node>();
+    bool both_int = left->type != DataType::kFloat64 && right->type != DataType::kFloat64;
+    char symbol = op[0];
+    if (both_int && symbol != '/') {
+      node->type = DataType::kInt64;
+      node->eval = [left, right, symbol](const RecordBatch& batch) {
+        auto a = left->eval(batch);
+        auto b = right->eval(batch);
+        auto valid = BothValid(*a, *b);
+        const int64_t* x = a->ints().data();
+        const int64_t* y = b->ints().data();
+        std::vector<int64_t> values(valid.size());
+        for (size_t row = 0; row < values.size(); ++row) {
+          switch (symbol) {
+            case '+': values[row] = static_cast<int64_t>(static_cast<uint64_t>(x[row]) + static_cast<uint64_t>(y[row])); break;
+            case '-': values[row] = static_cast<int64_t>(static_cast<uint64_t>(x[row]) - static_cast<uint64_t>(y[row])); break;
+            case '*': values[row] = static_cast<int64_t>(static_cast<uint64_t>(x[row]) * static_cast<uint64_t>(y[row])); break;
+            default:
+              if (y[row] == 0) {
+                valid[row] = 0;
+              } else {
+                values[row] = y[row] == -1 ? 0 : x[row] % y[row];
+              }
+          }
+        }
+        return IntResult(DataType::kInt64, std::move(valid), std::move(values));
+      };
+      return node;
+    }
+    node->type = DataType::kFloat64;
+    node->eval = [left, right, symbol](const RecordBatch& batch) {
+      auto a = left->eval(batch);
+      auto b = right->eval(batch);
+      std::vector<double> scratch_a, scratch_b;
+      const double* x = DoublesOf(*a, scratch_a);
+      const double* y = DoublesOf(*b, scratch_b);
+      auto valid = BothValid(*a, *b);
+      std::vector<double> values(valid.size());
+      size_t n = values.size();
+      switch (symbol) {
+        case '+': for (size_t row = 0; row < n; ++row) values[row] = x[row] + y[row]; break;
+        case '-': for (size_t row = 0; row < n; ++row) values[row] = x[row] - y[row]; break;
+        case '*': for (size_t row = 0; row < n; ++row) values[row] = x[row] * y[row]; break;
+        case '/': for (size_t row = 0; row < n; ++row) values[row] = x[row] / y[row]; break;
+        default: for (size_t row = 0; row < n; ++row) values[row] = std::fmod(x[row], y[row]);
+      }
+      return FloatResult(std::move(valid), std::move(values));
+    };
+    return node;
+  }
+
+  std::unique_ptr<Node> BindLogical(const SyntaxNode& syntax, std::shared_ptr<Node> left,
+                                    std::shared_ptr<Node> right) {
+    if (left->type != DataType::kBool || right->type != DataType::kBool) {
+      Fail("'" + syntax.text + "' needs conditions on both sides", syntax);
+    }
+    bool is_and = syntax.text == "and";
+    auto node = std::make_unique<Node>();
+    node->type = DataType::kBool;
+    node->eval = [left, right, is_and](const RecordBatch& batch) {
+      auto a = left->eval(batch);
+      auto b = right->eval(batch);
+      size_t n = a->size();
+      std::vector<uint8_t> valid(n);
+      std::vector<int64_t> values(n);
+      for (size_t row = 0; row < n; ++row) {
+        bool a_valid = a->valid()[row], b_valid = b->valid()[row];
+        bool x = a->ints()[row] != 0, y = b->ints()[row] != 0;
+        if (is_and) {
+          // false and anything is false, even null.
+          if ((a_valid && !x) || (b_valid && !y)) {
+            valid[row] = 1;
+            values[row] = 0;
+          } else {
+            valid[row] = a_valid && b_valid;
+            values[row] = valid[row];
+          }
+        } else {
+          if ((a_valid && x) || (b_valid && y)) {
+            valid[row] = 1;
+            values[row] = 1;
+          } else {
+            valid[row] = a_valid && b_valid;
+            values[row] = 0;
+          }
+        }
+      }
+      return IntResult(DataType::kBool, std::move(valid), std::move(values));
+    };
+    return node;
+  }
+
+  std::unique_ptr<Node> BindComparison(const SyntaxNode& syntax, std::shared_ptr<Node> left,
+                                       std::shared_ptr<Node> right) {
+    if (left->literal && right->type == DataType::kTimestamp) CoerceLiteral(*left, DataType::kTimestamp);
+    if (right->literal && left->type == DataType::kTimestamp) CoerceLiteral(*right, DataType::kTimestamp);
+    if (left->literal && left->literal->kind == SyntaxNode::Kind::kNull) CoerceLiteral(*left, right->type);
+    if (right->literal && right->literal->kind == SyntaxNode::Kind::kNull) CoerceLiteral(*right, left->type);
+    bool numeric = IsNumberType(left->type) && IsNumberType(right->type);
+    if (!numeric && left->type != right->type) {
+      Fail("cannot compare " + std::string(DataTypeName(left->type)) + " with " +
+               std::string(DataTypeName(right->type)),
+           syntax);
+    }
+    const std::string op = syntax.text;
+    auto decide = [op](int order) -> int64_t {
+      if (op == "=") return order == 0;
+      if (op == "!=") return order != 0;
+      if (op == "<") return order < 0;
+      if (op == "<=") return order <= 0;
+      if (op == ">") return order > 0;
+      return order >= 0;
+    };
+    auto node = std::make_unique<Node>();
+    node->type = DataType::kBool;
+    DataType kind = numeric && (left->type == DataType::kFloat64 || right->type == DataType::kFloat64)
+                        ? DataType::kFloat64
+                        : left->type;
+    node->eval = [left, right, decide, kind](const RecordBatch& batch) {
+      auto a = left->eval(batch);
+      auto b = right->eval(batch);
+      auto valid = BothValid(*a, *b);
+      size_t n = valid.size();
+      std::vector<int64_t> values(n);
+      if (kind == DataType::kFloat64) {
+        std::vector<double> scratch_a, scratch_b;
+        const double* x = DoublesOf(*a, scratch_a);
+        const double* y = DoublesOf(*b, scratch_b);
+        for (size_t row = 0; row < n; ++row) values[row] = decide((x[row] > y[row]) - (x[row] < y[row]));
+      } else if (kind == DataType::kString) {
+        for (size_t row = 0; row < n; ++row) {
+          int order = a->String(row).compare(b->String(row));
+          values[row] = decide((order > 0) - (order < 0));
+        }
+      } else {
+        const int64_t* x = a->ints().data();
+        const int64_t* y = b->ints().data();
+        for (size_t row = 0; row < n; ++row) values[row] = decide((x[row] > y[row]) - (x[row] < y[row]));
+      }
+      return IntResult(DataType::kBool, std::move(valid), std::move(values));
+    };
+    return node;
+  }
+
+  void ExpectArgs(const SyntaxNode& syntax, size_t min, size_t max) {
+    size_t n = syntax.children.size();
+    if (n < min || n > max) {
+      std::string expected = min == max ? std::to_string(min) : std::to_string(min) + " or more";
+      Fail(syntax.text + "() takes " + expected + " argument" + (min == 1 && max == 1 ? "" : "s") +
+               ", got " + std::to_string(n),
+           syntax);
+    }
+  }
+
+  std::shared_ptr<Node> Arg(const SyntaxNode& syntax, size_t index, bool numeric) {
+    std::shared_ptr<Node> node(Bind(*syntax.children[index]));
+    if (numeric && !IsNumberType(node->type)) {
+      Fail(syntax.text + "() argument " + std::to_string(index + 1) + " must be a number, got " +
+               std::string(DataTypeName(node->type)),
+           syntax);
+    }
+    return node;
+  }
+
+  std::shared_ptr<Node> TimestampArg(const SyntaxNode& syntax, size_t index) {
+    std::shared_ptr<Node> node(Bind(*syntax.children[index]));
+    if (node->literal && node->type == DataType::kString) CoerceLiteral(*node, DataType::kTimestamp);
+    if (node->type != DataType::kTimestamp) {
+      Fail(syntax.text + "() argument " + std::to_string(index + 1) + " must be a timestamp, got " +
+               std::string(DataTypeName(node->type)),
+           syntax);
+    }
+    return node;
+  }
+
+  // The type several branches share: equal types, or float64 for mixed numbers.
+  DataType CommonType(const SyntaxNode& syntax, const std::vector<std::shared_ptr<Node>>& nodes) {
+    DataType type = nodes[0]->type;
+    for (auto& node : nodes) {
+      if (node->literal && node->literal->kind == SyntaxNode::Kind::kNull) continue;
+      type = node->type;
+      break;
+    }
+    for (auto& node : nodes) {
+      if (node->literal && node->literal->kind == SyntaxNode::Kind::kNull) {
+        CoerceLiteral(*node, type);
+        continue;
+      }
+      if (node->type == type) continue;
+      if (IsNumberType(node->type) && IsNumberType(type)) {
+        type = DataType::kFloat64;
+      } else if (node->literal && type == DataType::kTimestamp) {
+        CoerceLiteral(*node, type);
+      } else {
+        Fail(syntax.text + "() mixes " + std::string(DataTypeName(type)) + " and " +
+                 std::string(DataTypeName(node->type)),
+             syntax);
+      }
+    }
+    return type;
+  }
+
+  // Copies row `row` of `from` into `out`, converting numbers to `out`'s type.
+  static void AppendConverted(Column& out, const Column& from, size_t row) {
+    if (from.IsNull(row)) {
+      out.AppendNull();
+    } else if (out.type() == DataType::kFloat64 && from.type() != DataType::kFloat64) {
+      out.AppendDouble(static_cast<double>(from.Int(row)));
+    } else {
+      out.AppendFrom(from, row);
+    }
+  }
+
+  using UnaryMath = double (*)(double);
+
+  std::unique_ptr<Node> MathCall(const SyntaxNode& syntax, UnaryMath function) {
+    ExpectArgs(syntax, 1, 1);
+    auto arg = Arg(syntax, 0, true);
+    auto node = std::make_unique<Node>();
+    node->type = DataType::kFloat64;
+    node->eval = [arg, function](const RecordBatch& batch) {
+      auto in = arg->eval(batch);
+      std::vector<double> scratch;
+      const double* x = DoublesOf(*in, scratch);
+      std::vector<double> values(in->size());
+      for (size_t row = 0; row < values.size(); ++row) values[row] = function(x[row]);
+      return FloatResult(in->valid(), std::move(values));
+    };
+    return node;
+  }
+
+  enum class TimePart { kHour, kMinute, kDay, kMonth, kYear, kDayOfWeek };
+
+  std::unique_ptr<Node> TimePartCall(const SyntaxNode& syntax, TimePart part) {
+    ExpectArgs(syntax, 1, 1);
+    auto arg = TimestampArg(syntax, 0);
+    auto node = std::make_unique<Node>();
+    node->type = DataType::kInt64;
+    node->eval = [arg, part](const RecordBatch& batch) {
+      auto in = arg->eval(batch);
+      const int64_t* micros = in->ints().data();
+      std::vector<int64_t> values(in->size());
+      for (size_t row = 0; row < values.size(); ++row) {
+        int64_t days = micros[row] >= 0 ? micros[row] / kMicrosPerDay
+                                        : -((-micros[row] + kMicrosPerDay - 1) / kMicrosPerDay);
+        int64_t in_day = micros[row] - days * kMicrosPerDay;
+        switch (part) {
+          case TimePart::kHour: values[row] = in_day / (3600 * kMicrosPerSecond); break;
+          case TimePart::kMinute: values[row] = in_day / (60 * kMicrosPerSecond) % 60; break;
+          // 1970-01-01 was a Thursday (4 when Sunday is 0).
+          case TimePart::kDayOfWeek: values[row] = ((days + 4) % 7 + 7) % 7; break;
+          default: {
+            int64_t year;
+            unsigned month, day;
+            CivilFromDays(days, &year, &month, &day);
+            values[row] = part == TimePart::kDay ? day : part == TimePart::kMonth ? month : year;
+          }
+        }
+      }
+      return IntResult(DataType::kInt64, in->valid(), std::move(values));
+    };
+    return node;
+  }
+
+  std::unique_ptr<Node> BindCall(const SyntaxNode& syntax) {
+    const std::string& name = syntax.text;
+    auto node = std::make_unique<Node>();
+    if (name == "is_null") {
+      ExpectArgs(syntax, 1, 1);
+      std::shared_ptr<Node> arg(Bind(*syntax.children[0]));
+      node->type = DataType::kBool;
+      node->eval = [arg](const RecordBatch& batch) {
+        auto in = arg->eval(batch);
+        std::vector<int64_t> values(in->size());
+        for (size_t row = 0; row < values.size(); ++row) values[row] = in->IsNull(row);
+        return IntResult(DataType::kBool, std::vector<uint8_t>(values.size(), 1), std::move(values));
+      };
+      return node;
+    }
+    if (name == "coalesce" || name == "least" || name == "greatest" || name == "if") {
+      bool is_if = name == "if";
+      ExpectArgs(syntax, is_if ? 3 : 1, is_if ? 3 : 64);
+      std::shared_ptr<Node> condition;
+      std::vector<std::shared_ptr<Node>> args;
+      for (size_t i = 0; i < syntax.children.size(); ++i) {
+        bool numeric = name == "least" || name == "greatest";
+        if (is_if && i == 0) {
+          condition = Arg(syntax, 0, false);
+          if (condition->type != DataType::kBool) Fail("if() needs a condition first", syntax);
+          continue;
+        }
+        args.push_back(Arg(syntax, i, numeric));
+      }
+      DataType type = CommonType(syntax, args);
+      node->type = type;
+      int mode = name == "coalesce" ? 0 : name == "least" ? 1 : name == "greatest" ? 2 : 3;
+      node->eval = [args, condition, type, mode](const RecordBatch& batch) {
+        std::vector<ColumnPtr> ins;
+        for (auto& arg : args) ins.push_back(arg->eval(batch));
+        ColumnPtr cond = condition ? condition->eval(batch) : nullptr;
+        auto out = std::make_shared<Column>(type);
+        size_t n = batch.num_rows();
+        out->Reserve(n);
+        for (size_t row = 0; row < n; ++row) {
+          if (mode == 3) {
+            bool take_first = cond->valid()[row] && cond->ints()[row];
+            AppendConverted(*out, *ins[take_first ? 0 : 1], row);
+            continue;
+          }
+          const Column* chosen = nullptr;
+          for (auto& in : ins) {
+            if (in->IsNull(row)) continue;
+            if (!chosen || mode == 0) {
+              if (!chosen) chosen = in.get();
+              if (mode == 0) break;
+              continue;
+            }
+            double candidate = in->AsDouble(row), best = chosen->AsDouble(row);
+            if ((mode == 1 && candidate < best) || (mode == 2 && candidate > best)) chosen = in.get();
+          }
+          if (chosen) {
+            AppendConverted(*out, *chosen, row);
+          } else {
+            out->AppendNull();
+          }
+        }
+        return ColumnPtr(out);
+      };
+      return node;
+    }
+    if (name == "abs") {
+      ExpectArgs(syntax, 1, 1);
+      auto arg = Arg(syntax, 0, true);
+      if (arg->type != DataType::kInt64) return MathCall(syntax, [](double x) { return std::fabs(x); });
+      node->type = DataType::kInt64;
+      node->eval = [arg](const RecordBatch& batch) {
+        auto in = arg->eval(batch);
+        std::vector<int64_t> values(in->size());
+        for (size_t row = 0; row < values.size(); ++row) {
+          values[row] = in->ints()[row] < 0 ? -in->ints()[row] : in->ints()[row];
+        }
+        return IntResult(DataType::kInt64, in->valid(), std::move(values));
+      };
+      return node;
+    }
+    if (name == "sqrt") return MathCall(syntax, [](double x) { return std::sqrt(x); });
+    if (name == "log") return MathCall(syntax, [](double x) { return std::log(x); });
+    if (name == "log1p") return MathCall(syntax, [](double x) { return std::log1p(x); });
+    if (name == "exp") return MathCall(syntax, [](double x) { return std::exp(x); });
+    if (name == "floor") return MathCall(syntax, [](double x) { return std::floor(x); });
+    if (name == "ceil") return MathCall(syntax, [](double x) { return std::ceil(x); });
+    if (name == "round") return MathCall(syntax, [](double x) { return std::round(x); });
+    if (name == "hour") return TimePartCall(syntax, TimePart::kHour);
+    if (name == "minute") return TimePartCall(syntax, TimePart::kMinute);
+    if (name == "day") return TimePartCall(syntax, TimePart::kDay);
+    if (name == "month") return TimePartCall(syntax, TimePart::kMonth);
+    if (name == "year") return TimePartCall(syntax, TimePart::kYear);
+    if (name == "dayofweek") return TimePartCall(syntax, TimePart::kDayOfWeek);
+    if (name == "minutes_between") {
+      ExpectArgs(syntax, 2, 2);
+      auto from = TimestampArg(syntax, 0);
+      auto to = TimestampArg(syntax, 1);
+      node->type = DataType::kFloat64;
+      node->eval = [from, to](const RecordBatch& batch) {
+        auto a = from->eval(batch);
+        auto b = to->eval(batch);
+        auto valid = BothValid(*a, *b);
+        std::vector<double> values(valid.size());
+        for (size_t row = 0; row < values.size(); ++row) {
+          values[row] = static_cast<double>(b->ints()[row] - a->ints()[row]) / (60.0 * kMicrosPerSecond);
+        }
+        return FloatResult(std::move(valid), std::move(values));
+      };
+      return node;
+    }
+    if (name == "haversine_km") {
+      ExpectArgs(syntax, 4, 4);
+      std::vector<std::shared_ptr<Node>> args;
+      for (size_t i = 0; i < 4; ++i) args.push_back(Arg(syntax, i, true));
+      node->type = DataType::kFloat64;
+      node->eval = [args](const RecordBatch& batch) {
+        ColumnPtr in[4];
+        std::vector<double> scratch[4];
+        const double* x[4];
+        for (int i = 0; i < 4; ++i) {
+          in[i] = args[i]->eval(batch);
+          x[i] = DoublesOf(*in[i], scratch[i]);
+        }
+        size_t n = batch.num_rows();
+        std::vector<uint8_t> valid(n);
+        std::vector<double> values(n);
+        constexpr double kRadians = M_PI / 180.0;
+        constexpr double kEarthRadiusKm = 6371.0088;
+        for (size_t row = 0; row < n; ++row) {
+          valid[row] = in[0]->valid()[row] & in[1]->valid()[row] & in[2]->valid()[row] & in[3]->valid()[row];
+          double lat1 = x[0][row] * kRadians, lat2 = x[2][row] * kRadians;
+          double dlat = lat2 - lat1, dlon = (x[3][row] - x[1][row]) * kRadians;
+          double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                     std::cos(lat1) * std::cos(lat2) * std::sin(dlon / 2) * std::sin(dlon / 2);
+          values[row] = 2 * kEarthRadiusKm * std::asin(std::sqrt(std::min(1.0, h)));
+        }
+        return FloatResult(std::move(valid), std::move(values));
+      };
+      return node;
+    }
+    Fail("unknown function '" + name + "'", syntax);
+  }
+
+  const std::string& text_;
+  const Schema& schema_;
+  const std::string& where_;
+  std::vector<std::string>* columns_;
+};
+
+}  // namespace
+
+Expression::~Expression() = default;
+
+std::unique_ptr<Expression> Expression::Compile(const std::string& text, const Schema& schema,
+                                                const std::string& where) {
+  std::unique_ptr<Expression> expression(new Expression());
+  expression->text_ = text;
+  // The syntax tree must outlive the evaluators, which keep pointers to literals.
+  auto syntax = std::shared_ptr<SyntaxNode>(ParseExpression(expression->text_, where));
+  Binder binder(expression->text_, schema, where, &expression->columns_);
+  auto root = binder.Bind(*syntax);
+  auto evaluate = root->eval;
+  root->eval = [syntax, evaluate](const RecordBatch& batch) { return evaluate(batch); };
+  expression->root_ = std::move(root);
+  return expression;
+}
+
+DataType Expression::type() const { return root_->type; }
+
+std::shared_ptr<const Column> Expression::Evaluate(const RecordBatch& batch) const {
+  return root_->eval(batch);
+}
+
+}  // namespace sluice

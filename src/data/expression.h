@@ -1,0 +1,53 @@
+#pragma once
+// An expression of sluice's small language (see expression_parser.h for the
+// grammar), bound to a schema and evaluated a whole batch at a time, for
+// filters and derived columns:
+//
+//   fare_amount > 0 and trip_distance < 100
+//   haversine_km(pickup_latitude, pickup_longitude, dropoff_latitude, dropoff_longitude)
+//
+// Nulls follow SQL: an operation on a null gives null, `and`/`or` use
+// three-valued logic, a filter keeps only rows where the result is true.
+// Arithmetic whose result is not a finite number (x / 0, log(-1)) is null.
+// Functions: is_null, coalesce, if, abs, sqrt, log, log1p, exp, floor, ceil,
+// round, least, greatest, hour, minute, day, month, year, dayofweek
+// (0 = Sunday), minutes_between(a, b) (b - a, in minutes), haversine_km.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/column.h"
+#include "data/record_batch.h"
+#include "data/schema.h"
+
+namespace sluice {
+
+class Expression {
+ public:
+  // Parses and type-checks `text` against `schema`; throws a usage Error that
+  // names `where` (e.g. "prep.filter") and the position of the problem.
+  static std::unique_ptr<Expression> Compile(const std::string& text, const Schema& schema,
+                                             const std::string& where);
+  ~Expression();
+
+  DataType type() const;
+  const std::string& text() const { return text_; }
+  // The columns the expression reads.
+  const std::vector<std::string>& columns() const { return columns_; }
+
+  // Evaluates over every row of `batch`, whose schema must have the columns
+  // of the schema this was compiled against, at the same positions.
+  std::shared_ptr<const Column> Evaluate(const RecordBatch& batch) const;
+
+  struct Node;
+
+ private:
+  Expression() = default;
+
+  std::string text_;
+  std::vector<std::string> columns_;
+  std::unique_ptr<Node> root_;
+};
+
+}  // namespace sluice

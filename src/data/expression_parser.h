@@ -1,0 +1,34 @@
+#pragma once
+// The syntax of sluice's expression language, parsed into an untyped tree.
+// Binding to a schema and evaluation live in expression.h.
+//
+//   expr    := or
+//   or      := and ("or" and)*            also ||
+//   and     := not ("and" not)*           also &&
+//   not     := "not" not | cmp            also !
+//   cmp     := add (("="|"=="|"!="|"<>"|"<"|"<="|">"|">=") add)?
+//   add     := mul (("+"|"-") mul)*
+//   mul     := unary (("*"|"/"|"%") unary)*
+//   unary   := "-" unary | primary
+//   primary := number | 'string' | true | false | null
+//            | name | "quoted name" | `quoted name` | name "(" args ")" | "(" expr ")"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+struct SyntaxNode {
+  enum class Kind { kNumber, kString, kBool, kNull, kColumn, kUnary, kBinary, kCall };
+  Kind kind;
+  std::string text;  // operator, function or column name, string literal, number text
+  bool bool_value = false;
+  size_t position = 0;  // character offset in the source, for messages
+  std::vector<std::unique_ptr<SyntaxNode>> children;
+};
+
+// Throws a usage Error: "<where>: <problem> at position N in '<text>'".
+std::unique_ptr<SyntaxNode> ParseExpression(const std::string& text, const std::string& where);
+
+}  // namespace sluice

@@ -1,0 +1,31 @@
+#include "data/record_batch.h"
+
+#include "common/error.h"
+
+namespace sluice {
+
+const Column& RecordBatch::column(const std::string& name) const {
+  auto index = schema.Find(name);
+  if (!index) ThrowInternal("batch has no column '" + name + "'");
+  return columns[*index];
+}
+
+void RecordBatch::AddColumn(Field field, Column column) {
+  if (column.size() != num_rows()) {
+    ThrowInternal("column '" + field.name + "' has " + std::to_string(column.size()) +
+                  " rows, batch has " + std::to_string(num_rows()));
+  }
+  schema.Add(std::move(field));
+  columns.push_back(std::move(column));
+}
+
+void RecordBatch::Filter(const std::vector<uint8_t>& keep) {
+  for (auto& column : columns) column.Filter(keep);
+  size_t out = 0;
+  for (size_t row = 0; row < lines.size(); ++row) {
+    if (keep[row]) lines[out++] = lines[row];
+  }
+  lines.resize(out);
+}
+
+}  // namespace sluice

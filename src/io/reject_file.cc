@@ -1,0 +1,66 @@
+#include "io/reject_file.h"
+
+namespace sluice {
+
+RejectFile::RejectFile(std::string path) : path_(std::move(path)) {}
+
+void AppendCsvField(std::string& out, std::string_view text) {
+  bool needs_quotes = text.find_first_of(",\"\n\r") != std::string_view::npos;
+  if (!needs_quotes) {
+    out.append(text);
+    return;
+  }
+  out.push_back('"');
+  for (char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void RejectFile::Add(size_t batch_index, const std::string& source, std::vector<RejectedRow> rows) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waiting_.emplace(batch_index, std::make_pair(source, std::move(rows)));
+  WriteReady();
+}
+
+void RejectFile::WriteReady() {
+  while (!waiting_.empty() && waiting_.begin()->first == next_index_) {
+    auto& [source, rows] = waiting_.begin()->second;
+    if (!rows.empty()) {
+      if (first_.empty()) first_ = source + ":" + std::to_string(rows[0].line) + ": " + rows[0].reason;
+      if (!path_.empty()) {
+        if (!writer_) {
+          writer_.emplace(AtomicFileWriter::Open(path_));
+          writer_->Write("file,line,reason,record\n");
+        }
+        std::string out;
+        for (const auto& row : rows) {
+          AppendCsvField(out, source);
+          out.push_back(',');
+          out += std::to_string(row.line);
+          out.push_back(',');
+          AppendCsvField(out, row.reason);
+          out.push_back(',');
+          AppendCsvField(out, row.text);
+          out.push_back('\n');
+        }
+        writer_->Write(out);
+      }
+      count_ += static_cast<int64_t>(rows.size());
+    }
+    waiting_.erase(waiting_.begin());
+    ++next_index_;
+  }
+}
+
+void RejectFile::Close() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  WriteReady();
+  if (writer_) {
+    writer_->Commit();
+    writer_.reset();
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,51 @@
+#pragma once
+// The rejects file: one CSV line per input row that could not be used, with
+// the file, the line it starts on, the reason and the raw record. Batches
+// arrive from many threads in any order; rows are written in input order.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/atomic_file.h"
+#include "data/record_batch.h"
+
+namespace sluice {
+
+class RejectFile {
+ public:
+  // `path` empty: rejects are counted and the first few kept for messages only.
+  explicit RejectFile(std::string path);
+
+  // Hands over batch `batch_index`'s rejects (possibly none). Every batch
+  // index from 0 up must be handed over once.
+  void Add(size_t batch_index, const std::string& source, std::vector<RejectedRow> rows);
+  // Writes what is left and renames the file into place; no file when no row
+  // was rejected.
+  void Close();
+
+  int64_t count() const { return count_; }
+  const std::string& path() const { return path_; }
+  // "file:line: reason" of the first reject, for the run summary.
+  const std::string& first() const { return first_; }
+
+ private:
+  void WriteReady();
+
+  std::string path_;
+  std::mutex mutex_;
+  std::map<size_t, std::pair<std::string, std::vector<RejectedRow>>> waiting_;
+  size_t next_index_ = 0;
+  int64_t count_ = 0;
+  std::string first_;
+  std::optional<AtomicFileWriter> writer_;
+};
+
+// Appends `text` as one CSV field, quoted when it has to be.
+void AppendCsvField(std::string& out, std::string_view text);
+
+}  // namespace sluice

@@ -1,0 +1,298 @@
+#include "io/table_source.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+
+#include "common/error.h"
+#include "common/hash.h"
+#include "io/byte_stream.h"
+#include "io/jsonl_parser.h"
+#include "io/record_chunker.h"
+#include "io/schema_inference.h"
+
+namespace sluice {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string StripCompression(std::string path) {
+  if (EndsWith(path, ".gz")) path.resize(path.size() - 3);
+  return path;
+}
+
+bool IsDataFile(const fs::path& path) {
+  std::string name = path.filename().string();
+  if (name.empty() || name[0] == '.' || name[0] == '_') return false;
+  std::string base = StripCompression(name);
+  for (const char* ext : {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".txt"}) {
+    if (EndsWith(base, ext)) return true;
+  }
+  return false;
+}
+
+std::string ReadSample(const std::string& path, size_t bytes) {
+  auto stream = ByteStream::Open(path);
+  std::string sample(bytes, '\0');
+  sample.resize(stream->Read(sample.data(), bytes));
+  return sample;
+}
+
+// Cuts a sample at its last newline so that no record is half there.
+std::string_view WholeLines(const std::string& sample, bool at_eof) {
+  if (at_eof) return sample;
+  size_t last = sample.rfind('\n');
+  return last == std::string::npos ? std::string_view(sample) : std::string_view(sample.data(), last + 1);
+}
+
+std::vector<std::string> HeaderNames(const CsvTokenizer& tokenizer, const std::string& path) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < tokenizer.fields().size(); ++i) {
+    std::string name(tokenizer.fields()[i].text);
+    if (i == 0 && name.rfind("\xEF\xBB\xBF", 0) == 0) name.erase(0, 3);  // UTF-8 BOM
+    if (name.empty()) name = "column_" + std::to_string(i + 1);
+    names.push_back(name);
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (size_t j = i + 1; j < names.size(); ++j) {
+      if (names[i] == names[j]) {
+        ThrowInputData(path + ":" + std::to_string(tokenizer.line()) + ": header: column name '" + names[i] +
+                       "' appears twice (columns " + std::to_string(i + 1) + " and " + std::to_string(j + 1) + ")");
+      }
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+std::vector<std::string> ResolveFiles(const std::string& uri) {
+  std::string path = uri;
+  if (path.rfind("file://", 0) == 0) path = path.substr(7);
+  if (path.find("://") != std::string::npos) {
+    ThrowUsage("source '" + uri + "': only file:// sources are supported so far");
+  }
+  if (path.empty()) ThrowUsage("source.uri is empty");
+  std::vector<std::string> files;
+  if (path.find_first_of("*?[") != std::string::npos) {
+    glob_t matches;
+    if (::glob(path.c_str(), 0, nullptr, &matches) == 0) {
+      for (size_t i = 0; i < matches.gl_pathc; ++i) {
+        if (fs::is_regular_file(matches.gl_pathv[i])) files.emplace_back(matches.gl_pathv[i]);
+      }
+    }
+    globfree(&matches);
+    if (files.empty()) ThrowUsage("source '" + uri + "': no file matches");
+  } else if (fs::is_directory(path)) {
+    for (const auto& entry : fs::directory_iterator(path)) {
+      if (entry.is_regular_file() && IsDataFile(entry.path())) files.push_back(entry.path().string());
+    }
+    if (files.empty()) ThrowUsage("source '" + uri + "': directory holds no .csv, .tsv or .jsonl file");
+  } else {
+    if (!fs::exists(path)) ThrowUsage("source '" + uri + "': no such file");
+    files.push_back(path);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+FileFormat FormatOf(const std::string& path, const std::string& format_option) {
+  if (format_option == "csv" || format_option == "tsv") return FileFormat::kCsv;
+  if (format_option == "jsonl" || format_option == "json") return FileFormat::kJsonLines;
+  if (format_option != "auto") ThrowUsage("source.format: unknown format '" + format_option + "' (csv, tsv, jsonl, auto)");
+  std::string base = StripCompression(path);
+  if (EndsWith(base, ".jsonl") || EndsWith(base, ".ndjson") || EndsWith(base, ".json")) return FileFormat::kJsonLines;
+  return FileFormat::kCsv;
+}
+
+std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
+  std::unique_ptr<TableSource> source(new TableSource());
+  source->options_ = options;
+  source->files_ = ResolveFiles(options.uri);
+  source->format_ = FormatOf(source->files_[0], options.format);
+  if (options.format == "tsv" || (options.format == "auto" && EndsWith(StripCompression(source->files_[0]), ".tsv"))) {
+    source->options_.csv.delimiter = '\t';
+  }
+  for (const auto& file : source->files_) source->total_bytes_ += fs::file_size(file);
+  source->InferSchema();
+  return source;
+}
+
+void TableSource::InferSchema() {
+  const std::string& path = files_[0];
+  std::string sample = ReadSample(path, options_.sample_bytes);
+  bool at_eof = sample.size() < options_.sample_bytes;
+  std::string_view lines = WholeLines(sample, at_eof);
+  std::vector<std::string> names;
+  std::vector<DataType> types;
+  if (format_ == FileFormat::kCsv) {
+    CsvTokenizer tokenizer(lines.data(), lines.size(), 1, options_.csv);
+    if (!tokenizer.Next()) ThrowInputData(path + ": empty file (no header)");
+    if (options_.csv.header) {
+      names = HeaderNames(tokenizer, path);
+    } else {
+      for (size_t i = 0; i < tokenizer.fields().size(); ++i) names.push_back("column_" + std::to_string(i + 1));
+      tokenizer = CsvTokenizer(lines.data(), lines.size(), 1, options_.csv);
+    }
+    std::vector<std::vector<std::string>> values(names.size());
+    while (tokenizer.Next()) {
+      if (!tokenizer.error().empty() || tokenizer.fields().size() != names.size()) continue;
+      for (size_t i = 0; i < names.size(); ++i) {
+        const auto& field = tokenizer.fields()[i];
+        // A quoted empty string is a value, an unquoted one is null.
+        if (field.text.empty() && !field.quoted) continue;
+        values[i].emplace_back(field.text);
+      }
+    }
+    for (auto& column_values : values) {
+      std::vector<std::string_view> views(column_values.begin(), column_values.end());
+      types.push_back(InferType(views, options_.conversion.null_values));
+    }
+  } else {
+    std::string padded(lines);
+    JsonKeyStats stats;
+    CollectJsonKeys(padded.data(), padded.size(), &stats);
+    if (stats.keys.empty()) ThrowInputData(path + ": no JSON object in the first " + std::to_string(lines.size()) + " bytes");
+    for (const auto& key : stats.keys) {
+      names.push_back(key);
+      unsigned kinds = stats.kinds[key];
+      DataType type = DataType::kString;
+      if (kinds == kJsonInt) {
+        type = DataType::kInt64;
+      } else if (kinds == kJsonFloat || kinds == (kJsonInt | kJsonFloat)) {
+        type = DataType::kFloat64;
+      } else if (kinds == kJsonBool) {
+        type = DataType::kBool;
+      } else if (kinds == kJsonString) {
+        auto& samples = stats.samples[key];
+        std::vector<std::string_view> views(samples.begin(), samples.end());
+        DataType guess = InferType(views, {});
+        if (guess == DataType::kTimestamp) type = guess;
+      }
+      types.push_back(type);
+    }
+  }
+  std::vector<Field> fields;
+  for (size_t i = 0; i < names.size(); ++i) fields.push_back({names[i], types[i]});
+  for (const auto& [name, type] : options_.column_types) {
+    auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
+    if (it == fields.end()) {
+      std::string all;
+      for (auto& f : fields) all += (all.empty() ? "" : ", ") + f.name;
+      ThrowUsage("source.schema." + name + ": the input has no column '" + name + "' (columns: " + all + ")");
+    }
+    it->type = type;
+  }
+  schema_ = Schema(std::move(fields));
+}
+
+ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
+  std::atomic<int64_t> rows_read{0}, rows_rejected{0};
+  std::mutex hash_mutex;
+  std::vector<uint64_t> chunk_hashes;
+  ColumnIndex column_index;
+  for (size_t i = 0; i < schema_.size(); ++i) column_index[schema_.field(i).name] = i;
+  size_t batch_index = 0;
+  TaskGroup group(pool);
+  const size_t max_in_flight = pool.num_threads() * 2;
+  for (size_t file_index = 0; file_index < files_.size() && !group.failed(); ++file_index) {
+    const std::string& path = files_[file_index];
+    auto stream = ByteStream::Open(path);
+    RecordChunker chunker(*stream, options_.chunk_bytes, format_ == FileFormat::kCsv, options_.csv.quote);
+    bool first_chunk = true;
+    while (auto chunk = chunker.Next()) {
+      size_t skip = 0;
+      int64_t first_line = chunk->first_line;
+      if (first_chunk && format_ == FileFormat::kCsv && options_.csv.header) {
+        CsvTokenizer tokenizer(chunk->data(), chunk->size, first_line, options_.csv);
+        if (!tokenizer.Next()) continue;
+        auto names = HeaderNames(tokenizer, path);
+        std::vector<std::string> expected;
+        for (const auto& field : schema_.fields()) expected.push_back(field.name);
+        if (names != expected) {
+          ThrowInputData(path + ":" + std::to_string(tokenizer.line()) + ": header differs from " + files_[0] +
+                         "'s (" + schema_.NameList() + ")");
+        }
+        skip = tokenizer.offset();
+        first_line += std::count(chunk->data(), chunk->data() + skip, '\n');
+      }
+      first_chunk = false;
+      size_t index = batch_index++;
+      group.Limit(max_in_flight);
+      if (group.failed()) break;
+      auto shared_chunk = std::make_shared<Chunk>(std::move(*chunk));
+      group.Submit([&, shared_chunk, skip, first_line, index, file_index, path]() {
+        const Chunk& c = *shared_chunk;
+        BatchBuilder builder(schema_, options_.conversion, path);
+        const char* data = c.data() + skip;
+        size_t size = c.size - skip;
+        if (format_ == FileFormat::kCsv) {
+          CsvTokenizer tokenizer(data, size, first_line, options_.csv);
+          const size_t num_columns = schema_.size();
+          while (tokenizer.Next()) {
+            const auto& fields = tokenizer.fields();
+            if (!tokenizer.error().empty()) {
+              builder.RejectRow(tokenizer.line(), tokenizer.error(), tokenizer.raw());
+              continue;
+            }
+            if (fields.size() != num_columns) {
+              builder.RejectRow(tokenizer.line(),
+                                "expected " + std::to_string(num_columns) + " fields, found " +
+                                    std::to_string(fields.size()),
+                                tokenizer.raw());
+              continue;
+            }
+            bool ok = true;
+            for (size_t column = 0; column < num_columns; ++column) {
+              if (!builder.AppendText(column, fields[column].text, fields[column].quoted)) {
+                ok = false;
+                break;
+              }
+            }
+            if (ok) {
+              builder.CommitRow(tokenizer.line());
+            } else {
+              builder.RejectRow(tokenizer.line(), builder.error(), tokenizer.raw());
+            }
+          }
+        } else {
+          ParseJsonLinesChunk(data, size, first_line, column_index, builder);
+        }
+        RecordBatch batch = builder.Finish();
+        batch.source_name = path;
+        batch.file_index = static_cast<uint32_t>(file_index);
+        batch.source_bytes = c.stream_bytes;
+        int64_t rejected = static_cast<int64_t>(batch.rejects.size());
+        int64_t read = static_cast<int64_t>(batch.num_rows()) + rejected;
+        rows_read += read;
+        rows_rejected += rejected;
+        uint64_t hash = Hash64(c.data(), c.size, file_index);
+        {
+          std::lock_guard<std::mutex> lock(hash_mutex);
+          if (chunk_hashes.size() <= index) chunk_hashes.resize(index + 1);
+          chunk_hashes[index] = hash;
+        }
+        if (progress) progress->Advance(c.stream_bytes, static_cast<uint64_t>(read));
+        consume(index, std::move(batch));
+      });
+    }
+  }
+  group.Wait();
+  ScanTotals totals;
+  totals.rows_read = rows_read;
+  totals.rows_rejected = rows_rejected;
+  totals.num_batches = batch_index;
+  FingerprintBuilder fingerprint;
+  for (uint64_t hash : chunk_hashes) fingerprint.Add(hash);
+  totals.fingerprint = fingerprint.Hex();
+  return totals;
+}
+
+}  // namespace sluice

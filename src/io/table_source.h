@@ -1,0 +1,75 @@
+#pragma once
+// A table read from files: one file, a directory of files or a glob, in CSV
+// (optionally gzip) or JSON Lines, named by a path or a file:// URI. Open()
+// resolves the files and infers the schema from a sample; Scan() streams every
+// row as record batches, parsed in parallel on the pool with a bounded number
+// of chunks in flight, so memory does not grow with the input.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "common/thread_pool.h"
+#include "data/record_batch.h"
+#include "io/batch_builder.h"
+#include "io/csv_tokenizer.h"
+
+namespace sluice {
+
+enum class FileFormat { kCsv, kJsonLines };
+
+struct SourceOptions {
+  std::string uri;
+  // "auto" picks by extension (.jsonl, .ndjson, .json: JSON Lines; .tsv: tab-separated CSV).
+  std::string format = "auto";
+  CsvOptions csv;
+  TextConversion conversion;
+  // Types that override inference, by column name.
+  std::map<std::string, DataType> column_types;
+  size_t chunk_bytes = 4u << 20;
+  size_t sample_bytes = 1u << 20;
+};
+
+struct ScanTotals {
+  int64_t rows_read = 0;  // parsed + rejected
+  int64_t rows_rejected = 0;
+  size_t num_batches = 0;
+  std::string fingerprint;  // content hash of every input byte
+};
+
+// Called on pool threads; batch_index counts from 0 in input order.
+using BatchConsumer = std::function<void(size_t batch_index, RecordBatch&& batch)>;
+
+class TableSource {
+ public:
+  static std::unique_ptr<TableSource> Open(const SourceOptions& options);
+
+  const Schema& schema() const { return schema_; }
+  const std::vector<std::string>& files() const { return files_; }
+  FileFormat format() const { return format_; }
+  uint64_t total_bytes() const { return total_bytes_; }
+
+  ScanTotals Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress = nullptr) const;
+
+ private:
+  TableSource() = default;
+  void InferSchema();
+
+  SourceOptions options_;
+  FileFormat format_ = FileFormat::kCsv;
+  std::vector<std::string> files_;
+  uint64_t total_bytes_ = 0;
+  Schema schema_;
+};
+
+// The files a URI names: a file, every data file in a directory (sorted), or
+// the matches of a glob. Throws a usage error when there are none.
+std::vector<std::string> ResolveFiles(const std::string& uri);
+FileFormat FormatOf(const std::string& path, const std::string& format_option);
+
+}  // namespace sluice

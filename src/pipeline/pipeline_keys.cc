@@ -1,0 +1,120 @@
+#include "pipeline/pipeline_keys.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace sluice {
+
+const std::vector<PipelineKey>& PipelineKeys() {
+  static const std::vector<PipelineKey> keys = {
+      {"name", "string", "the file's name", "A name for the pipeline, shown in the summary."},
+      {"seed", "integer", "42", "Seed for the split and the learner; the same seed, data and thread count give the same model."},
+      {"threads", "integer", "0", "Worker threads for reading, prep and training; 0 uses every core."},
+      {"output", "path", "required", "The artifact directory to write (replaced atomically at the end of the run)."},
+      {"rejects", "path", "<output>/rejects.csv", "Where rejected input rows go, with file, line and reason."},
+      {"source.uri", "uri", "required", "The input: a file, a directory of files or a glob; a path or file:// URI. CSV (optionally gzip) or JSON Lines."},
+      {"source.format", "string", "auto", "csv, tsv, jsonl, or auto (by extension)."},
+      {"source.delimiter", "string", ",", "CSV field delimiter (one character)."},
+      {"source.header", "bool", "true", "Whether the first CSV record names the columns (else column_1, column_2...)."},
+      {"source.null_values", "list of strings", "\"\", NULL, null, NA, N/A, NaN, nan", "Unquoted field values read as null in non-string columns."},
+      {"source.schema.<column>", "type", "inferred", "Overrides the inferred type of a column: bool, int64, float64, string, timestamp, categorical."},
+      {"prep.filter", "expression", "none", "Keep only rows where this condition is true (it may use derived columns). Rows it drops are counted as filtered."},
+      {"prep.derive.<name>", "expression", "none", "A derived column computed from input columns (and earlier derived ones), in file order."},
+      {"prep.impute.<column>", "string", "none", "Shorthand for prep.impute.<column>.strategy."},
+      {"prep.impute.<column>.strategy", "string", "none", "What a null becomes: none (left missing for the learner), drop (row filtered at training), mean, median, constant."},
+      {"prep.impute.<column>.value", "number", "0", "The value for strategy constant."},
+      {"prep.onehot", "list of columns", "none", "Columns to one-hot encode with the default cap (shorthand)."},
+      {"prep.onehot.<column>", "map", "none", "A column to one-hot encode: one feature per category seen in the train split."},
+      {"prep.onehot.<column>.max_categories", "integer", "32", "The most frequent categories kept; the rest seen in training share an \"other\" feature; unseen ones encode as all zeros."},
+      {"prep.standardize", "list of columns", "none", "Numeric columns scaled to zero mean and unit variance (fitted on the train split)."},
+      {"prep.features", "list of columns", "every numeric or one-hot column but the target", "The model's input columns, in order."},
+      {"split.train", "number", "0.8", "Fraction of rows in the train split."},
+      {"split.valid", "number", "0.1", "Fraction of rows in the validation split (early stopping, per-round metric)."},
+      {"split.test", "number", "0.1", "Fraction of rows in the test split (final metrics)."},
+      {"split.seed", "integer", "seed", "Seed of the split; a row's split depends only on it, its file and its line."},
+      {"train.learner", "string", "xgboost", "The learner: xgboost."},
+      {"train.target", "column", "required", "The label column (numeric; 0/1 for binary classification)."},
+      {"train.rounds", "integer", "100", "Boosting rounds (the most, with early stopping)."},
+      {"train.early_stopping_rounds", "integer", "0", "Stop when the validation metric has not improved for this many rounds (0: off); the model keeps the best round."},
+      {"train.params.<name>", "string", "XGBoost's", "Any XGBoost parameter (max_depth, eta, objective, eval_metric, subsample...). tree_method is hist."},
+  };
+  return keys;
+}
+
+namespace {
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> parts;
+  std::stringstream stream(path);
+  std::string part;
+  while (std::getline(stream, part, '.')) parts.push_back(part);
+  return parts;
+}
+
+bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string>& parts) {
+  if (parts.size() != pattern.size()) return false;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (pattern[i].front() == '<') continue;
+    if (pattern[i] != parts[i]) return false;
+  }
+  return true;
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+bool IsKnownKey(const std::string& path) {
+  auto parts = Split(path);
+  for (const auto& key : PipelineKeys()) {
+    if (Matches(Split(key.path), parts)) return true;
+  }
+  return false;
+}
+
+bool IsKnownMapPrefix(const std::string& path) {
+  auto parts = Split(path);
+  for (const auto& key : PipelineKeys()) {
+    auto pattern = Split(key.path);
+    if (pattern.size() <= parts.size()) continue;
+    pattern.resize(parts.size());
+    if (Matches(pattern, parts)) return true;
+  }
+  return false;
+}
+
+std::string ClosestKey(const std::string& path) {
+  std::string best;
+  size_t best_distance = 4;
+  for (const auto& key : PipelineKeys()) {
+    size_t distance = EditDistance(path, key.path);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = key.path;
+    }
+  }
+  return best;
+}
+
+std::string PipelineKeysMarkdown() {
+  std::string out = "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& key : PipelineKeys()) {
+    out += std::string("| `") + key.path + "` | " + key.type + " | " + key.default_value + " | " + key.description + " |\n";
+  }
+  return out;
+}
+
+}  // namespace sluice

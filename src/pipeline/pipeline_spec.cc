@@ -1,0 +1,281 @@
+#include "pipeline/pipeline_spec.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "data/data_type.h"
+#include "data/value_parser.h"
+#include "pipeline/pipeline_keys.h"
+
+namespace sluice {
+
+namespace {
+
+class SpecReader {
+ public:
+  explicit SpecReader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void Fail(const std::string& key, const std::string& problem) const {
+    ThrowUsage(file_ + ": " + key + ": " + problem);
+  }
+
+  void CheckKeys(const YAML::Node& node, const std::string& prefix) const {
+    if (!node.IsMap()) return;
+    for (const auto& item : node) {
+      std::string key = item.first.as<std::string>();
+      std::string path = prefix.empty() ? key : prefix + "." + key;
+      bool known = IsKnownKey(path);
+      bool map_prefix = IsKnownMapPrefix(path);
+      if (!known && !map_prefix) {
+        std::string hint = ClosestKey(path);
+        ThrowUsage(file_ + ": unknown key '" + path + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      }
+      // Free-form leaves (derive expressions, learner parameters) are not descended into.
+      if (map_prefix && item.second.IsMap()) CheckKeys(item.second, path);
+      if (known && !map_prefix && item.second.IsMap()) Fail(path, "expected a value, got a map");
+    }
+  }
+
+  std::string String(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) Fail(key, "expected a value");
+    return node.as<std::string>();
+  }
+
+  int64_t Int(const YAML::Node& node, const std::string& key, int64_t min) const {
+    int64_t value;
+    if (!node.IsScalar() || !ParseInt64(node.as<std::string>(), &value)) {
+      Fail(key, "expected an integer, got '" + (node.IsScalar() ? node.as<std::string>() : std::string("a map or list")) + "'");
+    }
+    if (value < min) Fail(key, "must be at least " + std::to_string(min));
+    return value;
+  }
+
+  double Double(const YAML::Node& node, const std::string& key) const {
+    double value;
+    if (!node.IsScalar() || !ParseFloat64(node.as<std::string>(), &value)) Fail(key, "expected a number");
+    return value;
+  }
+
+  bool Bool(const YAML::Node& node, const std::string& key) const {
+    bool value;
+    if (!node.IsScalar() || !ParseBool(node.as<std::string>(), &value)) Fail(key, "expected true or false");
+    return value;
+  }
+
+  std::vector<std::string> StringList(const YAML::Node& node, const std::string& key) const {
+    std::vector<std::string> values;
+    if (node.IsScalar()) {
+      values.push_back(node.as<std::string>());
+      return values;
+    }
+    if (!node.IsSequence()) Fail(key, "expected a list");
+    for (const auto& item : node) values.push_back(String(item, key));
+    return values;
+  }
+
+ private:
+  std::string file_;
+};
+
+void ApplyOverride(YAML::Node root, const std::string& assignment, const std::string& file) {
+  size_t equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    ThrowUsage("--set " + assignment + ": expected KEY=VALUE");
+  }
+  std::string path = assignment.substr(0, equals);
+  std::string text = assignment.substr(equals + 1);
+  if (!IsKnownKey(path) && !IsKnownMapPrefix(path)) {
+    std::string hint = ClosestKey(path);
+    ThrowUsage("--set " + path + ": unknown key" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(text);
+  } catch (const YAML::Exception&) {
+    value = YAML::Node(text);
+  }
+  if (!value.IsDefined() || value.IsNull()) value = YAML::Node(text);
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  // yaml-cpp nodes are handles: walk down by reassigning a handle to each child.
+  std::vector<YAML::Node> chain{root};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node child = chain.back()[parts[i]];
+    if (child.IsDefined() && !child.IsNull() && !child.IsMap()) {
+      ThrowUsage("--set " + path + ": '" + parts[i] + "' in " + file + " is not a map");
+    }
+    chain.push_back(child);
+  }
+  chain.back()[parts.back()] = value;
+}
+
+nlohmann::json ToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& item : node) object[item.first.as<std::string>()] = ToJson(item.second);
+      return object;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) array.push_back(ToJson(item));
+      return array;
+    }
+    case YAML::NodeType::Scalar:
+      return node.as<std::string>();
+    default:
+      return nullptr;
+  }
+}
+
+ImputeStrategy ParseImpute(const std::string& name, const std::string& key, const SpecReader& reader) {
+  if (name == "none") return ImputeStrategy::kNone;
+  if (name == "drop") return ImputeStrategy::kDrop;
+  if (name == "mean") return ImputeStrategy::kMean;
+  if (name == "median") return ImputeStrategy::kMedian;
+  if (name == "constant") return ImputeStrategy::kConstant;
+  reader.Fail(key, "unknown strategy '" + name + "' (none, drop, mean, median, constant)");
+}
+
+}  // namespace
+
+PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file,
+                           const std::vector<std::string>& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& error) {
+    ThrowUsage(file + ":" + std::to_string(error.mark.line + 1) + ":" + std::to_string(error.mark.column + 1) +
+               ": " + error.msg);
+  }
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) ThrowUsage(file + ": expected a map of keys at the top");
+  for (const auto& assignment : overrides) ApplyOverride(root, assignment, file);
+
+  SpecReader reader(file);
+  reader.CheckKeys(root, "");
+  PipelineSpec spec;
+  spec.file = file;
+  spec.resolved = ToJson(root);
+  spec.name = root["name"] ? reader.String(root["name"], "name")
+                           : std::filesystem::path(file).stem().string();
+  if (root["seed"]) spec.seed = static_cast<uint64_t>(reader.Int(root["seed"], "seed", 0));
+  if (root["threads"]) spec.threads = static_cast<int>(reader.Int(root["threads"], "threads", 0));
+  if (!root["output"]) reader.Fail("output", "not set (the artifact directory)");
+  spec.output = reader.String(root["output"], "output");
+  spec.rejects = root["rejects"] ? reader.String(root["rejects"], "rejects") : "";
+
+  YAML::Node source = root["source"];
+  if (!source || !source["uri"]) reader.Fail("source.uri", "not set (the input file, directory or glob)");
+  spec.source.uri = reader.String(source["uri"], "source.uri");
+  if (source["format"]) spec.source.format = reader.String(source["format"], "source.format");
+  if (source["delimiter"]) {
+    std::string delimiter = reader.String(source["delimiter"], "source.delimiter");
+    if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
+    if (delimiter.size() != 1) reader.Fail("source.delimiter", "must be one character");
+    spec.source.csv.delimiter = delimiter[0];
+  }
+  if (source["header"]) spec.source.csv.header = reader.Bool(source["header"], "source.header");
+  if (source["null_values"]) spec.source.conversion.null_values = reader.StringList(source["null_values"], "source.null_values");
+  if (source["schema"]) {
+    for (const auto& item : source["schema"]) {
+      std::string column = item.first.as<std::string>();
+      std::string key = "source.schema." + column;
+      std::string type_name = reader.String(item.second, key);
+      auto type = ParseDataType(type_name);
+      if (!type) reader.Fail(key, "unknown type '" + type_name + "' (bool, int64, float64, string, timestamp, categorical)");
+      spec.source.column_types[column] = *type;
+    }
+  }
+
+  YAML::Node prep = root["prep"];
+  if (prep) {
+    if (prep["filter"]) spec.prep.filter = reader.String(prep["filter"], "prep.filter");
+    if (prep["derive"]) {
+      if (!prep["derive"].IsMap()) reader.Fail("prep.derive", "expected a map of name: expression");
+      for (const auto& item : prep["derive"]) {
+        std::string name = item.first.as<std::string>();
+        spec.prep.derive.emplace_back(name, reader.String(item.second, "prep.derive." + name));
+      }
+    }
+    if (prep["impute"]) {
+      for (const auto& item : prep["impute"]) {
+        ImputeSpec impute;
+        impute.column = item.first.as<std::string>();
+        std::string key = "prep.impute." + impute.column;
+        if (item.second.IsScalar()) {
+          impute.strategy = ParseImpute(item.second.as<std::string>(), key, reader);
+        } else {
+          if (!item.second["strategy"]) reader.Fail(key + ".strategy", "not set");
+          impute.strategy = ParseImpute(reader.String(item.second["strategy"], key + ".strategy"), key + ".strategy", reader);
+          if (item.second["value"]) impute.value = reader.Double(item.second["value"], key + ".value");
+        }
+        spec.prep.impute.push_back(impute);
+      }
+    }
+    if (prep["onehot"]) {
+      YAML::Node onehot = prep["onehot"];
+      if (onehot.IsSequence() || onehot.IsScalar()) {
+        for (const auto& column : reader.StringList(onehot, "prep.onehot")) spec.prep.onehot.push_back({column, 32});
+      } else {
+        for (const auto& item : onehot) {
+          OneHotSpec one;
+          one.column = item.first.as<std::string>();
+          if (item.second.IsMap() && item.second["max_categories"]) {
+            one.max_categories = static_cast<size_t>(
+                reader.Int(item.second["max_categories"], "prep.onehot." + one.column + ".max_categories", 1));
+          }
+          spec.prep.onehot.push_back(one);
+        }
+      }
+    }
+    if (prep["standardize"]) spec.prep.standardize = reader.StringList(prep["standardize"], "prep.standardize");
+    if (prep["features"]) spec.prep.features = reader.StringList(prep["features"], "prep.features");
+  }
+
+  spec.prep.split.seed = spec.seed;
+  if (YAML::Node split = root["split"]) {
+    if (split["train"]) spec.prep.split.train = reader.Double(split["train"], "split.train");
+    if (split["valid"]) spec.prep.split.valid = reader.Double(split["valid"], "split.valid");
+    if (split["test"]) spec.prep.split.test = reader.Double(split["test"], "split.test");
+    if (split["seed"]) spec.prep.split.seed = static_cast<uint64_t>(reader.Int(split["seed"], "split.seed", 0));
+  }
+  const SplitSpec& s = spec.prep.split;
+  if (s.train <= 0 || s.valid < 0 || s.test < 0 || std::abs(s.train + s.valid + s.test - 1.0) > 1e-9) {
+    reader.Fail("split", "train, valid and test must be non-negative fractions adding up to 1 (train > 0)");
+  }
+
+  YAML::Node train = root["train"];
+  if (!train || !train["target"]) reader.Fail("train.target", "not set (the label column)");
+  spec.prep.target = reader.String(train["target"], "train.target");
+  if (train["learner"]) spec.learner = reader.String(train["learner"], "train.learner");
+  if (train["rounds"]) spec.train.rounds = static_cast<int>(reader.Int(train["rounds"], "train.rounds", 1));
+  if (train["early_stopping_rounds"]) {
+    spec.train.early_stopping_rounds = static_cast<int>(reader.Int(train["early_stopping_rounds"], "train.early_stopping_rounds", 0));
+  }
+  if (train["params"]) {
+    if (!train["params"].IsMap()) reader.Fail("train.params", "expected a map of parameter: value");
+    for (const auto& item : train["params"]) {
+      std::string name = item.first.as<std::string>();
+      spec.train.params[name] = reader.String(item.second, "train.params." + name);
+    }
+  }
+  spec.train.seed = spec.seed;
+  return spec;
+}
+
+PipelineSpec LoadPipeline(const std::string& file, const std::vector<std::string>& overrides) {
+  if (!std::filesystem::exists(file)) ThrowUsage(file + ": no such pipeline file");
+  return ParsePipeline(ReadFileToString(file), file, overrides);
+}
+
+}  // namespace sluice

@@ -1,0 +1,346 @@
+#include "pipeline/training_run.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+
+#include "artifact/artifact.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "common/format.h"
+#include "common/progress.h"
+#include "common/thread_pool.h"
+#include "io/reject_file.h"
+#include "prep/prep_plan.h"
+#include "train/metrics.h"
+
+namespace sluice {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+double PeakRssBytes() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) * 1024.0;
+}
+
+// One batch's rows after prep, encoded, by split.
+struct EncodedBatch {
+  DenseBlock parts[3];
+  std::vector<int64_t> test_lines;
+  uint32_t file_index = 0;
+};
+
+}  // namespace
+
+nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) {
+  auto run_start = Clock::now();
+  size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
+  ThreadPool pool(threads);
+  Progress::SetEnabled(!options.quiet);
+  auto log = [&](const std::string& line) {
+    if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());
+  };
+
+  auto source = TableSource::Open(spec.source);
+  auto plan = PrepPlan::Make(spec.prep, source->schema());
+  auto learner = MakeLearner(spec.learner);
+  Task task = learner->TaskOf(spec.train.params);
+  log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +
+      "; schema: " + source->schema().ToString());
+
+  // Pass 1: fit θ on the train split. One partial state per batch, merged in
+  // input order, so the result does not depend on thread timing.
+  auto fit_start = Clock::now();
+  std::string staged_rejects = fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid());
+  std::error_code ec;
+  fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
+  RejectFile rejects(staged_rejects);
+  std::mutex states_mutex;
+  std::vector<std::unique_ptr<PrepFitState>> states;
+  ScanTotals totals;
+  {
+    Progress progress("read + fit", source->total_bytes());
+    totals = source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
+      rejects.Add(index, batch.source_name, std::move(batch.rejects));
+      plan->Derive(batch);
+      plan->Filter(batch);
+      auto split = plan->AssignSplit(batch);
+      auto state = std::make_unique<PrepFitState>(plan->NewFitState());
+      plan->Fit(batch, split, *state);
+      std::lock_guard<std::mutex> lock(states_mutex);
+      if (states.size() <= index) states.resize(index + 1);
+      states[index] = std::move(state);
+    }, &progress);
+    progress.Finish();
+  }
+  rejects.Close();
+  PrepFitState merged = plan->NewFitState();
+  for (const auto& state : states) {
+    if (state) merged.Merge(*state);
+  }
+  states.clear();
+  if (merged.train_rows == 0) {
+    ThrowInputData(spec.source.uri + ": no rows left for training (read " + FormatCount(totals.rows_read) +
+                   ", rejected " + FormatCount(totals.rows_rejected) +
+                   (rejects.first().empty() ? "" : "; first reject: " + rejects.first()) + ")");
+  }
+  FittedPrep fitted = plan->Finalize(merged);
+  double fit_seconds = Seconds(fit_start);
+
+  // Pass 2: apply θ and build the matrices.
+  auto apply_start = Clock::now();
+  size_t num_features = fitted.num_features();
+  std::vector<EncodedBatch> encoded;
+  std::mutex encoded_mutex;
+  FilterCounts filtered;
+  {
+    Progress progress("apply", source->total_bytes());
+    source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
+      plan->Derive(batch);
+      FilterCounts counts = plan->Filter(batch);
+      auto split = plan->AssignSplit(batch);
+      size_t rows = batch.num_rows();
+      std::vector<float> features(rows * num_features);
+      std::vector<float> labels(rows);
+      fitted.Encode(batch, features.data());
+      plan->Labels(batch, labels.data());
+      EncodedBatch out;
+      out.file_index = batch.file_index;
+      size_t sizes[3] = {0, 0, 0};
+      for (uint8_t part : split) ++sizes[part];
+      for (int part = 0; part < 3; ++part) {
+        out.parts[part].values.reserve(sizes[part] * num_features);
+        out.parts[part].labels.reserve(sizes[part]);
+      }
+      for (size_t row = 0; row < rows; ++row) {
+        DenseBlock& block = out.parts[split[row]];
+        block.values.insert(block.values.end(), features.begin() + row * num_features,
+                            features.begin() + (row + 1) * num_features);
+        block.labels.push_back(labels[row]);
+        if (split[row] == static_cast<uint8_t>(SplitPart::kTest)) out.test_lines.push_back(batch.lines[row]);
+      }
+      std::lock_guard<std::mutex> lock(encoded_mutex);
+      filtered.Add(counts);
+      if (encoded.size() <= index) encoded.resize(index + 1);
+      encoded[index] = std::move(out);
+    }, &progress);
+    progress.Finish();
+  }
+  DenseMatrix matrices[3];
+  std::vector<int64_t> test_lines;
+  std::vector<uint32_t> test_files;
+  for (auto& batch : encoded) {
+    for (int part = 0; part < 3; ++part) {
+      matrices[part].num_features = num_features;
+      if (batch.parts[part].rows() > 0) matrices[part].blocks.push_back(std::move(batch.parts[part]));
+    }
+    test_lines.insert(test_lines.end(), batch.test_lines.begin(), batch.test_lines.end());
+    test_files.insert(test_files.end(), batch.test_lines.size(), batch.file_index);
+  }
+  encoded.clear();
+  encoded.shrink_to_fit();
+  double apply_seconds = Seconds(apply_start);
+  for (auto& matrix : matrices) matrix.num_features = num_features;
+  size_t split_rows[3] = {matrices[0].num_rows(), matrices[1].num_rows(), matrices[2].num_rows()};
+  log("prep: " + std::to_string(num_features) + " features; train " + FormatCount(split_rows[0]) + ", valid " +
+      FormatCount(split_rows[1]) + ", test " + FormatCount(split_rows[2]) + " rows");
+
+  // Train.
+  auto train_start = Clock::now();
+  TrainConfig config = spec.train;
+  config.threads = static_cast<int>(threads);
+  bool terminal = ::isatty(STDERR_FILENO) != 0;
+  nlohmann::json curve = nlohmann::json::array();
+  auto observer = [&](const RoundReport& report) {
+    if (report.has_valid) curve.push_back({{"round", report.round}, {report.metric, report.valid_value}});
+    if (options.quiet) return;
+    bool last = report.round + 1 == config.rounds;
+    std::string line = "train: round " + std::to_string(report.round + 1) + "/" + std::to_string(config.rounds);
+    if (report.has_valid) {
+      char value[32];
+      std::snprintf(value, sizeof value, "%.6g", report.valid_value);
+      line += "  valid-" + report.metric + " " + value;
+    }
+    if (terminal) {
+      std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), last ? "\n" : "");
+    } else if (report.round % 10 == 0 || last) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+  };
+  auto model = learner->Train(matrices[0], &matrices[1], config, observer);
+  if (terminal && !options.quiet) std::fprintf(stderr, "\r\033[K");
+  double train_seconds = Seconds(train_start);
+  // The training matrix is no longer needed.
+  matrices[0] = DenseMatrix();
+  matrices[1] = DenseMatrix();
+
+  // Evaluate on the test split, and keep the test predictions.
+  auto eval_start = Clock::now();
+  std::vector<float> test_labels = matrices[2].AllLabels();
+  std::vector<float> test_predictions;
+  test_predictions.reserve(test_labels.size());
+  for (const auto& block : matrices[2].blocks) {
+    std::vector<float> out(block.rows());
+    model->Predict(block.values.data(), block.rows(), out.data());
+    test_predictions.insert(test_predictions.end(), out.begin(), out.end());
+  }
+  MetricList metric_list = task == Task::kRegression ? RegressionMetrics(test_labels, test_predictions)
+                                                     : BinaryMetrics(test_labels, test_predictions);
+  std::string staged_predictions = fs::absolute(spec.output).string() + ".predictions-" + std::to_string(::getpid());
+  {
+    auto writer = AtomicFileWriter::Open(staged_predictions);
+    std::string out = "file,line,label,prediction\n";
+    for (size_t i = 0; i < test_predictions.size(); ++i) {
+      AppendInt(out, test_files[i]);
+      out.push_back(',');
+      AppendInt(out, test_lines[i]);
+      out.push_back(',');
+      AppendFloat(out, test_labels[i]);
+      out.push_back(',');
+      AppendFloat(out, test_predictions[i]);
+      out.push_back('\n');
+      if (out.size() > (1 << 20)) {
+        writer.Write(out);
+        out.clear();
+      }
+    }
+    writer.Write(out);
+    writer.Commit();
+  }
+  double eval_seconds = Seconds(eval_start);
+
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& [name, value] : metric_list) metrics[name] = value;
+  metrics["rows_read"] = totals.rows_read;
+  metrics["rows_rejected"] = totals.rows_rejected;
+  metrics["rows_filtered"] = filtered.total();
+  metrics["rows_train"] = split_rows[0];
+  metrics["rows_valid"] = split_rows[1];
+  metrics["rows_test"] = split_rows[2];
+
+  nlohmann::json counts = {
+      {"read", totals.rows_read},
+      {"rejected", totals.rows_rejected},
+      {"filtered", filtered.total()},
+      {"filtered_by_filter", filtered.by_filter},
+      {"filtered_missing_target", filtered.missing_target},
+      {"filtered_missing_value", filtered.missing_value},
+      {"kept", split_rows[0] + split_rows[1] + split_rows[2]},
+      {"train", split_rows[0]},
+      {"valid", split_rows[1]},
+      {"test", split_rows[2]},
+  };
+  int64_t accounted = counts["kept"].get<int64_t>() + filtered.total() + totals.rows_rejected;
+  if (accounted != totals.rows_read) {
+    ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " + std::to_string(accounted));
+  }
+
+  auto save_start = Clock::now();
+  nlohmann::json manifest;
+  manifest["name"] = spec.name;
+  manifest["created_unix"] = static_cast<int64_t>(std::time(nullptr));
+  manifest["pipeline"] = spec.resolved;
+  manifest["data"] = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
+  manifest["rows"] = counts;
+  manifest["task"] = task == Task::kRegression ? "regression" : "binary";
+  manifest["seed"] = spec.seed;
+  manifest["threads"] = threads;
+  manifest["curve"] = curve;
+  std::vector<std::pair<std::string, std::string>> extra = {{"test_predictions.csv", staged_predictions}};
+  std::string rejects_name;
+  if (rejects.count() > 0) {
+    if (spec.rejects.empty()) {
+      extra.push_back({"rejects.csv", staged_rejects});
+      rejects_name = (fs::path(spec.output) / "rejects.csv").string();
+    } else {
+      fs::rename(staged_rejects, spec.rejects, ec);
+      if (ec) ThrowIo("cannot write " + spec.rejects + ": " + ec.message());
+      rejects_name = spec.rejects;
+    }
+  }
+  Artifact::Save(spec.output, fitted, *model, manifest, metrics, extra);
+  double save_seconds = Seconds(save_start);
+
+  nlohmann::json summary;
+  summary["name"] = spec.name;
+  summary["artifact"] = spec.output;
+  summary["rejects_file"] = rejects_name;
+  summary["first_reject"] = rejects.first();
+  summary["rows"] = counts;
+  summary["features"] = num_features;
+  summary["unused_columns"] = plan->unused_columns();
+  summary["metrics"] = metrics;
+  summary["task"] = manifest["task"];
+  summary["model"] = model->Describe();
+  summary["fingerprint"] = totals.fingerprint;
+  summary["matrix_bytes"] = (split_rows[0] + split_rows[1] + split_rows[2]) * num_features * sizeof(float);
+  summary["peak_rss_bytes"] = PeakRssBytes();
+  summary["seconds"] = {{"read_fit", fit_seconds}, {"apply", apply_seconds}, {"train", train_seconds},
+                        {"evaluate", eval_seconds}, {"save", save_seconds}, {"total", Seconds(run_start)}};
+  return summary;
+}
+
+std::string FormatRunSummary(const nlohmann::json& summary) {
+  std::string out;
+  auto row = [&](const std::string& key, const std::string& value) {
+    char buffer[512];
+    std::snprintf(buffer, sizeof buffer, "  %-22s %s\n", key.c_str(), value.c_str());
+    out += buffer;
+  };
+  auto count = [&](const char* key) { return FormatCount(summary["rows"][key].get<int64_t>()); };
+  out += "run " + summary["name"].get<std::string>() + "\n";
+  row("rows read", count("read"));
+  row("  kept", count("kept") + "  (train " + count("train") + ", valid " + count("valid") + ", test " + count("test") + ")");
+  row("  filtered", count("filtered") + "  (filter " + count("filtered_by_filter") + ", missing target " +
+                        count("filtered_missing_target") + ", missing value " + count("filtered_missing_value") + ")");
+  row("  rejected", count("rejected") + (summary["rejects_file"].get<std::string>().empty()
+                                             ? ""
+                                             : "  -> " + summary["rejects_file"].get<std::string>()));
+  if (!summary["first_reject"].get<std::string>().empty()) row("  first reject", summary["first_reject"].get<std::string>());
+  row("features", std::to_string(summary["features"].get<int64_t>()));
+  if (!summary["unused_columns"].empty()) {
+    std::string unused;
+    for (const auto& column : summary["unused_columns"]) unused += (unused.empty() ? "" : ", ") + column.get<std::string>();
+    row("columns not used", unused);
+  }
+  const auto& model = summary["model"];
+  if (model.contains("trees")) {
+    std::string trees = std::to_string(model["trees"].get<int64_t>()) + " trees";
+    if (model.value("stopped_early", false)) trees += " (early stop after " + std::to_string(model["rounds_run"].get<int64_t>()) + " rounds)";
+    row("model", trees);
+  }
+  for (const auto& [name, value] : summary["metrics"].items()) {
+    if (name.rfind("rows_", 0) == 0) continue;
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.6g", value.get<double>());
+    row("test " + name, buffer);
+  }
+  const auto& seconds = summary["seconds"];
+  row("time read + fit", FormatSeconds(seconds["read_fit"].get<double>()));
+  row("time apply", FormatSeconds(seconds["apply"].get<double>()));
+  if (model.contains("data_handover_seconds")) {
+    row("time train", FormatSeconds(seconds["train"].get<double>()) + "  (data handover " +
+                          FormatSeconds(model["data_handover_seconds"].get<double>()) + ", boosting " +
+                          FormatSeconds(model["boosting_seconds"].get<double>()) + ")");
+  } else {
+    row("time train", FormatSeconds(seconds["train"].get<double>()));
+  }
+  row("time evaluate + save", FormatSeconds(seconds["evaluate"].get<double>() + seconds["save"].get<double>()));
+  row("time total", FormatSeconds(seconds["total"].get<double>()));
+  row("feature matrix", FormatBytes(summary["matrix_bytes"].get<double>()) + " (float32)");
+  row("peak memory", FormatBytes(summary["peak_rss_bytes"].get<double>()));
+  row("artifact", summary["artifact"].get<std::string>());
+  return out;
+}
+
+}  // namespace sluice

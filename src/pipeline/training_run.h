@@ -1,0 +1,25 @@
+#pragma once
+// The taxi-style job end to end: ingest -> prep (fit pass, apply pass) ->
+// train -> evaluate on the test split -> artifact. Every input row ends up
+// kept (in a split), filtered (by reason) or rejected (in the rejects file),
+// and the summary says how many of each.
+
+#include <string>
+
+#include "nlohmann/json.hpp"
+#include "pipeline/pipeline_spec.h"
+
+namespace sluice {
+
+struct RunOptions {
+  bool quiet = false;  // no progress or round lines (for --json)
+};
+
+// Runs the pipeline and returns its summary: counts, timings, metrics and
+// where the artifact is.
+nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options);
+
+// The summary as the table `sluice run` prints.
+std::string FormatRunSummary(const nlohmann::json& summary);
+
+}  // namespace sluice

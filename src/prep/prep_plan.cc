@@ -1,0 +1,247 @@
+#include "prep/prep_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "common/error.h"
+#include "common/hash.h"
+
+namespace sluice {
+
+PrepFitState::PrepFitState(size_t num_features)
+    : moments(num_features), sketches(num_features), counts(num_features) {}
+
+void PrepFitState::Merge(const PrepFitState& other) {
+  for (size_t i = 0; i < moments.size(); ++i) {
+    moments[i].Merge(other.moments[i]);
+    if (other.sketches[i].count() > 0) sketches[i].Merge(other.sketches[i]);
+    for (const auto& [key, count] : other.counts[i]) counts[i][key] += count;
+  }
+  train_rows += other.train_rows;
+}
+
+std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& source_schema) {
+  auto plan = std::unique_ptr<PrepPlan>(new PrepPlan());
+  plan->spec_ = spec;
+  plan->source_schema_ = source_schema;
+
+  if (spec.target.empty()) ThrowUsage("train.target: not set (the label column)");
+  auto target = source_schema.Find(spec.target);
+  if (!target) ThrowUsage("train.target: the input has no column '" + spec.target + "' (columns: " + source_schema.NameList() + ")");
+  DataType target_type = source_schema.field(*target).type;
+  if (!IsNumeric(target_type)) {
+    ThrowUsage("train.target: column '" + spec.target + "' is " + std::string(DataTypeName(target_type)) +
+               "; the target must be numeric (declare its type in source.schema)");
+  }
+  plan->target_index_ = *target;
+
+  plan->derive_ = DeriveStep::Compile(spec.derive, source_schema);
+  // A derived column that reads the target leaks the label and cannot be computed at serving time.
+  for (const auto& [name, text] : spec.derive) {
+    auto expression = Expression::Compile(text, plan->derive_.output_schema(), "prep.derive." + name);
+    for (const auto& column : expression->columns()) {
+      if (column == spec.target) {
+        ThrowUsage("prep.derive." + name + ": reads the target column '" + spec.target +
+                   "', which is not there at serving time");
+      }
+    }
+  }
+  const Schema& derived = plan->derive_.output_schema();
+
+  if (!spec.filter.empty()) {
+    plan->filter_ = Expression::Compile(spec.filter, derived, "prep.filter");
+    if (plan->filter_->type() != DataType::kBool) {
+      ThrowUsage("prep.filter: '" + spec.filter + "' is " + std::string(DataTypeName(plan->filter_->type())) +
+                 ", not a condition");
+    }
+  }
+
+  auto require = [&](const std::string& key, const std::string& column) -> size_t {
+    auto index = derived.Find(column);
+    if (!index) ThrowUsage(key + ": no column '" + column + "' (columns: " + derived.NameList() + ")");
+    if (column == spec.target) ThrowUsage(key + ": '" + column + "' is the target");
+    return *index;
+  };
+
+  std::map<std::string, const ImputeSpec*> impute;
+  for (const auto& item : spec.impute) {
+    size_t index = require("prep.impute." + item.column, item.column);
+    impute[item.column] = &item;
+    if (item.strategy == ImputeStrategy::kDrop) plan->drop_columns_.push_back(index);
+    if ((item.strategy == ImputeStrategy::kMean || item.strategy == ImputeStrategy::kMedian) &&
+        !IsNumeric(derived.field(index).type)) {
+      ThrowUsage("prep.impute." + item.column + ": mean and median need a numeric column, '" + item.column +
+                 "' is " + std::string(DataTypeName(derived.field(index).type)));
+    }
+  }
+  std::map<std::string, const OneHotSpec*> onehot;
+  for (const auto& item : spec.onehot) {
+    require("prep.onehot." + item.column, item.column);
+    if (item.max_categories == 0) ThrowUsage("prep.onehot." + item.column + ".max_categories: must be at least 1");
+    onehot[item.column] = &item;
+  }
+  std::set<std::string> standardize;
+  for (const auto& column : spec.standardize) {
+    size_t index = require("prep.standardize", column);
+    if (onehot.count(column)) ThrowUsage("prep.standardize: '" + column + "' is one-hot encoded");
+    if (!IsNumeric(derived.field(index).type) && derived.field(index).type != DataType::kTimestamp) {
+      ThrowUsage("prep.standardize: '" + column + "' is not numeric");
+    }
+    standardize.insert(column);
+  }
+
+  std::vector<std::string> feature_columns;
+  if (!spec.features.empty()) {
+    for (const auto& column : spec.features) {
+      size_t index = require("prep.features", column);
+      DataType type = derived.field(index).type;
+      if ((type == DataType::kString || type == DataType::kCategorical) && !onehot.count(column)) {
+        ThrowUsage("prep.features: '" + column + "' is a " + std::string(DataTypeName(type)) +
+                   " column; one-hot encode it (prep.onehot) or leave it out");
+      }
+      feature_columns.push_back(column);
+    }
+  } else {
+    for (const auto& field : derived.fields()) {
+      if (field.name == spec.target) continue;
+      bool usable = IsNumeric(field.type) || onehot.count(field.name) || standardize.count(field.name);
+      if (usable) {
+        feature_columns.push_back(field.name);
+      } else {
+        plan->unused_columns_.push_back(field.name);
+      }
+    }
+  }
+  if (feature_columns.empty()) ThrowUsage("prep: no feature columns (set prep.features)");
+
+  for (const auto& column : feature_columns) {
+    FeatureTransform transform;
+    transform.column = column;
+    if (onehot.count(column)) {
+      transform.kind = FeatureTransform::Kind::kOneHot;
+      transform.max_categories = onehot[column]->max_categories;
+    } else {
+      transform.kind = FeatureTransform::Kind::kNumeric;
+      transform.fill = std::numeric_limits<double>::quiet_NaN();
+      if (impute.count(column)) {
+        transform.impute = impute[column]->strategy;
+        if (transform.impute == ImputeStrategy::kConstant) transform.fill = impute[column]->value;
+      }
+      transform.standardize = standardize.count(column) > 0;
+    }
+    plan->templates_.push_back(transform);
+    plan->template_columns_.push_back(*derived.Find(column));
+  }
+  return plan;
+}
+
+FilterCounts PrepPlan::Filter(RecordBatch& batch) const {
+  FilterCounts counts;
+  size_t rows = batch.num_rows();
+  std::vector<uint8_t> keep(rows, 1);
+  if (filter_) {
+    auto result = filter_->Evaluate(batch);
+    for (size_t row = 0; row < rows; ++row) {
+      if (!(result->valid()[row] && result->ints()[row])) {
+        keep[row] = 0;
+        ++counts.by_filter;
+      }
+    }
+  }
+  const auto& target_valid = batch.columns[target_index_].valid();
+  for (size_t row = 0; row < rows; ++row) {
+    if (keep[row] && !target_valid[row]) {
+      keep[row] = 0;
+      ++counts.missing_target;
+    }
+  }
+  for (size_t index : drop_columns_) {
+    const auto& valid = batch.columns[index].valid();
+    for (size_t row = 0; row < rows; ++row) {
+      if (keep[row] && !valid[row]) {
+        keep[row] = 0;
+        ++counts.missing_value;
+      }
+    }
+  }
+  if (counts.total() > 0) batch.Filter(keep);
+  return counts;
+}
+
+std::vector<uint8_t> PrepPlan::AssignSplit(const RecordBatch& batch) const {
+  std::vector<uint8_t> split(batch.num_rows());
+  double train = spec_.split.train;
+  double valid = spec_.split.train + spec_.split.valid;
+  uint64_t seed = MixInt(spec_.split.seed, batch.file_index);
+  for (size_t row = 0; row < split.size(); ++row) {
+    double u = UnitInterval(MixInt(static_cast<uint64_t>(batch.lines[row]), seed));
+    split[row] = static_cast<uint8_t>(u < train ? SplitPart::kTrain : u < valid ? SplitPart::kValid : SplitPart::kTest);
+  }
+  return split;
+}
+
+void PrepPlan::Labels(const RecordBatch& batch, float* out) const {
+  const Column& target = batch.columns[target_index_];
+  for (size_t row = 0; row < target.size(); ++row) out[row] = static_cast<float>(target.AsDouble(row));
+}
+
+void PrepPlan::Fit(const RecordBatch& derived, const std::vector<uint8_t>& split, PrepFitState& state) const {
+  std::string scratch;
+  for (size_t i = 0; i < templates_.size(); ++i) {
+    const FeatureTransform& transform = templates_[i];
+    const Column& column = derived.columns[template_columns_[i]];
+    bool want_moments = transform.kind == FeatureTransform::Kind::kNumeric &&
+                        (transform.standardize || transform.impute == ImputeStrategy::kMean);
+    bool want_sketch = transform.impute == ImputeStrategy::kMedian;
+    bool want_counts = transform.kind == FeatureTransform::Kind::kOneHot;
+    double unit = column.type() == DataType::kTimestamp ? 1e-6 : 1.0;
+    for (size_t row = 0; row < column.size(); ++row) {
+      if (split[row] != static_cast<uint8_t>(SplitPart::kTrain) || column.IsNull(row)) continue;
+      if (want_moments) state.moments[i].Add(column.AsDouble(row) * unit);
+      if (want_sketch) state.sketches[i].Add(column.AsDouble(row) * unit);
+      if (want_counts) ++state.counts[i][std::string(CategoryKey(column, row, scratch))];
+    }
+  }
+  for (uint8_t part : split) state.train_rows += part == static_cast<uint8_t>(SplitPart::kTrain);
+}
+
+FittedPrep PrepPlan::Finalize(const PrepFitState& state) const {
+  std::vector<FeatureTransform> features = templates_;
+  for (size_t i = 0; i < features.size(); ++i) {
+    FeatureTransform& feature = features[i];
+    if (feature.kind == FeatureTransform::Kind::kNumeric) {
+      const RunningMoments& moments = state.moments[i];
+      if (feature.impute == ImputeStrategy::kMean && moments.count > 0) feature.fill = moments.mean;
+      if (feature.impute == ImputeStrategy::kMedian && state.sketches[i].count() > 0) {
+        feature.fill = state.sketches[i].Quantile(0.5);
+      }
+      if (feature.standardize) {
+        feature.mean = moments.mean;
+        double deviation = std::sqrt(moments.variance());
+        feature.scale = deviation > 0 ? deviation : 1.0;
+      }
+      continue;
+    }
+    std::vector<std::pair<std::string, int64_t>> ranked(state.counts[i].begin(), state.counts[i].end());
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    for (size_t k = 0; k < ranked.size(); ++k) {
+      if (k < feature.max_categories) {
+        feature.categories.push_back(ranked[k].first);
+      } else {
+        feature.other_categories.push_back(ranked[k].first);
+      }
+    }
+    // Keep the kept categories in a stable, readable order.
+    std::sort(feature.categories.begin(), feature.categories.end());
+    std::sort(feature.other_categories.begin(), feature.other_categories.end());
+    feature.has_other = !feature.other_categories.empty();
+  }
+  return FittedPrep(source_schema_, spec_.target, derive_, std::move(features));
+}
+
+}  // namespace sluice

@@ -1,0 +1,89 @@
+#pragma once
+// Prep for training, checked against the source's schema: derive, filter,
+// split, then fit θ on the train split with partial states that merge (one
+// per chunk, thread or rank) and apply it. Make() refuses, before any row is
+// read, a spec that names a missing column, a derived column that reads the
+// target (it would not exist at serving time), or a string feature that is
+// not one-hot encoded.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "data/expression.h"
+#include "data/record_batch.h"
+#include "prep/derive_step.h"
+#include "prep/feature_transform.h"
+#include "prep/fitted_prep.h"
+#include "prep/prep_spec.h"
+#include "prep/quantile_sketch.h"
+
+namespace sluice {
+
+enum class SplitPart : uint8_t { kTrain = 0, kValid = 1, kTest = 2 };
+
+// Rows prep removed, by reason.
+struct FilterCounts {
+  int64_t by_filter = 0;
+  int64_t missing_target = 0;
+  int64_t missing_value = 0;  // null in a column whose impute strategy is drop
+
+  int64_t total() const { return by_filter + missing_target + missing_value; }
+  void Add(const FilterCounts& other) {
+    by_filter += other.by_filter;
+    missing_target += other.missing_target;
+    missing_value += other.missing_value;
+  }
+};
+
+// Partial statistics for θ over some train rows; partial states merge.
+class PrepFitState {
+ public:
+  explicit PrepFitState(size_t num_features);
+  void Merge(const PrepFitState& other);
+
+  std::vector<RunningMoments> moments;
+  std::vector<QuantileSketch> sketches;
+  std::vector<std::unordered_map<std::string, int64_t>> counts;
+  int64_t train_rows = 0;
+};
+
+class PrepPlan {
+ public:
+  static std::unique_ptr<PrepPlan> Make(const PrepSpec& spec, const Schema& source_schema);
+
+  const PrepSpec& spec() const { return spec_; }
+  const Schema& derived_schema() const { return derive_.output_schema(); }
+  // Source columns that reach no feature (strings not one-hot encoded, timestamps): for the summary.
+  const std::vector<std::string>& unused_columns() const { return unused_columns_; }
+
+  void Derive(RecordBatch& batch) const { derive_.Apply(batch); }
+  // Drops the rows the filter rejects, those without a target and those with
+  // a null where the impute strategy is drop.
+  FilterCounts Filter(RecordBatch& batch) const;
+  // The split of each row: a hash of (seed, file, line), so the same row
+  // lands in the same split however the input was chunked or threaded.
+  std::vector<uint8_t> AssignSplit(const RecordBatch& batch) const;
+  // The target of each row as a float.
+  void Labels(const RecordBatch& batch, float* out) const;
+
+  PrepFitState NewFitState() const { return PrepFitState(templates_.size()); }
+  // Adds the rows of `derived` whose split is train to `state`.
+  void Fit(const RecordBatch& derived, const std::vector<uint8_t>& split, PrepFitState& state) const;
+  FittedPrep Finalize(const PrepFitState& state) const;
+
+ private:
+  PrepSpec spec_;
+  Schema source_schema_;
+  DeriveStep derive_;
+  std::shared_ptr<Expression> filter_;
+  size_t target_index_ = 0;
+  std::vector<size_t> drop_columns_;
+  std::vector<FeatureTransform> templates_;
+  std::vector<size_t> template_columns_;
+  std::vector<std::string> unused_columns_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,72 @@
+#pragma once
+// One interface, many learners, chosen by name from the pipeline file
+// (`train.learner`): a Learner trains a Model from dense matrices and loads
+// one back from an artifact directory. A Model's weights are immutable after
+// training or loading, so Predict is const and safe from many threads.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nlohmann/json_fwd.hpp"
+#include "train/dense_matrix.h"
+
+namespace sluice {
+
+enum class Task { kRegression, kBinaryClassification };
+
+struct TrainConfig {
+  int rounds = 100;
+  int early_stopping_rounds = 0;  // 0: off
+  int threads = 1;
+  uint64_t seed = 42;
+  // Learner parameters, passed through as text (train.params.*).
+  std::map<std::string, std::string> params;
+};
+
+// Per round (or epoch): the validation metric's name and value.
+struct RoundReport {
+  int round;
+  std::string metric;
+  double train_value = 0;
+  double valid_value = 0;
+  bool has_valid = false;
+};
+using RoundObserver = std::function<void(const RoundReport&)>;
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::string learner() const = 0;
+  virtual Task task() const = 0;
+  virtual size_t num_features() const = 0;
+  // `features` holds rows x num_features() floats, row-major; writes one
+  // score per row (a probability for binary classification).
+  virtual void Predict(const float* features, size_t rows, float* out) const = 0;
+  // Writes the model's own files into `dir` and returns what to record in
+  // sluice-model.json to load it again.
+  virtual nlohmann::json Save(const std::string& dir) const = 0;
+  // Training facts for the run summary (best round, rounds run...).
+  virtual nlohmann::json Describe() const = 0;
+};
+
+class Learner {
+ public:
+  virtual ~Learner() = default;
+  virtual std::unique_ptr<Model> Train(const DenseMatrix& train, const DenseMatrix* valid, const TrainConfig& config,
+                                       const RoundObserver& observer) = 0;
+  virtual std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) = 0;
+  // Whether `params` ask for regression or binary classification.
+  virtual Task TaskOf(const std::map<std::string, std::string>& params) const = 0;
+};
+
+using LearnerFactory = std::function<std::unique_ptr<Learner>()>;
+// Registers a further learner under `name` (tests, plug-ins); built-in ones are listed in learner.cc.
+bool RegisterLearner(const std::string& name, LearnerFactory factory);
+// Throws a usage error listing the known names when `name` is not one.
+std::unique_ptr<Learner> MakeLearner(const std::string& name);
+std::vector<std::string> LearnerNames();
+
+}  // namespace sluice

@@ -1,0 +1,19 @@
+#pragma once
+// Evaluation metrics on a held-out split, as flat name -> value pairs in a
+// fixed order (they go to metrics.json and the run summary as they are).
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+
+using MetricList = std::vector<std::pair<std::string, double>>;
+
+// mse, rmse, mae, r2.
+MetricList RegressionMetrics(const std::vector<float>& labels, const std::vector<float>& predictions);
+// accuracy, precision, recall, f1 (of class 1 at a 0.5 threshold) and auc
+// (ROC, ties averaged). `scores` are probabilities of class 1.
+MetricList BinaryMetrics(const std::vector<float>& labels, const std::vector<float>& scores);
+
+}  // namespace sluice

@@ -1,0 +1,281 @@
+// The `xgboost` learner: gradient-boosted trees through libxgboost's C API.
+// Training data reaches XGBoost through its iterator interface and a quantile
+// DMatrix: blocks are handed over as array interfaces (no copy, no text), and
+// XGBoost keeps only its quantised bins. Prediction is in place from dense rows.
+
+#include <xgboost/c_api.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "train/learner.h"
+
+namespace sluice {
+
+namespace {
+
+// Every XGBoost call goes through here: a failure becomes an Error carrying
+// XGBoost's own message.
+// XGBoost's message without the stack trace it appends.
+std::string LastError() {
+  std::string message = XGBGetLastError();
+  size_t trace = message.find("\nStack trace:");
+  if (trace != std::string::npos) message.resize(trace);
+  return message;
+}
+
+void Check(int rc, const char* call) {
+  if (rc != 0) ThrowInternal(std::string("xgboost ") + call + ": " + LastError());
+}
+
+std::string ArrayInterface(const float* data, size_t rows, size_t columns) {
+  char buffer[160];
+  std::snprintf(buffer, sizeof buffer,
+                "{\"data\": [%llu, true], \"shape\": [%zu, %zu], \"typestr\": \"<f4\", \"version\": 3}",
+                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(data)), rows, columns);
+  return buffer;
+}
+
+struct BlockIterator {
+  const DenseMatrix* matrix;
+  DMatrixHandle proxy;
+  size_t position = 0;
+  std::string interface;
+};
+
+int NextBlock(DataIterHandle handle) {
+  auto* iterator = static_cast<BlockIterator*>(handle);
+  const auto& blocks = iterator->matrix->blocks;
+  while (iterator->position < blocks.size() && blocks[iterator->position].rows() == 0) ++iterator->position;
+  if (iterator->position >= blocks.size()) return 0;
+  const DenseBlock& block = blocks[iterator->position++];
+  iterator->interface = ArrayInterface(block.values.data(), block.rows(), iterator->matrix->num_features);
+  Check(XGProxyDMatrixSetDataDense(iterator->proxy, iterator->interface.c_str()), "XGProxyDMatrixSetDataDense");
+  Check(XGDMatrixSetDenseInfo(iterator->proxy, "label", block.labels.data(), block.rows(), 1), "XGDMatrixSetDenseInfo");
+  return 1;
+}
+
+void ResetBlocks(DataIterHandle handle) { static_cast<BlockIterator*>(handle)->position = 0; }
+
+class DMatrix {
+ public:
+  DMatrix(const DenseMatrix& matrix, const DMatrix* reference, int threads) {
+    DMatrixHandle proxy;
+    Check(XGProxyDMatrixCreate(&proxy), "XGProxyDMatrixCreate");
+    BlockIterator iterator{&matrix, proxy, 0, {}};
+    std::string config = "{\"missing\": NaN, \"nthread\": " + std::to_string(threads) + "}";
+    int rc = XGQuantileDMatrixCreateFromCallback(&iterator, proxy, reference ? reference->handle_ : nullptr,
+                                                 ResetBlocks, NextBlock, config.c_str(), &handle_);
+    XGDMatrixFree(proxy);
+    Check(rc, "XGQuantileDMatrixCreateFromCallback");
+  }
+  ~DMatrix() { XGDMatrixFree(handle_); }
+  DMatrix(const DMatrix&) = delete;
+  DMatrix& operator=(const DMatrix&) = delete;
+  DMatrixHandle handle() const { return handle_; }
+
+ private:
+  DMatrixHandle handle_ = nullptr;
+};
+
+bool HigherIsBetter(const std::string& metric) {
+  return metric.rfind("auc", 0) == 0 || metric.rfind("aucpr", 0) == 0 || metric.rfind("map", 0) == 0 ||
+         metric.rfind("ndcg", 0) == 0 || metric.rfind("pre", 0) == 0;
+}
+
+// "[3]\ttrain-rmse:1.5\tvalid-rmse:2.5" -> the last metric of each set.
+void ParseEval(const char* text, RoundReport* report) {
+  std::string line(text);
+  size_t pos = 0;
+  while ((pos = line.find('\t', pos)) != std::string::npos) {
+    ++pos;
+    size_t colon = line.find(':', pos);
+    size_t dash = line.find('-', pos);
+    if (colon == std::string::npos || dash == std::string::npos || dash > colon) continue;
+    std::string set = line.substr(pos, dash - pos);
+    report->metric = line.substr(dash + 1, colon - dash - 1);
+    double value = std::strtod(line.c_str() + colon + 1, nullptr);
+    if (set == "valid") {
+      report->valid_value = value;
+      report->has_valid = true;
+    } else {
+      report->train_value = value;
+    }
+  }
+}
+
+class XgboostModel : public Model {
+ public:
+  XgboostModel(BoosterHandle booster, Task task, size_t num_features, nlohmann::json facts)
+      : booster_(booster), task_(task), num_features_(num_features), facts_(std::move(facts)) {}
+  ~XgboostModel() override { XGBoosterFree(booster_); }
+
+  std::string learner() const override { return "xgboost"; }
+  Task task() const override { return task_; }
+  size_t num_features() const override { return num_features_; }
+
+  void Predict(const float* features, size_t rows, float* out) const override {
+    if (rows == 0) return;
+    std::string interface = ArrayInterface(features, rows, num_features_);
+    static const char* kConfig =
+        "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
+        "\"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}";
+    const bst_ulong* shape;
+    bst_ulong dims;
+    const float* result;
+    Check(XGBoosterPredictFromDense(booster_, interface.c_str(), kConfig, nullptr, &shape, &dims, &result),
+          "XGBoosterPredictFromDense");
+    std::copy(result, result + rows, out);
+  }
+
+  nlohmann::json Save(const std::string& dir) const override {
+    std::string path = dir + "/model.json";
+    Check(XGBoosterSaveModel(booster_, path.c_str()), "XGBoosterSaveModel");
+    nlohmann::json saved = facts_;
+    saved["file"] = "model.json";
+    saved["num_features"] = num_features_;
+    saved["task"] = task_ == Task::kRegression ? "regression" : "binary";
+    return saved;
+  }
+
+  nlohmann::json Describe() const override { return facts_; }
+
+ private:
+  BoosterHandle booster_;
+  Task task_;
+  size_t num_features_;
+  nlohmann::json facts_;
+};
+
+class XgboostLearner : public Learner {
+ public:
+  Task TaskOf(const std::map<std::string, std::string>& params) const override {
+    auto objective = params.find("objective");
+    if (objective == params.end()) return Task::kRegression;
+    if (objective->second.rfind("binary:", 0) == 0) return Task::kBinaryClassification;
+    if (objective->second.rfind("reg:", 0) == 0) return Task::kRegression;
+    ThrowUsage("train.params.objective: '" + objective->second +
+               "' is not supported yet (reg:* for regression, binary:* for classification)");
+  }
+
+  std::unique_ptr<Model> Train(const DenseMatrix& train, const DenseMatrix* valid, const TrainConfig& config,
+                               const RoundObserver& observer) override {
+    Task task = TaskOf(config.params);
+    if (train.num_rows() == 0) ThrowInputData("train: the train split is empty");
+    if (task == Task::kBinaryClassification) CheckBinaryLabels(train);
+    auto start = std::chrono::steady_clock::now();
+    DMatrix train_matrix(train, nullptr, config.threads);
+    std::unique_ptr<DMatrix> valid_matrix;
+    if (valid && valid->num_rows() > 0) valid_matrix = std::make_unique<DMatrix>(*valid, &train_matrix, config.threads);
+
+    DMatrixHandle handles[2] = {train_matrix.handle(), valid_matrix ? valid_matrix->handle() : nullptr};
+    BoosterHandle booster;
+    Check(XGBoosterCreate(handles, valid_matrix ? 2 : 1, &booster), "XGBoosterCreate");
+    std::map<std::string, std::string> params = {
+        {"tree_method", "hist"},
+        {"nthread", std::to_string(config.threads)},
+        {"seed", std::to_string(config.seed)},
+        {"objective", task == Task::kRegression ? "reg:squarederror" : "binary:logistic"},
+    };
+    for (const auto& [key, value] : config.params) params[key] = value;
+    if (params["tree_method"] != "hist") {
+      XGBoosterFree(booster);
+      ThrowUsage("train.params.tree_method: sluice trains with 'hist' (its data path builds a quantile DMatrix)");
+    }
+    for (const auto& [key, value] : params) {
+      int rc = XGBoosterSetParam(booster, key.c_str(), value.c_str());
+      if (rc != 0) {
+        std::string message = LastError();
+        XGBoosterFree(booster);
+        ThrowUsage("train.params." + key + ": " + message);
+      }
+    }
+
+    auto boost_start = std::chrono::steady_clock::now();
+    int best_round = -1;
+    double best_value = 0;
+    std::string metric;
+    int rounds_run = 0;
+    bool stopped_early = false;
+    for (int round = 0; round < config.rounds; ++round) {
+      Check(XGBoosterUpdateOneIter(booster, round, train_matrix.handle()), "XGBoosterUpdateOneIter");
+      rounds_run = round + 1;
+      if (!valid_matrix) {
+        if (observer) observer(RoundReport{round, "", 0, 0, false});
+        continue;
+      }
+      const char* names[] = {"valid"};
+      DMatrixHandle eval_handles[] = {valid_matrix->handle()};
+      const char* text;
+      Check(XGBoosterEvalOneIter(booster, round, eval_handles, names, 1, &text), "XGBoosterEvalOneIter");
+      RoundReport report{round, "", 0, 0, false};
+      ParseEval(text, &report);
+      metric = report.metric;
+      if (observer) observer(report);
+      bool better = best_round < 0 ||
+                    (HigherIsBetter(metric) ? report.valid_value > best_value : report.valid_value < best_value);
+      if (better) {
+        best_round = round;
+        best_value = report.valid_value;
+      } else if (config.early_stopping_rounds > 0 && round - best_round >= config.early_stopping_rounds) {
+        stopped_early = true;
+        break;
+      }
+    }
+    if (stopped_early) {
+      BoosterHandle sliced;
+      Check(XGBoosterSlice(booster, 0, best_round + 1, 1, &sliced), "XGBoosterSlice");
+      XGBoosterFree(booster);
+      booster = sliced;
+    }
+    auto end = std::chrono::steady_clock::now();
+    nlohmann::json facts;
+    facts["data_handover_seconds"] = std::chrono::duration<double>(boost_start - start).count();
+    facts["boosting_seconds"] = std::chrono::duration<double>(end - boost_start).count();
+    facts["rounds_run"] = rounds_run;
+    facts["trees"] = stopped_early ? best_round + 1 : rounds_run;
+    facts["stopped_early"] = stopped_early;
+    if (best_round >= 0) {
+      facts["best_round"] = best_round;
+      facts["valid_metric"] = metric;
+      facts["best_valid_value"] = best_value;
+    }
+    facts["params"] = params;
+    return std::make_unique<XgboostModel>(booster, task, train.num_features, facts);
+  }
+
+  std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) override {
+    BoosterHandle booster;
+    Check(XGBoosterCreate(nullptr, 0, &booster), "XGBoosterCreate");
+    std::string path = dir + "/" + saved.value("file", "model.json");
+    if (XGBoosterLoadModel(booster, path.c_str()) != 0) {
+      std::string message = LastError();
+      XGBoosterFree(booster);
+      ThrowInputData(path + ": cannot load XGBoost model: " + message);
+    }
+    Task task = saved.value("task", "regression") == "binary" ? Task::kBinaryClassification : Task::kRegression;
+    return std::make_unique<XgboostModel>(booster, task, saved.at("num_features").get<size_t>(), saved);
+  }
+
+ private:
+  static void CheckBinaryLabels(const DenseMatrix& matrix) {
+    for (const auto& block : matrix.blocks) {
+      for (float label : block.labels) {
+        if (label != 0.0f && label != 1.0f) {
+          ThrowInputData("train.target: binary classification needs labels 0 and 1, found " + std::to_string(label));
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Learner> MakeXgboostLearner() { return std::make_unique<XgboostLearner>(); }
+
+}  // namespace sluice
