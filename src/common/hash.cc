@@ -21,6 +21,13 @@ void FingerprintBuilder::Add(uint64_t part_hash) { state_ = MixInt(state_ ^ part
 
 std::string FingerprintBuilder::Hex() const { return ToHex64(state_); }
 
+StreamingHash::StreamingHash() : state_(XXH3_createState()) { XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_)); }
+StreamingHash::~StreamingHash() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+void StreamingHash::Update(const void* data, size_t size) {
+  XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), data, size);
+}
+uint64_t StreamingHash::Digest() const { return XXH3_64bits_digest(static_cast<XXH3_state_t*>(state_)); }
+
 std::string ToHex64(uint64_t value) {
   char buffer[17];
   std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(value));

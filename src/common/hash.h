@@ -34,6 +34,20 @@ class FingerprintBuilder {
   uint64_t state_ = 0x5eed5eed5eed5eedULL;
 };
 
+// XXH3 over a stream of pieces: the same digest as hashing them joined.
+class StreamingHash {
+ public:
+  StreamingHash();
+  ~StreamingHash();
+  StreamingHash(const StreamingHash&) = delete;
+  StreamingHash& operator=(const StreamingHash&) = delete;
+  void Update(const void* data, size_t size);
+  uint64_t Digest() const;
+
+ private:
+  void* state_;
+};
+
 std::string ToHex64(uint64_t value);
 
 }  // namespace sluice

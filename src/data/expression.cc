@@ -530,7 +530,8 @@ class Binder {
         auto in = arg->eval(batch);
         std::vector<int64_t> values(in->size());
         for (size_t row = 0; row < values.size(); ++row) values[row] = in->IsNull(row);
-        return IntResult(DataType::kBool, std::vector<uint8_t>(values.size(), 1), std::move(values));
+        std::vector<uint8_t> all_valid(values.size(), 1);
+        return IntResult(DataType::kBool, std::move(all_valid), std::move(values));
       };
       return node;
     }

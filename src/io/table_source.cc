@@ -195,8 +195,9 @@ void TableSource::InferSchema() {
 
 ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
   std::atomic<int64_t> rows_read{0}, rows_rejected{0};
-  std::mutex hash_mutex;
-  std::vector<uint64_t> chunk_hashes;
+  // The fingerprint hashes every input byte in order, on the producer thread,
+  // so it does not depend on chunk size or thread count.
+  FingerprintBuilder fingerprint;
   ColumnIndex column_index;
   for (size_t i = 0; i < schema_.size(); ++i) column_index[schema_.field(i).name] = i;
   size_t batch_index = 0;
@@ -207,7 +208,9 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
     auto stream = ByteStream::Open(path);
     RecordChunker chunker(*stream, options_.chunk_bytes, format_ == FileFormat::kCsv, options_.csv.quote);
     bool first_chunk = true;
+    StreamingHash file_hash;
     while (auto chunk = chunker.Next()) {
+      file_hash.Update(chunk->data(), chunk->size);
       size_t skip = 0;
       int64_t first_line = chunk->first_line;
       if (first_chunk && format_ == FileFormat::kCsv && options_.csv.header) {
@@ -273,24 +276,17 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
         int64_t read = static_cast<int64_t>(batch.num_rows()) + rejected;
         rows_read += read;
         rows_rejected += rejected;
-        uint64_t hash = Hash64(c.data(), c.size, file_index);
-        {
-          std::lock_guard<std::mutex> lock(hash_mutex);
-          if (chunk_hashes.size() <= index) chunk_hashes.resize(index + 1);
-          chunk_hashes[index] = hash;
-        }
         if (progress) progress->Advance(c.stream_bytes, static_cast<uint64_t>(read));
         consume(index, std::move(batch));
       });
     }
+    fingerprint.Add(file_hash.Digest());
   }
   group.Wait();
   ScanTotals totals;
   totals.rows_read = rows_read;
   totals.rows_rejected = rows_rejected;
   totals.num_batches = batch_index;
-  FingerprintBuilder fingerprint;
-  for (uint64_t hash : chunk_hashes) fingerprint.Add(hash);
   totals.fingerprint = fingerprint.Hex();
   return totals;
 }
