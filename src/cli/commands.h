@@ -14,5 +14,6 @@ using CommandAction = std::function<int()>;
 CommandAction AddRunCommand(CLI::App& app);
 CommandAction AddDatagenCommand(CLI::App& app);
 CommandAction AddPredictCommand(CLI::App& app);
+CommandAction AddPrepCommand(CLI::App& app);
 
 }  // namespace sluice

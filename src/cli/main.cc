@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   };
   add(sluice::AddRunCommand);
   add(sluice::AddDatagenCommand);
+  add(sluice::AddPrepCommand);
   add(sluice::AddPredictCommand);
   try {
     app.parse(argc, argv);

@@ -15,6 +15,7 @@
 #include "common/progress.h"
 #include "common/thread_pool.h"
 #include "io/reject_file.h"
+#include "pipeline/prep_passes.h"
 #include "prep/prep_plan.h"
 #include "train/metrics.h"
 
@@ -58,84 +59,44 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +
       "; schema: " + source->schema().ToString());
 
-  // Pass 1: fit θ on the train split. One partial state per batch, merged in
-  // input order, so the result does not depend on thread timing.
+  // Pass 1: fit θ on the train split.
   auto fit_start = Clock::now();
   std::string staged_rejects = fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid());
   std::error_code ec;
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
   RejectFile rejects(staged_rejects);
-  std::mutex states_mutex;
-  std::vector<std::unique_ptr<PrepFitState>> states;
-  ScanTotals totals;
-  {
-    Progress progress("read + fit", source->total_bytes());
-    totals = source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
-      rejects.Add(index, batch.source_name, std::move(batch.rejects));
-      plan->Derive(batch);
-      plan->Filter(batch);
-      auto split = plan->AssignSplit(batch);
-      auto state = std::make_unique<PrepFitState>(plan->NewFitState());
-      plan->Fit(batch, split, *state);
-      std::lock_guard<std::mutex> lock(states_mutex);
-      if (states.size() <= index) states.resize(index + 1);
-      states[index] = std::move(state);
-    }, &progress);
-    progress.Finish();
-  }
-  rejects.Close();
-  PrepFitState merged = plan->NewFitState();
-  for (const auto& state : states) {
-    if (state) merged.Merge(*state);
-  }
-  states.clear();
-  if (merged.train_rows == 0) {
-    ThrowInputData(spec.source.uri + ": no rows left for training (read " + FormatCount(totals.rows_read) +
-                   ", rejected " + FormatCount(totals.rows_rejected) +
-                   (rejects.first().empty() ? "" : "; first reject: " + rejects.first()) + ")");
-  }
-  FittedPrep fitted = plan->Finalize(merged);
+  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri);
+  const FittedPrep& fitted = *fit.fitted;
+  const ScanTotals& totals = fit.totals;
   double fit_seconds = Seconds(fit_start);
 
-  // Pass 2: apply θ and build the matrices.
+  // Pass 2: apply θ and build the matrices, one block per batch and split.
   auto apply_start = Clock::now();
   size_t num_features = fitted.num_features();
   std::vector<EncodedBatch> encoded;
   std::mutex encoded_mutex;
   FilterCounts filtered;
-  {
-    Progress progress("apply", source->total_bytes());
-    source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
-      plan->Derive(batch);
-      FilterCounts counts = plan->Filter(batch);
-      auto split = plan->AssignSplit(batch);
-      size_t rows = batch.num_rows();
-      std::vector<float> features(rows * num_features);
-      std::vector<float> labels(rows);
-      fitted.Encode(batch, features.data());
-      plan->Labels(batch, labels.data());
-      EncodedBatch out;
-      out.file_index = batch.file_index;
-      size_t sizes[3] = {0, 0, 0};
-      for (uint8_t part : split) ++sizes[part];
-      for (int part = 0; part < 3; ++part) {
-        out.parts[part].values.reserve(sizes[part] * num_features);
-        out.parts[part].labels.reserve(sizes[part]);
-      }
-      for (size_t row = 0; row < rows; ++row) {
-        DenseBlock& block = out.parts[split[row]];
-        block.values.insert(block.values.end(), features.begin() + row * num_features,
-                            features.begin() + (row + 1) * num_features);
-        block.labels.push_back(labels[row]);
-        if (split[row] == static_cast<uint8_t>(SplitPart::kTest)) out.test_lines.push_back(batch.lines[row]);
-      }
-      std::lock_guard<std::mutex> lock(encoded_mutex);
-      filtered.Add(counts);
-      if (encoded.size() <= index) encoded.resize(index + 1);
-      encoded[index] = std::move(out);
-    }, &progress);
-    progress.Finish();
-  }
+  ApplyPass(*source, *plan, fitted, pool, [&](size_t index, const EncodedRows& rows) {
+    EncodedBatch out;
+    out.file_index = rows.batch.file_index;
+    size_t sizes[3] = {0, 0, 0};
+    for (uint8_t part : rows.split) ++sizes[part];
+    for (int part = 0; part < 3; ++part) {
+      out.parts[part].values.reserve(sizes[part] * num_features);
+      out.parts[part].labels.reserve(sizes[part]);
+    }
+    for (size_t row = 0; row < rows.split.size(); ++row) {
+      DenseBlock& block = out.parts[rows.split[row]];
+      const float* first = rows.features.data() + row * num_features;
+      block.values.insert(block.values.end(), first, first + num_features);
+      block.labels.push_back(rows.labels[row]);
+      if (rows.split[row] == static_cast<uint8_t>(SplitPart::kTest)) out.test_lines.push_back(rows.batch.lines[row]);
+    }
+    std::lock_guard<std::mutex> lock(encoded_mutex);
+    filtered.Add(rows.filtered);
+    if (encoded.size() <= index) encoded.resize(index + 1);
+    encoded[index] = std::move(out);
+  });
   DenseMatrix matrices[3];
   std::vector<int64_t> test_lines;
   std::vector<uint32_t> test_files;

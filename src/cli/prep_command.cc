@@ -1,0 +1,53 @@
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "common/format.h"
+#include "pipeline/prep_run.h"
+
+namespace sluice {
+
+namespace {
+struct PrepArgs {
+  std::string pipeline;
+  std::string out;
+  std::vector<std::string> overrides;
+  int threads = -1;
+  bool json = false;
+};
+}  // namespace
+
+CommandAction AddPrepCommand(CLI::App& app) {
+  auto args = std::make_shared<PrepArgs>();
+  CLI::App* command = app.add_subcommand("prep", "Run only the prep of a pipeline file and write the prepared splits");
+  command->add_option("pipeline", args->pipeline, "The pipeline file (YAML)")->required();
+  command->add_option("--out", args->out, "Output directory: train.csv, valid.csv, test.csv, prep.json")->required();
+  command->add_option("--set", args->overrides, "Override a key of the file: KEY=VALUE (repeatable)");
+  command->add_option("--threads", args->threads, "Worker threads (default: every core)");
+  command->add_flag("--json", args->json, "Print the summary as JSON");
+  return [args]() {
+    std::vector<std::string> overrides = args->overrides;
+    // prep writes no artifact; `output` need not be set.
+    overrides.insert(overrides.begin(), "output=" + args->out);
+    PipelineSpec spec = LoadPipeline(args->pipeline, overrides);
+    if (args->threads >= 0) spec.threads = args->threads;
+    RunOptions options;
+    options.quiet = args->json;
+    nlohmann::json summary = RunPrep(spec, args->out, options);
+    if (args->json) {
+      std::printf("%s\n", summary.dump(2).c_str());
+    } else {
+      const auto& rows = summary["rows"];
+      std::printf("prep: read %s, rejected %s, filtered %s; train %s, valid %s, test %s rows; %zu features -> %s (%s)\n",
+                  FormatCount(rows["read"]).c_str(), FormatCount(rows["rejected"]).c_str(),
+                  FormatCount(rows["filtered"]).c_str(), FormatCount(rows["train"]).c_str(),
+                  FormatCount(rows["valid"]).c_str(), FormatCount(rows["test"]).c_str(), summary["features"].size(),
+                  args->out.c_str(), FormatSeconds(summary["seconds"]).c_str());
+    }
+    return 0;
+  };
+}
+
+}  // namespace sluice

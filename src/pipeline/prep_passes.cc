@@ -1,0 +1,66 @@
+#include "pipeline/prep_passes.h"
+
+#include <mutex>
+
+#include "common/error.h"
+#include "common/format.h"
+#include "common/progress.h"
+
+namespace sluice {
+
+FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPool& pool, RejectFile& rejects,
+                      const std::string& source_name) {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<PrepFitState>> states;
+  FitPassResult result;
+  {
+    Progress progress("read + fit", source.total_bytes());
+    result.totals = source.Scan(pool, [&](size_t index, RecordBatch&& batch) {
+      rejects.Add(index, batch.source_name, std::move(batch.rejects));
+      plan.Derive(batch);
+      plan.Filter(batch);
+      auto split = plan.AssignSplit(batch);
+      auto state = std::make_unique<PrepFitState>(plan.NewFitState());
+      plan.Fit(batch, split, *state);
+      std::lock_guard<std::mutex> lock(mutex);
+      if (states.size() <= index) states.resize(index + 1);
+      states[index] = std::move(state);
+    }, &progress);
+    progress.Finish();
+  }
+  rejects.Close();
+  // Merged in input order, so θ does not depend on thread timing.
+  PrepFitState merged = plan.NewFitState();
+  for (const auto& state : states) {
+    if (state) merged.Merge(*state);
+  }
+  if (merged.train_rows == 0) {
+    ThrowInputData(source_name + ": no rows left for training (read " + FormatCount(result.totals.rows_read) +
+                   ", rejected " + FormatCount(result.totals.rows_rejected) +
+                   (rejects.first().empty() ? "" : "; first reject: " + rejects.first()) + ")");
+  }
+  result.train_rows = merged.train_rows;
+  result.fitted = std::make_unique<FittedPrep>(plan.Finalize(merged));
+  return result;
+}
+
+ScanTotals ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep& fitted, ThreadPool& pool,
+                     const EncodedConsumer& consume) {
+  Progress progress("apply", source.total_bytes());
+  size_t num_features = fitted.num_features();
+  ScanTotals totals = source.Scan(pool, [&](size_t index, RecordBatch&& batch) {
+    plan.Derive(batch);
+    FilterCounts filtered = plan.Filter(batch);
+    auto split = plan.AssignSplit(batch);
+    size_t rows = batch.num_rows();
+    std::vector<float> features(rows * num_features);
+    std::vector<float> labels(rows);
+    fitted.Encode(batch, features.data());
+    plan.Labels(batch, labels.data());
+    consume(index, EncodedRows{batch, split, features, labels, filtered});
+  }, &progress);
+  progress.Finish();
+  return totals;
+}
+
+}  // namespace sluice

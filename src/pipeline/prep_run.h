@@ -1,0 +1,18 @@
+#pragma once
+// `sluice prep`: the prep half of a pipeline on its own. Fits θ on the train
+// split and writes the prepared rows — the model's input features and the
+// target — as one dataset per split (train.csv, valid.csv, test.csv) with θ
+// beside them (prep.json), streaming, in input order. CSV until sluice's
+// Parquet writer lands.
+
+#include <string>
+
+#include "nlohmann/json.hpp"
+#include "pipeline/pipeline_spec.h"
+#include "pipeline/training_run.h"
+
+namespace sluice {
+
+nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, const RunOptions& options);
+
+}  // namespace sluice
