@@ -16,11 +16,52 @@ bool ParseInt64(std::string_view text, int64_t* out) {
   return result.ec == std::errc() && result.ptr == end && begin != end;
 }
 
+namespace {
+
+// Clinger's fast path: a decimal of at most 15 significant digits and no
+// exponent is mantissa / 10^k with both operands exact doubles, so one
+// correctly rounded division gives the same bits as a full parser.
+bool ParseSimpleDecimal(const char* begin, const char* end, double* out) {
+  static const double kPowers[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  bool negative = false;
+  if (*begin == '-') {
+    negative = true;
+    if (++begin == end) return false;
+  }
+  uint64_t mantissa = 0;
+  int digits = 0, fraction_digits = 0;
+  bool seen_point = false;
+  for (const char* p = begin; p < end; ++p) {
+    unsigned digit = static_cast<unsigned char>(*p) - '0';
+    if (digit <= 9) {
+      mantissa = mantissa * 10 + digit;
+      if (mantissa != 0 || seen_point) ++digits;
+      fraction_digits += seen_point;
+    } else if (*p == '.' && !seen_point) {
+      seen_point = true;
+    } else {
+      return false;
+    }
+  }
+  if (digits > 15 || (end - begin) == seen_point) return false;
+  if (seen_point && (*begin == '.' || end[-1] == '.')) {
+    // "5." and ".5" are numbers too, but leave them to the full parser.
+    return false;
+  }
+  double value = static_cast<double>(mantissa) / kPowers[fraction_digits];
+  *out = negative ? -value : value;
+  return true;
+}
+
+}  // namespace
+
 bool ParseFloat64(std::string_view text, double* out) {
   const char* begin = text.data();
   const char* end = begin + text.size();
   if (begin != end && *begin == '+') ++begin;
   if (begin == end) return false;
+  if (ParseSimpleDecimal(begin, end, out)) return true;
   auto result = std::from_chars(begin, end, *out);
   if (result.ec == std::errc() && result.ptr == end) return true;
   // from_chars reports out-of-range for subnormals and overflow; accept them

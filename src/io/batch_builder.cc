@@ -65,14 +65,14 @@ bool BatchBuilder::AppendText(size_t index, std::string_view text, bool quoted) 
     return true;
   }
   std::string_view value = Trim(text);
-  if (!quoted || value.empty()) {
+  // Null tokens are checked only when the text is not a value: most fields are.
+  auto is_null_token = [&]() {
+    if (quoted && !value.empty()) return false;
     for (const auto& null_value : conversion_.null_values) {
-      if (value == null_value) {
-        column.AppendNull();
-        return true;
-      }
+      if (value == null_value) return true;
     }
-  }
+    return false;
+  };
   switch (type) {
     case DataType::kInt64: {
       int64_t parsed;
@@ -86,15 +86,28 @@ bool BatchBuilder::AppendText(size_t index, std::string_view text, bool quoted) 
         column.AppendInt(static_cast<int64_t>(as_double));
         return true;
       }
+      if (is_null_token()) {
+        column.AppendNull();
+        return true;
+      }
       if (ParseFloat64(value, &as_double)) {
         return Fail(index, text, "is not an integer (declare the column float64 in source.schema)");
       }
       return Fail(index, text, "is not an integer");
     }
     case DataType::kFloat64: {
-      double parsed;
+      double parsed = 0;
       if (ParseFloat64(value, &parsed)) {
-        column.AppendDouble(parsed);
+        // NaN and infinities carry no value a model or a statistic can use.
+        if (std::isfinite(parsed)) {
+          column.AppendDouble(parsed);
+        } else {
+          column.AppendNull();
+        }
+        return true;
+      }
+      if (is_null_token()) {
+        column.AppendNull();
         return true;
       }
       return Fail(index, text, "is not a number");
@@ -105,12 +118,20 @@ bool BatchBuilder::AppendText(size_t index, std::string_view text, bool quoted) 
         column.AppendInt(parsed);
         return true;
       }
+      if (is_null_token()) {
+        column.AppendNull();
+        return true;
+      }
       return Fail(index, text, "is not a boolean");
     }
     case DataType::kTimestamp: {
       int64_t micros;
       if (ParseTimestamp(value, &micros)) {
         column.AppendInt(micros);
+        return true;
+      }
+      if (is_null_token()) {
+        column.AppendNull();
         return true;
       }
       return Fail(index, text, "is not a timestamp (YYYY-MM-DD HH:MM:SS)");

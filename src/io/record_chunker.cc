@@ -55,11 +55,13 @@ std::optional<Chunk> RecordChunker::Next() {
       Chunk chunk;
       chunk.size = cut;
       chunk.first_line = next_line_;
-      chunk.buffer.reserve(cut + kChunkPadding);
-      chunk.buffer.assign(pending_.data(), cut);
-      chunk.buffer.append(kChunkPadding, '\0');
       next_line_ += std::count(pending_.data(), pending_.data() + cut, '\n');
-      pending_.erase(0, cut);
+      // Hand the buffer itself over; only the partial record after the cut is copied.
+      std::string rest(pending_.data() + cut, pending_.size() - cut);
+      pending_.resize(cut);
+      pending_.append(kChunkPadding, '\0');
+      chunk.buffer = std::move(pending_);
+      pending_ = std::move(rest);
       // The remainder starts at a record start, outside quotes: scan it anew.
       scanned_ = 0;
       in_quotes_ = false;

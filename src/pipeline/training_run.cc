@@ -12,6 +12,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/format.h"
+#include "common/memory.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
 #include "io/reject_file.h"
@@ -28,11 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
-double PeakRssBytes() {
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) * 1024.0;
-}
 
 // One batch's rows after prep, encoded, by split.
 struct EncodedBatch {
@@ -138,12 +134,9 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
       std::fprintf(stderr, "%s\n", line.c_str());
     }
   };
-  auto model = learner->Train(matrices[0], &matrices[1], config, observer);
+  auto model = learner->Train(std::move(matrices[0]), std::move(matrices[1]), config, observer);
   if (terminal && !options.quiet) std::fprintf(stderr, "\r\033[K");
   double train_seconds = Seconds(train_start);
-  // The training matrix is no longer needed.
-  matrices[0] = DenseMatrix();
-  matrices[1] = DenseMatrix();
 
   // Evaluate on the test split, and keep the test predictions.
   auto eval_start = Clock::now();
@@ -245,7 +238,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   summary["model"] = model->Describe();
   summary["fingerprint"] = totals.fingerprint;
   summary["matrix_bytes"] = (split_rows[0] + split_rows[1] + split_rows[2]) * num_features * sizeof(float);
-  summary["peak_rss_bytes"] = PeakRssBytes();
+  summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
   summary["seconds"] = {{"read_fit", fit_seconds}, {"apply", apply_seconds}, {"train", train_seconds},
                         {"evaluate", eval_seconds}, {"save", save_seconds}, {"total", Seconds(run_start)}};
   return summary;

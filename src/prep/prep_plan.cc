@@ -202,7 +202,13 @@ void PrepPlan::Fit(const RecordBatch& derived, const std::vector<uint8_t>& split
       if (split[row] != static_cast<uint8_t>(SplitPart::kTrain) || column.IsNull(row)) continue;
       if (want_moments) state.moments[i].Add(column.AsDouble(row) * unit);
       if (want_sketch) state.sketches[i].Add(column.AsDouble(row) * unit);
-      if (want_counts) ++state.counts[i][std::string(CategoryKey(column, row, scratch))];
+      if (want_counts) {
+        std::string_view key = CategoryKey(column, row, scratch);
+        auto& counts = state.counts[i];
+        auto found = counts.find(key);
+        if (found == counts.end()) found = counts.emplace(std::string(key), 0).first;
+        ++found->second;
+      }
     }
   }
   for (uint8_t part : split) state.train_rows += part == static_cast<uint8_t>(SplitPart::kTrain);

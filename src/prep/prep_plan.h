@@ -46,7 +46,7 @@ class PrepFitState {
 
   std::vector<RunningMoments> moments;
   std::vector<QuantileSketch> sketches;
-  std::vector<std::unordered_map<std::string, int64_t>> counts;
+  std::vector<std::unordered_map<std::string, int64_t, StringViewHash, std::equal_to<>>> counts;
   int64_t train_rows = 0;
 };
 

@@ -55,7 +55,10 @@ class Model {
 class Learner {
  public:
   virtual ~Learner() = default;
-  virtual std::unique_ptr<Model> Train(const DenseMatrix& train, const DenseMatrix* valid, const TrainConfig& config,
+  // Takes the matrices over: a learner that copies them into its own form
+  // frees them as soon as it has, so the two never both stay in memory.
+  // `valid` may be empty (no validation metric, no early stopping).
+  virtual std::unique_ptr<Model> Train(DenseMatrix train, DenseMatrix valid, const TrainConfig& config,
                                        const RoundObserver& observer) = 0;
   virtual std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) = 0;
   // Whether `params` ask for regression or binary classification.

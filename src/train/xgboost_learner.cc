@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/memory.h"
 #include "train/learner.h"
 
 namespace sluice {
@@ -163,7 +164,7 @@ class XgboostLearner : public Learner {
                "' is not supported yet (reg:* for regression, binary:* for classification)");
   }
 
-  std::unique_ptr<Model> Train(const DenseMatrix& train, const DenseMatrix* valid, const TrainConfig& config,
+  std::unique_ptr<Model> Train(DenseMatrix train, DenseMatrix valid, const TrainConfig& config,
                                const RoundObserver& observer) override {
     Task task = TaskOf(config.params);
     if (train.num_rows() == 0) ThrowInputData("train: the train split is empty");
@@ -171,7 +172,12 @@ class XgboostLearner : public Learner {
     auto start = std::chrono::steady_clock::now();
     DMatrix train_matrix(train, nullptr, config.threads);
     std::unique_ptr<DMatrix> valid_matrix;
-    if (valid && valid->num_rows() > 0) valid_matrix = std::make_unique<DMatrix>(*valid, &train_matrix, config.threads);
+    if (valid.num_rows() > 0) valid_matrix = std::make_unique<DMatrix>(valid, &train_matrix, config.threads);
+    // XGBoost holds its quantised copy now; ours can go.
+    size_t num_features = train.num_features;
+    train = DenseMatrix();
+    valid = DenseMatrix();
+    ReleaseFreeMemory();
 
     DMatrixHandle handles[2] = {train_matrix.handle(), valid_matrix ? valid_matrix->handle() : nullptr};
     BoosterHandle booster;
@@ -246,7 +252,7 @@ class XgboostLearner : public Learner {
       facts["best_valid_value"] = best_value;
     }
     facts["params"] = params;
-    return std::make_unique<XgboostModel>(booster, task, train.num_features, facts);
+    return std::make_unique<XgboostModel>(booster, task, num_features, facts);
   }
 
   std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) override {

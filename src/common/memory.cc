@@ -1,0 +1,27 @@
+#include "common/memory.h"
+
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+
+namespace sluice {
+
+uint64_t PeakRssBytes() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+}
+
+uint64_t CurrentRssBytes() {
+  std::FILE* file = std::fopen("/proc/self/statm", "r");
+  if (!file) return 0;
+  unsigned long long pages = 0, resident = 0;
+  int read = std::fscanf(file, "%llu %llu", &pages, &resident);
+  std::fclose(file);
+  return read == 2 ? resident * 4096 : 0;
+}
+
+void ReleaseFreeMemory() { malloc_trim(0); }
+
+}  // namespace sluice

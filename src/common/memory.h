@@ -1,0 +1,14 @@
+#pragma once
+// Process memory: the peak resident set for reports, and a way to hand freed
+// heap memory back to the system after a large structure is dropped (glibc
+// keeps it otherwise, and the peak would count it twice).
+
+#include <cstdint>
+
+namespace sluice {
+
+uint64_t PeakRssBytes();
+uint64_t CurrentRssBytes();
+void ReleaseFreeMemory();
+
+}  // namespace sluice
