@@ -174,3 +174,32 @@ TEST_F(TableSourceTest, SchemaOverrideForUnknownColumnIsRefused) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// Byte soup (quotes, delimiters, newlines, invalid UTF-8) must never crash or
+// hang the reader, and every row read is either parsed or rejected.
+TEST_F(TableSourceTest, RandomBytesNeverCrashAndAreAccountedFor) {
+  uint64_t state = 12345;
+  auto next = [&state]() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  static const char kAlphabet[] = "ab1.,\"\n\r\t-9 \xc3\xff";
+  for (int round = 0; round < 30; ++round) {
+    std::string content = "a,b,c\n";
+    size_t length = next() % 4000;
+    for (size_t i = 0; i < length; ++i) content.push_back(kAlphabet[next() % (sizeof(kAlphabet) - 1)]);
+    SourceOptions options;
+    options.uri = Write("soup" + std::to_string(round) + ".csv", content);
+    options.chunk_bytes = 1 + next() % 300;
+    options.column_types = {{"a", DataType::kFloat64}, {"b", DataType::kString}, {"c", DataType::kInt64}};
+    Result result = Read(options);
+    EXPECT_EQ(result.totals.rows_read, static_cast<int64_t>(result.lines.size() + result.rejects.size()));
+    EXPECT_EQ(result.totals.rows_rejected, static_cast<int64_t>(result.rejects.size()));
+  }
+}
+
+}  // namespace
+}  // namespace sluice
