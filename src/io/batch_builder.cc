@@ -34,6 +34,11 @@ BatchBuilder::BatchBuilder(const Schema& schema, const TextConversion& conversio
   }
 }
 
+void BatchBuilder::Reserve(size_t rows) {
+  for (auto& column : batch_.columns) column.Reserve(rows);
+  batch_.lines.reserve(rows);
+}
+
 bool BatchBuilder::Fail(size_t index, std::string_view text, const char* what) {
   error_ = "column " + batch_.schema.field(index).name + ": '" + Shorten(text) + "' " + what;
   return false;

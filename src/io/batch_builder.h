@@ -37,6 +37,8 @@ class BatchBuilder {
   // Drops the current row's fields and records it as rejected.
   void RejectRow(int64_t line, std::string reason, std::string_view text);
 
+  // Makes room for about `rows` rows, so appends do not regrow the columns.
+  void Reserve(size_t rows);
   const std::string& error() const { return error_; }
   size_t num_rows() const { return batch_.lines.size(); }
   RecordBatch Finish();

@@ -142,7 +142,9 @@ void TableSource::InferSchema() {
       tokenizer = CsvTokenizer(lines.data(), lines.size(), 1, options_.csv);
     }
     std::vector<std::vector<std::string>> values(names.size());
+    size_t records = 0;
     while (tokenizer.Next()) {
+      ++records;
       if (!tokenizer.error().empty() || tokenizer.fields().size() != names.size()) continue;
       for (size_t i = 0; i < names.size(); ++i) {
         const auto& field = tokenizer.fields()[i];
@@ -151,6 +153,7 @@ void TableSource::InferSchema() {
         values[i].emplace_back(field.text);
       }
     }
+    if (records > 0) record_bytes_ = std::max(8.0, static_cast<double>(tokenizer.offset()) / (records + 1));
     for (auto& column_values : values) {
       std::vector<std::string_view> views(column_values.begin(), column_values.end());
       types.push_back(InferType(views, options_.conversion.null_values));
@@ -236,6 +239,7 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
         BatchBuilder builder(schema_, options_.conversion, path);
         const char* data = c.data() + skip;
         size_t size = c.size - skip;
+        builder.Reserve(static_cast<size_t>(static_cast<double>(size) / record_bytes_ * 1.1) + 16);
         if (format_ == FileFormat::kCsv) {
           CsvTokenizer tokenizer(data, size, first_line, options_.csv);
           const size_t num_columns = schema_.size();

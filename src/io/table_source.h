@@ -31,7 +31,7 @@ struct SourceOptions {
   TextConversion conversion;
   // Types that override inference, by column name.
   std::map<std::string, DataType> column_types;
-  size_t chunk_bytes = 4u << 20;
+  size_t chunk_bytes = 1u << 20;
   size_t sample_bytes = 1u << 20;
 };
 
@@ -65,6 +65,8 @@ class TableSource {
   std::vector<std::string> files_;
   uint64_t total_bytes_ = 0;
   Schema schema_;
+  // Average bytes a record takes in the sample, to size a chunk's columns once.
+  double record_bytes_ = 64;
 };
 
 // The files a URI names: a file, every data file in a directory (sorted), or
