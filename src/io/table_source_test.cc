@@ -203,3 +203,22 @@ TEST_F(TableSourceTest, RandomBytesNeverCrashAndAreAccountedFor) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST_F(TableSourceTest, CategoricalOverrideDictionaryEncodes) {
+  SourceOptions options;
+  options.uri = Write("cat.csv", "city,n\nparis,1\nrome,2\nparis,3\n,4\n");
+  options.column_types = {{"city", DataType::kCategorical}};
+  Result result = Read(options);
+  const Column& city = result.batches.at(0).columns[0];
+  ASSERT_EQ(city.type(), DataType::kCategorical);
+  EXPECT_EQ(city.dictionary()->size(), 2u);
+  EXPECT_EQ(city.Int(0), city.Int(2));
+  EXPECT_EQ(city.Category(1), "rome");
+  EXPECT_TRUE(city.IsNull(3));
+}
+
+}  // namespace
+}  // namespace sluice

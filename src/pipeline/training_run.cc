@@ -1,6 +1,5 @@
 #include "pipeline/training_run.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -29,6 +28,19 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
+// Removes the files a run stages beside its output if it fails before they
+// are moved into the artifact.
+class StagedFiles {
+ public:
+  ~StagedFiles() {
+    std::error_code ec;
+    for (const auto& path : paths_) fs::remove(path, ec);
+  }
+  const std::string& Add(std::string path) { return paths_.emplace_back(std::move(path)); }
+
+ private:
+  std::vector<std::string> paths_;
+};
 
 // One batch's rows after prep, encoded, by split.
 struct EncodedBatch {
@@ -57,7 +69,8 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
 
   // Pass 1: fit θ on the train split.
   auto fit_start = Clock::now();
-  std::string staged_rejects = fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid());
+  StagedFiles staged;
+  std::string staged_rejects = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
   RejectFile rejects(staged_rejects);
@@ -150,7 +163,8 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   }
   MetricList metric_list = task == Task::kRegression ? RegressionMetrics(test_labels, test_predictions)
                                                      : BinaryMetrics(test_labels, test_predictions);
-  std::string staged_predictions = fs::absolute(spec.output).string() + ".predictions-" + std::to_string(::getpid());
+  std::string staged_predictions =
+      staged.Add(fs::absolute(spec.output).string() + ".predictions-" + std::to_string(::getpid()));
   {
     auto writer = AtomicFileWriter::Open(staged_predictions);
     std::string out = "file,line,label,prediction\n";
