@@ -15,5 +15,7 @@ CommandAction AddRunCommand(CLI::App& app);
 CommandAction AddDatagenCommand(CLI::App& app);
 CommandAction AddPredictCommand(CLI::App& app);
 CommandAction AddPrepCommand(CLI::App& app);
+CommandAction AddConvertCommand(CLI::App& app);
+CommandAction AddInspectCommand(CLI::App& app);
 
 }  // namespace sluice

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   add(sluice::AddDatagenCommand);
   add(sluice::AddPrepCommand);
   add(sluice::AddPredictCommand);
+  add(sluice::AddConvertCommand);
+  add(sluice::AddInspectCommand);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -9,7 +9,9 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "io/byte_stream.h"
+#include "data/column_cast.h"
 #include "io/jsonl_parser.h"
+#include "io/parquet/parquet_reader.h"
 #include "io/record_chunker.h"
 #include "io/schema_inference.h"
 
@@ -32,7 +34,7 @@ bool IsDataFile(const fs::path& path) {
   std::string name = path.filename().string();
   if (name.empty() || name[0] == '.' || name[0] == '_') return false;
   std::string base = StripCompression(name);
-  for (const char* ext : {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".txt"}) {
+  for (const char* ext : {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".txt", ".parquet", ".parq", ".pq"}) {
     if (EndsWith(base, ext)) return true;
   }
   return false;
@@ -94,7 +96,7 @@ std::vector<std::string> ResolveFiles(const std::string& uri) {
     for (const auto& entry : fs::directory_iterator(path)) {
       if (entry.is_regular_file() && IsDataFile(entry.path())) files.push_back(entry.path().string());
     }
-    if (files.empty()) ThrowUsage("source '" + uri + "': directory holds no .csv, .tsv or .jsonl file");
+    if (files.empty()) ThrowUsage("source '" + uri + "': directory holds no .csv, .tsv, .jsonl or .parquet file");
   } else {
     if (!fs::exists(path)) ThrowUsage("source '" + uri + "': no such file");
     files.push_back(path);
@@ -106,8 +108,12 @@ std::vector<std::string> ResolveFiles(const std::string& uri) {
 FileFormat FormatOf(const std::string& path, const std::string& format_option) {
   if (format_option == "csv" || format_option == "tsv") return FileFormat::kCsv;
   if (format_option == "jsonl" || format_option == "json") return FileFormat::kJsonLines;
-  if (format_option != "auto") ThrowUsage("source.format: unknown format '" + format_option + "' (csv, tsv, jsonl, auto)");
+  if (format_option == "parquet") return FileFormat::kParquet;
+  if (format_option != "auto") {
+    ThrowUsage("source.format: unknown format '" + format_option + "' (csv, tsv, jsonl, parquet, auto)");
+  }
   std::string base = StripCompression(path);
+  if (EndsWith(base, ".parquet") || EndsWith(base, ".parq") || EndsWith(base, ".pq")) return FileFormat::kParquet;
   if (EndsWith(base, ".jsonl") || EndsWith(base, ".ndjson") || EndsWith(base, ".json")) return FileFormat::kJsonLines;
   return FileFormat::kCsv;
 }
@@ -127,6 +133,19 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
 
 void TableSource::InferSchema() {
   const std::string& path = files_[0];
+  if (format_ == FileFormat::kParquet) {
+    Schema schema = ParquetFile::Open(path)->schema();
+    std::vector<Field> fields = schema.fields();
+    for (const auto& [name, type] : options_.column_types) {
+      auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
+      if (it == fields.end()) {
+        ThrowUsage("source.schema." + name + ": the input has no column '" + name + "' (columns: " + schema.NameList() + ")");
+      }
+      it->type = type;
+    }
+    schema_ = Schema(std::move(fields));
+    return;
+  }
   std::string sample = ReadSample(path, options_.sample_bytes);
   bool at_eof = sample.size() < options_.sample_bytes;
   std::string_view lines = WholeLines(sample, at_eof);
@@ -196,7 +215,63 @@ void TableSource::InferSchema() {
   schema_ = Schema(std::move(fields));
 }
 
+ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
+  std::atomic<int64_t> rows_read{0};
+  FingerprintBuilder fingerprint;
+  size_t batch_index = 0;
+  TaskGroup group(pool);
+  const size_t max_in_flight = pool.num_threads() * 2;
+  std::vector<std::shared_ptr<ParquetFile>> files;
+  for (size_t file_index = 0; file_index < files_.size() && !group.failed(); ++file_index) {
+    std::shared_ptr<ParquetFile> file = ParquetFile::Open(files_[file_index]);
+    files.push_back(file);
+    // Columns by name, so part files may order them differently.
+    std::vector<size_t> columns;
+    for (const auto& field : schema_.fields()) {
+      auto index = file->schema().Find(field.name);
+      if (!index) ThrowInputData(files_[file_index] + ": has no column '" + field.name + "' (the first file has)");
+      columns.push_back(*index);
+    }
+    // The footer describes every byte of data: its hash stands for the file's.
+    fingerprint.Add(Hash64(std::to_string(file->file_size()) + file->path().substr(file->path().rfind('/') + 1)));
+    int64_t first_row = 1;
+    for (size_t g = 0; g < file->num_row_groups(); ++g) {
+      const auto& row_group = file->metadata().row_groups[g];
+      uint64_t bytes = 0;
+      for (const auto& chunk : row_group.columns) bytes += static_cast<uint64_t>(std::max<int64_t>(0, chunk.meta.total_compressed_size));
+      for (const auto& chunk : row_group.columns) fingerprint.Add(static_cast<uint64_t>(chunk.meta.data_page_offset) ^ static_cast<uint64_t>(chunk.meta.total_compressed_size));
+      size_t index = batch_index++;
+      group.Limit(max_in_flight);
+      if (group.failed()) break;
+      group.Submit([&, file, columns, g, first_row, index, file_index, bytes]() {
+        RecordBatch batch = file->ReadRowGroup(g, columns, first_row);
+        for (size_t c = 0; c < schema_.size(); ++c) {
+          if (batch.columns[c].type() == schema_.field(c).type) continue;
+          std::string problem;
+          auto cast = CastColumn(batch.columns[c], schema_.field(c).type, &problem);
+          if (!cast) ThrowInputData(file->path() + ": row group " + std::to_string(g) + ", column " + schema_.field(c).name + ": " + problem);
+          batch.columns[c] = std::move(*cast);
+        }
+        batch.schema = schema_;
+        batch.file_index = static_cast<uint32_t>(file_index);
+        batch.source_bytes = bytes;
+        rows_read += static_cast<int64_t>(batch.num_rows());
+        if (progress) progress->Advance(bytes, batch.num_rows());
+        consume(index, std::move(batch));
+      });
+      first_row += row_group.num_rows;
+    }
+  }
+  group.Wait();
+  ScanTotals totals;
+  totals.rows_read = rows_read;
+  totals.num_batches = batch_index;
+  totals.fingerprint = fingerprint.Hex();
+  return totals;
+}
+
 ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
+  if (format_ == FileFormat::kParquet) return ScanParquet(pool, consume, progress);
   std::atomic<int64_t> rows_read{0}, rows_rejected{0};
   // The fingerprint hashes every input byte in order, on the producer thread,
   // so it does not depend on chunk size or thread count.

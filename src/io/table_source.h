@@ -1,6 +1,7 @@
 #pragma once
 // A table read from files: one file, a directory of files or a glob, in CSV
-// (optionally gzip) or JSON Lines, named by a path or a file:// URI. Open()
+// (optionally gzip), JSON Lines or Parquet, named by a path or a file:// URI.
+// Parquet files are read a row group at a time, in parallel. Open()
 // resolves the files and infers the schema from a sample; Scan() streams every
 // row as record batches, parsed in parallel on the pool with a bounded number
 // of chunks in flight, so memory does not grow with the input.
@@ -21,11 +22,12 @@
 
 namespace sluice {
 
-enum class FileFormat { kCsv, kJsonLines };
+enum class FileFormat { kCsv, kJsonLines, kParquet };
 
 struct SourceOptions {
   std::string uri;
-  // "auto" picks by extension (.jsonl, .ndjson, .json: JSON Lines; .tsv: tab-separated CSV).
+  // "auto" picks by extension (.jsonl, .ndjson, .json: JSON Lines; .tsv:
+  // tab-separated CSV; .parquet, .parq, .pq: Parquet).
   std::string format = "auto";
   CsvOptions csv;
   TextConversion conversion;
@@ -59,6 +61,7 @@ class TableSource {
  private:
   TableSource() = default;
   void InferSchema();
+  ScanTotals ScanParquet(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const;
 
   SourceOptions options_;
   FileFormat format_ = FileFormat::kCsv;

@@ -1,0 +1,77 @@
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "common/format.h"
+#include "common/thread_pool.h"
+#include "io/reject_file.h"
+#include "io/table_source.h"
+#include "io/table_writer.h"
+
+namespace sluice {
+
+namespace {
+struct ConvertArgs {
+  std::string input, output, compression = "zstd", rejects;
+  int64_t row_group_rows = 1 << 20;
+  int threads = 0;
+};
+}  // namespace
+
+CommandAction AddConvertCommand(CLI::App& app) {
+  auto args = std::make_shared<ConvertArgs>();
+  CLI::App* command = app.add_subcommand("convert", "Convert between CSV, JSON Lines and Parquet (by file extension)");
+  command->add_option("input", args->input, "Input file, directory or glob")->required();
+  command->add_option("output", args->output, "Output file: .csv, .jsonl or .parquet")->required();
+  command->add_option("--compression", args->compression, "Parquet codec: zstd, snappy, gzip, none");
+  command->add_option("--row-group-rows", args->row_group_rows, "Rows per Parquet row group")->check(CLI::PositiveNumber);
+  command->add_option("--rejects", args->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
+  command->add_option("--threads", args->threads, "Worker threads (default: every core)");
+  return [args]() {
+    SourceOptions source_options;
+    source_options.uri = args->input;
+    auto source = TableSource::Open(source_options);
+    size_t threads = args->threads > 0 ? static_cast<size_t>(args->threads) : ThreadPool::DefaultThreads();
+    ThreadPool pool(threads);
+    ThreadPool encode_pool(threads);
+    ParquetWriteOptions parquet;
+    parquet.codec = ParquetWriteOptions::ParseCodec(args->compression);
+    parquet.row_group_rows = args->row_group_rows;
+    parquet.pool = &encode_pool;
+    parquet.metadata = {{"sluice.schema", source->schema().ToJson().dump()}};
+    auto writer = TableWriter::Open(args->output, source->schema(), parquet);
+    std::string rejects_path = args->rejects.empty() ? args->output + ".rejects.csv" : args->rejects;
+    RejectFile rejects(rejects_path);
+    // Batches finish in any order; the writer takes them in input order.
+    std::mutex mutex;
+    std::map<size_t, RecordBatch> waiting;
+    size_t next = 0;
+    int64_t written = 0;
+    ScanTotals totals = source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
+      rejects.Add(index, batch.source_name, std::move(batch.rejects));
+      std::lock_guard<std::mutex> lock(mutex);
+      waiting.emplace(index, std::move(batch));
+      while (!waiting.empty() && waiting.begin()->first == next) {
+        writer->Write(waiting.begin()->second);
+        written += static_cast<int64_t>(waiting.begin()->second.num_rows());
+        waiting.erase(waiting.begin());
+        ++next;
+      }
+    });
+    writer->Close();
+    rejects.Close();
+    std::printf("converted %s rows -> %s\n", FormatCount(written).c_str(), args->output.c_str());
+    if (totals.rows_rejected > 0) {
+      std::printf("rejected %s rows -> %s; first: %s\n", FormatCount(totals.rows_rejected).c_str(),
+                  rejects_path.c_str(), rejects.first().c_str());
+    }
+    return 0;
+  };
+}
+
+}  // namespace sluice

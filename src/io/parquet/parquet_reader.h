@@ -1,0 +1,51 @@
+#pragma once
+// Reads flat Parquet files written by any mainstream writer. Open() reads only
+// the footer (the last bytes first, then the metadata); ReadRowGroup() reads
+// the byte ranges of the column chunks asked for and decodes them into
+// sluice columns. Types map by logical type: integers -> int64, FLOAT and
+// DOUBLE -> float64, DECIMAL and FLOAT16 -> float64, DATE, TIMESTAMP and
+// INT96 -> timestamp, STRING / ENUM / JSON / other BYTE_ARRAY -> string,
+// BOOLEAN -> bool. Nested schemas are refused. Any corruption is an
+// input-data error naming the file, row group and column (exit code 3).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/record_batch.h"
+#include "io/parquet/metadata.h"
+
+namespace sluice {
+
+class ParquetFile {
+ public:
+  static std::unique_ptr<ParquetFile> Open(const std::string& path);
+  ~ParquetFile();
+
+  const std::string& path() const { return path_; }
+  const parquet::FileMetaData& metadata() const { return metadata_; }
+  const Schema& schema() const { return schema_; }
+  uint64_t file_size() const { return file_size_; }
+  size_t num_row_groups() const { return metadata_.row_groups.size(); }
+  // The schema element of each column (physical and logical type).
+  const parquet::SchemaElement& element(size_t column) const { return leaves_[column]; }
+
+  // Decodes `columns` (indexes into schema()) of row group `group` into a
+  // batch whose schema holds those columns in that order. Row i of the group
+  // gets line first_row + i.
+  RecordBatch ReadRowGroup(size_t group, const std::vector<size_t>& columns, int64_t first_row) const;
+
+ private:
+  ParquetFile() = default;
+  void DecodeChunk(size_t group, size_t column, Column& out) const;
+
+  std::string path_;
+  int fd_ = -1;
+  uint64_t file_size_ = 0;
+  parquet::FileMetaData metadata_;
+  std::vector<parquet::SchemaElement> leaves_;
+  Schema schema_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,435 @@
+#include "io/parquet/parquet_writer.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "common/error.h"
+#include "io/parquet/codec.h"
+#include "io/parquet/rle.h"
+#include "sluice_version.h"
+
+namespace sluice {
+
+using namespace parquet;
+
+namespace {
+
+PhysicalType PhysicalOf(DataType type) {
+  switch (type) {
+    case DataType::kBool: return PhysicalType::kBoolean;
+    case DataType::kFloat64: return PhysicalType::kDouble;
+    case DataType::kString:
+    case DataType::kCategorical: return PhysicalType::kByteArray;
+    default: return PhysicalType::kInt64;
+  }
+}
+
+SchemaElement ElementOf(const Field& field) {
+  SchemaElement element;
+  element.type = PhysicalOf(field.type);
+  element.repetition = Repetition::kOptional;
+  element.name = field.name;
+  switch (field.type) {
+    case DataType::kString:
+    case DataType::kCategorical:
+      element.converted_type = ConvertedType::kUtf8;
+      element.logical.kind = LogicalType::kString;
+      break;
+    case DataType::kTimestamp:
+      element.converted_type = ConvertedType::kTimestampMicros;
+      element.logical.kind = LogicalType::kTimestamp;
+      element.logical.adjusted_to_utc = true;
+      element.logical.unit = 2;
+      break;
+    case DataType::kInt64:
+      element.converted_type = ConvertedType::kInt64;
+      element.logical.kind = LogicalType::kInteger;
+      element.logical.bit_width = 64;
+      element.logical.is_signed = true;
+      break;
+    default:
+      break;
+  }
+  return element;
+}
+
+// The values of one column chunk, nulls removed, as the physical type wants.
+struct ChunkValues {
+  std::vector<uint8_t> defined;     // per row
+  std::vector<int64_t> ints;        // INT64, BOOLEAN
+  std::vector<double> doubles;      // DOUBLE
+  std::vector<std::string_view> strings;  // BYTE_ARRAY (views into the column)
+  size_t size() const { return std::max({ints.size(), doubles.size(), strings.size()}); }
+};
+
+void AppendPlain(PhysicalType type, const ChunkValues& values, size_t begin, size_t end, std::string& out) {
+  switch (type) {
+    case PhysicalType::kBoolean: {
+      uint8_t byte = 0;
+      int bit = 0;
+      for (size_t i = begin; i < end; ++i) {
+        byte |= static_cast<uint8_t>((values.ints[i] & 1) << bit);
+        if (++bit == 8) {
+          out.push_back(static_cast<char>(byte));
+          byte = 0;
+          bit = 0;
+        }
+      }
+      if (bit > 0) out.push_back(static_cast<char>(byte));
+      return;
+    }
+    case PhysicalType::kInt64:
+      out.append(reinterpret_cast<const char*>(values.ints.data() + begin), (end - begin) * 8);
+      return;
+    case PhysicalType::kDouble:
+      out.append(reinterpret_cast<const char*>(values.doubles.data() + begin), (end - begin) * 8);
+      return;
+    default:
+      for (size_t i = begin; i < end; ++i) {
+        uint32_t length = static_cast<uint32_t>(values.strings[i].size());
+        out.append(reinterpret_cast<const char*>(&length), 4);
+        out.append(values.strings[i]);
+      }
+  }
+}
+
+// Min and max of values [begin, end) in the column's sort order, PLAIN encoded.
+void AddStatistics(PhysicalType type, const ChunkValues& values, size_t begin, size_t end, Statistics& stats) {
+  if (begin == end) return;
+  std::string min, max;
+  if (type == PhysicalType::kByteArray) {
+    auto [lo, hi] = std::minmax_element(values.strings.begin() + begin, values.strings.begin() + end);
+    // Long values make long footers; statistics are optional.
+    if (lo->size() > 256 || hi->size() > 256) return;
+    min = std::string(*lo);
+    max = std::string(*hi);
+  } else if (type == PhysicalType::kDouble) {
+    double lo = values.doubles[begin], hi = lo;
+    for (size_t i = begin; i < end; ++i) {
+      lo = std::min(lo, values.doubles[i]);
+      hi = std::max(hi, values.doubles[i]);
+    }
+    min.assign(reinterpret_cast<const char*>(&lo), 8);
+    max.assign(reinterpret_cast<const char*>(&hi), 8);
+  } else if (type == PhysicalType::kBoolean) {
+    auto [lo, hi] = std::minmax_element(values.ints.begin() + begin, values.ints.begin() + end);
+    min.assign(1, static_cast<char>(*lo));
+    max.assign(1, static_cast<char>(*hi));
+  } else {
+    auto [lo, hi] = std::minmax_element(values.ints.begin() + begin, values.ints.begin() + end);
+    min.assign(reinterpret_cast<const char*>(&*lo), 8);
+    max.assign(reinterpret_cast<const char*>(&*hi), 8);
+  }
+  auto less = [&](const std::string& a, const std::string& b) {
+    if (type == PhysicalType::kByteArray) return a < b;
+    if (type == PhysicalType::kDouble) {
+      double x, y;
+      std::memcpy(&x, a.data(), 8);
+      std::memcpy(&y, b.data(), 8);
+      return x < y;
+    }
+    if (type == PhysicalType::kBoolean) return a[0] < b[0];
+    int64_t x, y;
+    std::memcpy(&x, a.data(), 8);
+    std::memcpy(&y, b.data(), 8);
+    return x < y;
+  };
+  if (!stats.min_value || less(min, *stats.min_value)) stats.min_value = min;
+  if (!stats.max_value || less(*stats.max_value, max)) stats.max_value = max;
+}
+
+struct EncodedChunk {
+  std::string bytes;
+  ColumnMetaData meta;
+  int64_t dictionary_offset = -1;  // relative to the chunk start
+  int64_t data_offset = 0;
+};
+
+std::string CompressPage(const std::string& raw, const ParquetWriteOptions& options) {
+  std::string compressed;
+  Compress(options.codec, raw, compressed, options.zstd_level);
+  return compressed;
+}
+
+void AppendPage(PageHeader header, const std::string& raw, const ParquetWriteOptions& options, EncodedChunk& chunk) {
+  std::string body = CompressPage(raw, options);
+  header.uncompressed_page_size = static_cast<int32_t>(raw.size());
+  header.compressed_page_size = static_cast<int32_t>(body.size());
+  header.crc = static_cast<int32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+  std::string head = SerializePageHeader(header);
+  chunk.meta.total_uncompressed_size += static_cast<int64_t>(head.size() + raw.size());
+  chunk.meta.total_compressed_size += static_cast<int64_t>(head.size() + body.size());
+  chunk.bytes += head;
+  chunk.bytes += body;
+}
+
+EncodedChunk EncodeColumn(const Field& field, const Column& column, const ParquetWriteOptions& options) {
+  PhysicalType type = PhysicalOf(field.type);
+  size_t rows = column.size();
+  ChunkValues values;
+  values.defined.resize(rows);
+  int64_t nulls = 0;
+  for (size_t row = 0; row < rows; ++row) {
+    bool defined = !column.IsNull(row);
+    values.defined[row] = defined;
+    if (!defined) {
+      ++nulls;
+      continue;
+    }
+    switch (field.type) {
+      case DataType::kFloat64: values.doubles.push_back(column.Double(row)); break;
+      case DataType::kString: values.strings.push_back(column.String(row)); break;
+      case DataType::kCategorical: values.strings.push_back(column.Category(row)); break;
+      default: values.ints.push_back(column.Int(row));
+    }
+  }
+
+  EncodedChunk chunk;
+  chunk.meta.type = type;
+  chunk.meta.path = {field.name};
+  chunk.meta.codec = options.codec;
+  chunk.meta.num_values = static_cast<int64_t>(rows);
+
+  // Dictionary: index per value, while the dictionary stays small.
+  bool use_dictionary = type != PhysicalType::kBoolean && values.size() > 0;
+  std::vector<uint32_t> indices;
+  size_t dictionary_size = 0;
+  std::string dictionary_page;
+  if (use_dictionary) {
+    indices.reserve(values.size());
+    size_t dictionary_bytes = 0;
+    ChunkValues dictionary;
+    if (type == PhysicalType::kByteArray) {
+      std::unordered_map<std::string_view, uint32_t> codes;
+      for (std::string_view value : values.strings) {
+        auto [it, added] = codes.emplace(value, static_cast<uint32_t>(codes.size()));
+        if (added) {
+          dictionary.strings.push_back(value);
+          dictionary_bytes += value.size() + 4;
+        }
+        indices.push_back(it->second);
+        if (dictionary_bytes > options.dictionary_max_bytes) break;
+      }
+    } else {
+      std::unordered_map<int64_t, uint32_t> codes;
+      const bool is_double = type == PhysicalType::kDouble;
+      size_t n = values.size();
+      for (size_t i = 0; i < n; ++i) {
+        int64_t key;
+        if (is_double) {
+          std::memcpy(&key, &values.doubles[i], 8);
+        } else {
+          key = values.ints[i];
+        }
+        auto [it, added] = codes.emplace(key, static_cast<uint32_t>(codes.size()));
+        if (added) {
+          if (is_double) {
+            dictionary.doubles.push_back(values.doubles[i]);
+          } else {
+            dictionary.ints.push_back(key);
+          }
+          dictionary_bytes += 8;
+        }
+        indices.push_back(it->second);
+        if (dictionary_bytes > options.dictionary_max_bytes) break;
+      }
+    }
+    dictionary_size = dictionary.size();
+    // Fall back to PLAIN when the dictionary grew too big or saves nothing.
+    if (dictionary_bytes > options.dictionary_max_bytes || dictionary_size * 10 > values.size() * 9 + 10) {
+      use_dictionary = false;
+      indices.clear();
+    } else {
+      AppendPlain(type, dictionary, 0, dictionary_size, dictionary_page);
+    }
+  }
+
+  if (use_dictionary) {
+    PageHeader header;
+    header.type = PageType::kDictionaryPage;
+    header.dictionary_page = DictionaryPageHeader{static_cast<int32_t>(dictionary_size), Encoding::kPlain};
+    chunk.dictionary_offset = 0;
+    AppendPage(header, dictionary_page, options, chunk);
+    chunk.meta.encodings = {Encoding::kPlain, Encoding::kRle, Encoding::kRleDictionary};
+  } else {
+    chunk.meta.encodings = {Encoding::kPlain, Encoding::kRle};
+  }
+  chunk.data_offset = static_cast<int64_t>(chunk.bytes.size());
+
+  // Data pages of about page_bytes each.
+  size_t value_width = type == PhysicalType::kByteArray ? 16 : type == PhysicalType::kBoolean ? 1 : 8;
+  if (type == PhysicalType::kByteArray && !values.strings.empty()) {
+    size_t total = 0;
+    for (auto value : values.strings) total += value.size() + 4;
+    value_width = std::max<size_t>(1, total / values.strings.size());
+  }
+  if (use_dictionary) value_width = std::max(1, BitWidth(dictionary_size) / 8 + 1);
+  size_t rows_per_page = std::max<size_t>(1024, options.page_bytes / value_width);
+  Statistics chunk_stats;
+  chunk_stats.null_count = nulls;
+  int def_width = 1;
+  size_t value_pos = 0;
+  std::vector<uint32_t> levels;
+  for (size_t first = 0; first < rows || (rows == 0 && first == 0); first += rows_per_page) {
+    size_t last = std::min(rows, first + rows_per_page);
+    levels.assign(values.defined.begin() + first, values.defined.begin() + last);
+    std::string raw;
+    std::string level_bytes;
+    RleEncoder(def_width).Encode(levels.data(), levels.size(), level_bytes);
+    uint32_t level_length = static_cast<uint32_t>(level_bytes.size());
+    raw.append(reinterpret_cast<const char*>(&level_length), 4);
+    raw += level_bytes;
+    size_t count = static_cast<size_t>(std::count(levels.begin(), levels.end(), 1u));
+    size_t value_end = value_pos + count;
+    PageHeader header;
+    header.type = PageType::kDataPage;
+    DataPageHeader data;
+    data.num_values = static_cast<int32_t>(last - first);
+    data.definition_level_encoding = Encoding::kRle;
+    data.repetition_level_encoding = Encoding::kRle;
+    Statistics page_stats;
+    page_stats.null_count = static_cast<int64_t>((last - first) - count);
+    AddStatistics(type, values, value_pos, value_end, page_stats);
+    AddStatistics(type, values, value_pos, value_end, chunk_stats);
+    data.statistics = page_stats;
+    if (use_dictionary) {
+      data.encoding = Encoding::kRleDictionary;
+      int index_width = BitWidth(dictionary_size > 0 ? dictionary_size - 1 : 0);
+      raw.push_back(static_cast<char>(index_width));
+      RleEncoder(index_width).Encode(indices.data() + value_pos, count, raw);
+    } else {
+      data.encoding = Encoding::kPlain;
+      AppendPlain(type, values, value_pos, value_end, raw);
+    }
+    header.data_page = data;
+    AppendPage(header, raw, options, chunk);
+    value_pos = value_end;
+    if (rows == 0) break;
+  }
+  chunk.meta.statistics = chunk_stats;
+  return chunk;
+}
+
+}  // namespace
+
+Codec ParquetWriteOptions::ParseCodec(const std::string& name) {
+  if (name == "zstd") return Codec::kZstd;
+  if (name == "snappy") return Codec::kSnappy;
+  if (name == "gzip") return Codec::kGzip;
+  if (name == "none" || name == "uncompressed") return Codec::kUncompressed;
+  ThrowUsage("compression '" + name + "': expected zstd, snappy, gzip or none");
+}
+
+ParquetWriter::ParquetWriter(const std::string& path, const Schema& schema, const ParquetWriteOptions& options)
+    : schema_(schema), options_(options), file_(AtomicFileWriter::Open(path)) {}
+
+ParquetWriter::~ParquetWriter() = default;
+
+std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path, const Schema& schema,
+                                                   const ParquetWriteOptions& options) {
+  if (options.row_group_rows <= 0) ThrowUsage("parquet: row group size must be positive");
+  std::unique_ptr<ParquetWriter> writer(new ParquetWriter(path, schema, options));
+  writer->Append("PAR1");
+  SchemaElement root;
+  root.name = "schema";
+  root.num_children = static_cast<int32_t>(schema.size());
+  writer->metadata_.schema.push_back(root);
+  for (const auto& field : schema.fields()) {
+    writer->metadata_.schema.push_back(ElementOf(field));
+    writer->buffered_.emplace_back(field.type == DataType::kCategorical ? DataType::kString : field.type);
+  }
+  writer->metadata_.created_by = std::string("sluice version ") + SLUICE_VERSION;
+  writer->metadata_.key_value_metadata = options.metadata;
+  return writer;
+}
+
+void ParquetWriter::Append(std::string_view bytes) {
+  file_.Write(bytes);
+  offset_ += bytes.size();
+}
+
+void ParquetWriter::Write(const RecordBatch& batch) {
+  if (batch.columns.size() != buffered_.size()) ThrowInternal("parquet: batch does not match the writer's schema");
+  size_t rows = batch.num_rows();
+  size_t row = 0;
+  while (row < rows) {
+    size_t take = std::min<size_t>(rows - row, static_cast<size_t>(options_.row_group_rows - buffered_rows_));
+    for (size_t c = 0; c < buffered_.size(); ++c) {
+      const Column& source = batch.columns[c];
+      Column& target = buffered_[c];
+      if (source.type() == DataType::kCategorical) {
+        // Each batch has its own dictionary: buffer the strings.
+        for (size_t r = row; r < row + take; ++r) {
+          if (source.IsNull(r)) {
+            target.AppendNull();
+          } else {
+            target.AppendString(source.Category(r));
+          }
+        }
+      } else {
+        for (size_t r = row; r < row + take; ++r) target.AppendFrom(source, r);
+      }
+    }
+    row += take;
+    buffered_rows_ += static_cast<int64_t>(take);
+    if (buffered_rows_ == options_.row_group_rows) FlushRowGroup();
+  }
+}
+
+void ParquetWriter::FlushRowGroup() {
+  if (buffered_rows_ == 0) return;
+  std::vector<EncodedChunk> chunks(buffered_.size());
+  auto encode = [&](size_t begin, size_t end) {
+    for (size_t c = begin; c < end; ++c) {
+      Field field = schema_.field(c);
+      // Categorical columns are buffered as strings.
+      if (field.type == DataType::kCategorical) field.type = DataType::kString;
+      chunks[c] = EncodeColumn(field, buffered_[c], options_);
+    }
+  };
+  if (options_.pool && buffered_.size() > 1) {
+    TaskGroup group(*options_.pool);
+    for (size_t c = 0; c < buffered_.size(); ++c) group.Submit([&, c] { encode(c, c + 1); });
+    group.Wait();
+  } else {
+    encode(0, buffered_.size());
+  }
+  RowGroup group;
+  group.num_rows = buffered_rows_;
+  for (auto& chunk : chunks) {
+    ColumnChunk column;
+    int64_t start = static_cast<int64_t>(offset_);
+    column.meta = chunk.meta;
+    column.meta.data_page_offset = start + chunk.data_offset;
+    if (chunk.dictionary_offset >= 0) column.meta.dictionary_page_offset = start + chunk.dictionary_offset;
+    column.file_offset = start;
+    group.total_byte_size += chunk.meta.total_uncompressed_size;
+    Append(chunk.bytes);
+    group.columns.push_back(std::move(column));
+  }
+  metadata_.row_groups.push_back(std::move(group));
+  metadata_.num_rows += buffered_rows_;
+  rows_written_ += buffered_rows_;
+  buffered_rows_ = 0;
+  for (size_t c = 0; c < buffered_.size(); ++c) {
+    DataType type = schema_.field(c).type == DataType::kCategorical ? DataType::kString : schema_.field(c).type;
+    buffered_[c] = Column(type);
+  }
+}
+
+void ParquetWriter::Close() {
+  if (closed_) return;
+  FlushRowGroup();
+  std::string footer = SerializeFileMetaData(metadata_);
+  Append(footer);
+  uint32_t length = static_cast<uint32_t>(footer.size());
+  Append(std::string_view(reinterpret_cast<const char*>(&length), 4));
+  Append("PAR1");
+  file_.Commit();
+  closed_ = true;
+}
+
+}  // namespace sluice

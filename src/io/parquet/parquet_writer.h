@@ -1,0 +1,64 @@
+#pragma once
+// Writes a flat Parquet file from record batches. Every sluice column becomes
+// an OPTIONAL column (nulls as definition levels): bool -> BOOLEAN, int64 ->
+// INT64 (INT(64, signed)), float64 -> DOUBLE, string and categorical ->
+// BYTE_ARRAY (STRING), timestamp -> INT64 TIMESTAMP(MICROS, UTC). Values are
+// dictionary encoded (RLE_DICTIONARY) while the dictionary stays small, PLAIN
+// otherwise; data pages are v1 with CRCs and min/max/null-count statistics,
+// as are column chunks. The file appears under its name only on Close().
+// The format subset is documented in docs/parquet.md.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/atomic_file.h"
+#include "common/thread_pool.h"
+#include "data/record_batch.h"
+#include "io/parquet/metadata.h"
+
+namespace sluice {
+
+struct ParquetWriteOptions {
+  parquet::Codec codec = parquet::Codec::kZstd;
+  int zstd_level = 3;
+  int64_t row_group_rows = 1 << 20;
+  size_t page_bytes = 1 << 20;          // target uncompressed size of a data page
+  size_t dictionary_max_bytes = 1 << 20;  // past this a column chunk falls back to PLAIN
+  std::vector<parquet::KeyValue> metadata;
+  ThreadPool* pool = nullptr;  // encodes a row group's columns in parallel when set
+
+  // Parses "zstd", "snappy", "gzip", "none"/"uncompressed"; throws a usage error.
+  static parquet::Codec ParseCodec(const std::string& name);
+};
+
+class ParquetWriter {
+ public:
+  static std::unique_ptr<ParquetWriter> Open(const std::string& path, const Schema& schema,
+                                             const ParquetWriteOptions& options);
+  ~ParquetWriter();
+
+  // Appends the rows of `batch` (same schema); full row groups are written.
+  void Write(const RecordBatch& batch);
+  // Writes what is buffered and the footer, and renames the file into place.
+  void Close();
+  int64_t rows_written() const { return rows_written_; }
+
+ private:
+  ParquetWriter(const std::string& path, const Schema& schema, const ParquetWriteOptions& options);
+  void FlushRowGroup();
+  void Append(std::string_view bytes);
+
+  Schema schema_;
+  ParquetWriteOptions options_;
+  AtomicFileWriter file_;
+  uint64_t offset_ = 0;
+  std::vector<Column> buffered_;
+  int64_t buffered_rows_ = 0;
+  int64_t rows_written_ = 0;
+  parquet::FileMetaData metadata_;
+  bool closed_ = false;
+};
+
+}  // namespace sluice
