@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 SLUICE = $(BUILD_DIR)/sluice
 DEMO_ROWS ?= 1000000
 
-.PHONY: all release debug deps test unit e2e bench demo clean
+.PHONY: all release debug deps test unit e2e interop bench demo clean
 
 all: release
 
@@ -27,7 +27,13 @@ unit: release
 e2e: release
 	@SLUICE=$(abspath $(SLUICE)) tests/e2e/run.sh
 
-test: unit e2e
+# Independent engines (DuckDB, hyparquet) check sluice's Parquet; npm
+# installs them into tests/interop/node_modules on first use.
+interop: release
+	@cd tests/interop && { [ -d node_modules/@duckdb/node-api ] && [ -d node_modules/hyparquet-compressors ] || npm install --no-audit --no-fund --loglevel=error; }
+	@cd tests/interop && SLUICE=$(abspath $(SLUICE)) node --test
+
+test: unit e2e interop
 
 bench: release
 	@SLUICE=$(abspath $(SLUICE)) bench/prep-vs-duckdb
