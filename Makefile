@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 SLUICE = $(BUILD_DIR)/sluice
 DEMO_ROWS ?= 1000000
 
-.PHONY: all release debug deps test unit e2e interop bench demo clean
+.PHONY: all release debug deps test unit e2e interop fuzz bench demo clean
 
 all: release
 
@@ -33,7 +33,11 @@ interop: release
 	@cd tests/interop && { [ -d node_modules/@duckdb/node-api ] && [ -d node_modules/hyparquet-compressors ] || npm install --no-audit --no-fund --loglevel=error; }
 	@cd tests/interop && SLUICE=$(abspath $(SLUICE)) node --test
 
-test: unit e2e interop
+# The Parquet reader under libFuzzer for FUZZ_SECONDS (60 by default).
+fuzz: deps
+	@tests/fuzz/run.sh
+
+test: unit e2e interop fuzz
 
 bench: release
 	@SLUICE=$(abspath $(SLUICE)) bench/prep-vs-duckdb

@@ -136,7 +136,9 @@ void TableSource::InferSchema() {
   if (format_ == FileFormat::kParquet) {
     Schema schema = ParquetFile::Open(path)->schema();
     std::vector<Field> fields = schema.fields();
-    for (const auto& [name, type] : options_.column_types) {
+    for (const auto& entry : options_.column_types) {
+      const std::string& name = entry.first;
+      DataType type = entry.second;
       auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
       if (it == fields.end()) {
         ThrowUsage("source.schema." + name + ": the input has no column '" + name + "' (columns: " + schema.NameList() + ")");
@@ -203,7 +205,9 @@ void TableSource::InferSchema() {
   }
   std::vector<Field> fields;
   for (size_t i = 0; i < names.size(); ++i) fields.push_back({names[i], types[i]});
-  for (const auto& [name, type] : options_.column_types) {
+  for (const auto& entry : options_.column_types) {
+    const std::string& name = entry.first;
+    DataType type = entry.second;
     auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
     if (it == fields.end()) {
       std::string all;

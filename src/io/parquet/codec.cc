@@ -88,6 +88,33 @@ void Compress(Codec codec, const std::string& input, std::string& output, int zs
   }
 }
 
+bool PlausibleDecompressedSize(Codec codec, const uint8_t* input, size_t input_size, size_t claimed) {
+  constexpr size_t kSlack = 1 << 20;
+  switch (codec) {
+    case Codec::kUncompressed:
+      return claimed == input_size;
+    case Codec::kSnappy: {
+      size_t size = 0;
+      return snappy_uncompressed_length(reinterpret_cast<const char*>(input), input_size, &size) == SNAPPY_OK &&
+             size == claimed;
+    }
+    case Codec::kZstd: {
+      unsigned long long size = ZSTD_getFrameContentSize(input, input_size);
+      if (size == ZSTD_CONTENTSIZE_ERROR) return false;
+      if (size != ZSTD_CONTENTSIZE_UNKNOWN) return size == claimed;
+      // zstd's block format caps a ratio near 1:32768 for runs of one byte.
+      return claimed <= input_size * 32768 + kSlack;
+    }
+    case Codec::kGzip:
+      return claimed <= input_size * 1032 + kSlack;  // deflate's largest ratio
+    case Codec::kLz4:
+    case Codec::kLz4Raw:
+      return claimed <= input_size * 255 + kSlack;
+    default:
+      return claimed <= input_size * 4096 + kSlack;
+  }
+}
+
 void Decompress(Codec codec, const uint8_t* input, size_t input_size, uint8_t* output, size_t output_size) {
   switch (codec) {
     case Codec::kUncompressed:

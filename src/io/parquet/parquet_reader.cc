@@ -1,8 +1,5 @@
 #include "io/parquet/parquet_reader.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -23,19 +20,7 @@ using namespace parquet;
 namespace {
 
 constexpr uint64_t kMaxPageBytes = 1ULL << 31;  // no allocation is sized past this by a header
-
-void ReadExactly(int fd, uint64_t offset, size_t size, uint8_t* out, const std::string& path) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ThrowErrno("cannot read " + path);
-    }
-    if (n == 0) ThrowInputData(path + ": unexpected end of file");
-    done += static_cast<size_t>(n);
-  }
-}
+constexpr size_t kMaxPageValues = 1 << 26;       // far above any writer's page, far below memory
 
 DataType SluiceTypeOf(const SchemaElement& e) {
   const LogicalType& logical = e.logical;
@@ -170,25 +155,20 @@ class ValueConverter {
 
 }  // namespace
 
-ParquetFile::~ParquetFile() {
-  if (fd_ >= 0) ::close(fd_);
-}
+ParquetFile::~ParquetFile() = default;
 
-std::unique_ptr<ParquetFile> ParquetFile::Open(const std::string& path) {
+std::unique_ptr<ParquetFile> ParquetFile::Open(const std::string& path) { return Open(OpenLocalFile(path)); }
+
+std::unique_ptr<ParquetFile> ParquetFile::Open(std::unique_ptr<RandomAccessFile> source) {
   std::unique_ptr<ParquetFile> file(new ParquetFile());
+  const std::string path = source->name();
   file->path_ = path;
-  file->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (file->fd_ < 0) {
-    if (errno == ENOENT) ThrowUsage(path + ": no such file");
-    ThrowErrno("cannot open " + path);
-  }
-  struct stat info;
-  if (::fstat(file->fd_, &info) != 0) ThrowErrno("cannot stat " + path);
-  file->file_size_ = static_cast<uint64_t>(info.st_size);
+  file->file_size_ = source->size();
+  file->file_ = std::move(source);
   if (file->file_size_ < 12) ThrowInputData(path + ": too small to be a Parquet file (" + std::to_string(file->file_size_) + " bytes)");
   uint8_t head[4], tail[8];
-  ReadExactly(file->fd_, 0, 4, head, path);
-  ReadExactly(file->fd_, file->file_size_ - 8, 8, tail, path);
+  file->file_->ReadAt(0, 4, head);
+  file->file_->ReadAt(file->file_size_ - 8, 8, tail);
   if (std::memcmp(head, "PAR1", 4) != 0 || std::memcmp(tail + 4, "PAR1", 4) != 0) {
     if (std::memcmp(tail + 4, "PARE", 4) == 0) ThrowInputData(path + ": encrypted Parquet files are not supported");
     ThrowInputData(path + ": not a Parquet file (wrong magic number)");
@@ -199,7 +179,7 @@ std::unique_ptr<ParquetFile> ParquetFile::Open(const std::string& path) {
     ThrowInputData(path + ": footer length " + std::to_string(footer_length) + " is past the file's start");
   }
   std::vector<uint8_t> footer(footer_length);
-  ReadExactly(file->fd_, file->file_size_ - 8 - footer_length, footer_length, footer.data(), path);
+  file->file_->ReadAt(file->file_size_ - 8 - footer_length, footer_length, footer.data());
   try {
     file->metadata_ = ParseFileMetaData(footer.data(), footer.size());
   } catch (const ThriftError& error) {
@@ -258,6 +238,7 @@ RecordBatch ParquetFile::ReadRowGroup(size_t group, const std::vector<size_t>& c
 void ParquetFile::DecodeChunk(size_t group, size_t column, Column& out) const {
   const SchemaElement& element = leaves_[column];
   const ColumnMetaData& meta = metadata_.row_groups[group].columns[column].meta;
+  const int64_t group_rows = metadata_.row_groups[group].num_rows;
   std::string where = path_ + ": row group " + std::to_string(group) + ", column " + element.name;
   try {
     int64_t start = meta.data_page_offset;
@@ -269,8 +250,13 @@ void ParquetFile::DecodeChunk(size_t group, size_t column, Column& out) const {
         static_cast<uint64_t>(meta.total_compressed_size) > data_end - static_cast<uint64_t>(start)) {
       throw std::runtime_error("column chunk lies outside the file");
     }
+    // A flat column has one value per row.
+    if (meta.num_values != group_rows) {
+      throw std::runtime_error("column chunk has " + std::to_string(meta.num_values) + " values for " +
+                               std::to_string(group_rows) + " rows");
+    }
     std::vector<uint8_t> chunk(static_cast<size_t>(meta.total_compressed_size));
-    ReadExactly(fd_, static_cast<uint64_t>(start), chunk.size(), chunk.data(), path_);
+    file_->ReadAt(static_cast<uint64_t>(start), chunk.size(), chunk.data());
 
     ValueConverter converter(element);
     PhysicalType physical = element.type.value_or(PhysicalType::kByteArray);
@@ -301,6 +287,15 @@ void ParquetFile::DecodeChunk(size_t group, size_t column, Column& out) const {
         if (crc != static_cast<uint32_t>(*header.crc)) throw std::runtime_error("page checksum mismatch (CRC)");
       }
       size_t raw_size = static_cast<size_t>(header.uncompressed_page_size);
+      bool v2_uncompressed = header.data_page_v2 && !header.data_page_v2->is_compressed;
+      if (!v2_uncompressed && header.type != PageType::kDataPageV2 &&
+          !PlausibleDecompressedSize(meta.codec, body, body_size, raw_size)) {
+        throw std::runtime_error("page claims " + std::to_string(raw_size) + " bytes, which " + CodecName(meta.codec) +
+                                 " data of " + std::to_string(body_size) + " bytes cannot hold");
+      }
+      if (header.type == PageType::kDataPageV2 && raw_size > body_size * 32768 + (1 << 20)) {
+        throw std::runtime_error("page size " + std::to_string(raw_size) + " is not plausible");
+      }
 
       if (header.type == PageType::kDictionaryPage) {
         if (!header.dictionary_page) throw std::runtime_error("dictionary page without its header");
@@ -308,6 +303,7 @@ void ParquetFile::DecodeChunk(size_t group, size_t column, Column& out) const {
         Decompress(meta.codec, body, body_size, dictionary_page.data(), raw_size);
         dictionary.Clear();
         size_t count = static_cast<size_t>(std::max(0, header.dictionary_page->num_values));
+        if (count > raw_size * 8 + 8) throw std::runtime_error("dictionary claims more entries than its page holds");
         DecodeValues(physical, element.type_length, Encoding::kPlain, dictionary_page.data(), raw_size, count, dictionary);
         have_dictionary = true;
         continue;
@@ -377,6 +373,7 @@ void ParquetFile::DecodeChunk(size_t group, size_t column, Column& out) const {
       if (num_values > static_cast<size_t>(meta.num_values - values_seen)) {
         throw std::runtime_error("pages hold more values than the column chunk");
       }
+      if (num_values > kMaxPageValues) throw std::runtime_error("page of " + std::to_string(num_values) + " values");
 
       levels.assign(num_values, static_cast<uint32_t>(max_definition));
       size_t defined = num_values;

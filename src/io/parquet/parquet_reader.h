@@ -15,12 +15,14 @@
 
 #include "data/record_batch.h"
 #include "io/parquet/metadata.h"
+#include "io/random_access_file.h"
 
 namespace sluice {
 
 class ParquetFile {
  public:
   static std::unique_ptr<ParquetFile> Open(const std::string& path);
+  static std::unique_ptr<ParquetFile> Open(std::unique_ptr<RandomAccessFile> file);
   ~ParquetFile();
 
   const std::string& path() const { return path_; }
@@ -41,7 +43,7 @@ class ParquetFile {
   void DecodeChunk(size_t group, size_t column, Column& out) const;
 
   std::string path_;
-  int fd_ = -1;
+  std::unique_ptr<RandomAccessFile> file_;
   uint64_t file_size_ = 0;
   parquet::FileMetaData metadata_;
   std::vector<parquet::SchemaElement> leaves_;
