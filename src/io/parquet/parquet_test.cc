@@ -1,0 +1,205 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "io/parquet/parquet_reader.h"
+#include "io/parquet/parquet_writer.h"
+#include "io/parquet/rle.h"
+#include "io/parquet/thrift_compact.h"
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+RecordBatch AllTypes(size_t rows) {
+  RecordBatch batch;
+  batch.schema = Schema({{"b", DataType::kBool}, {"i", DataType::kInt64}, {"f", DataType::kFloat64},
+                         {"s", DataType::kString}, {"t", DataType::kTimestamp}});
+  for (const auto& field : batch.schema.fields()) batch.columns.emplace_back(field.type);
+  for (size_t r = 0; r < rows; ++r) {
+    bool null = r % 7 == 3;
+    Column& b = batch.columns[0];
+    Column& i = batch.columns[1];
+    Column& f = batch.columns[2];
+    Column& s = batch.columns[3];
+    Column& t = batch.columns[4];
+    if (null) {
+      for (auto& column : batch.columns) column.AppendNull();
+    } else {
+      b.AppendInt(r % 2);
+      i.AppendInt(static_cast<int64_t>(r * 7919) - 500000);
+      f.AppendDouble(r * 0.1 - 3);
+      s.AppendString(r % 5 == 0 ? std::string() : "value " + std::to_string(r % 300));
+      t.AppendInt(1420070400000000LL + static_cast<int64_t>(r) * 1000001);
+    }
+    batch.lines.push_back(static_cast<int64_t>(r) + 1);
+  }
+  return batch;
+}
+
+class ParquetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sluice-parquet-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+void ExpectSameColumns(const RecordBatch& a, const RecordBatch& b) {
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (size_t c = 0; c < a.columns.size(); ++c) {
+    const Column& x = a.columns[c];
+    const Column& y = b.columns[c];
+    ASSERT_EQ(x.size(), y.size());
+    for (size_t r = 0; r < x.size(); ++r) {
+      ASSERT_EQ(x.IsNull(r), y.IsNull(r)) << "column " << c << " row " << r;
+      if (x.IsNull(r)) continue;
+      if (x.type() == DataType::kFloat64) {
+        ASSERT_EQ(x.Double(r), y.Double(r));
+      } else if (x.type() == DataType::kString) {
+        ASSERT_EQ(x.String(r), y.String(r));
+      } else {
+        ASSERT_EQ(x.Int(r), y.Int(r)) << "column " << c << " row " << r;
+      }
+    }
+  }
+}
+
+TEST_F(ParquetTest, EveryTypeAndCodecRoundTripsWithNulls) {
+  RecordBatch batch = AllTypes(10000);
+  for (auto codec : {parquet::Codec::kZstd, parquet::Codec::kSnappy, parquet::Codec::kGzip, parquet::Codec::kUncompressed}) {
+    std::string path = (dir_ / ("all-" + std::to_string(static_cast<int>(codec)) + ".parquet")).string();
+    ParquetWriteOptions options;
+    options.codec = codec;
+    options.row_group_rows = 3000;
+    options.page_bytes = 4096;  // several pages per chunk
+    auto writer = ParquetWriter::Open(path, batch.schema, options);
+    writer->Write(batch);
+    writer->Close();
+    auto file = ParquetFile::Open(path);
+    EXPECT_EQ(file->schema().ToString(), batch.schema.ToString());
+    ASSERT_EQ(file->num_row_groups(), 4u);
+    RecordBatch all;
+    all.schema = batch.schema;
+    for (const auto& field : batch.schema.fields()) all.columns.emplace_back(field.type);
+    int64_t first = 1;
+    for (size_t g = 0; g < file->num_row_groups(); ++g) {
+      RecordBatch part = file->ReadRowGroup(g, {0, 1, 2, 3, 4}, first);
+      EXPECT_EQ(part.lines.front(), first);
+      first += static_cast<int64_t>(part.num_rows());
+      for (size_t c = 0; c < 5; ++c) {
+        for (size_t r = 0; r < part.num_rows(); ++r) all.columns[c].AppendFrom(part.columns[c], r);
+      }
+    }
+    ExpectSameColumns(batch, all);
+  }
+}
+
+TEST_F(ParquetTest, HighCardinalityColumnFallsBackToPlain) {
+  RecordBatch batch;
+  batch.schema = Schema({{"s", DataType::kString}});
+  batch.columns.emplace_back(DataType::kString);
+  for (int r = 0; r < 20000; ++r) {
+    batch.columns[0].AppendString(std::string(100, 'x') + std::to_string(r));
+    batch.lines.push_back(r + 1);
+  }
+  std::string path = (dir_ / "plain.parquet").string();
+  ParquetWriteOptions options;
+  options.dictionary_max_bytes = 64 * 1024;
+  auto writer = ParquetWriter::Open(path, batch.schema, options);
+  writer->Write(batch);
+  writer->Close();
+  auto file = ParquetFile::Open(path);
+  const auto& encodings = file->metadata().row_groups[0].columns[0].meta.encodings;
+  EXPECT_EQ(std::count(encodings.begin(), encodings.end(), parquet::Encoding::kRleDictionary), 0);
+  ExpectSameColumns(batch, file->ReadRowGroup(0, {0}, 1));
+}
+
+TEST_F(ParquetTest, WriterLeavesNoFileUntilClosed) {
+  std::string path = (dir_ / "pending.parquet").string();
+  {
+    RecordBatch batch = AllTypes(100);
+    auto writer = ParquetWriter::Open(path, batch.schema, ParquetWriteOptions{});
+    writer->Write(batch);
+    EXPECT_FALSE(fs::exists(path));
+    // Destroyed without Close(): as a killed run would leave it.
+  }
+  EXPECT_FALSE(fs::exists(path));
+  for (const auto& entry : fs::directory_iterator(dir_)) ADD_FAILURE() << "left behind: " << entry.path();
+}
+
+TEST_F(ParquetTest, CorruptFilesAreInputDataErrorsNamingTheFile) {
+  RecordBatch batch = AllTypes(500);
+  std::string path = (dir_ / "good.parquet").string();
+  auto writer = ParquetWriter::Open(path, batch.schema, ParquetWriteOptions{});
+  writer->Write(batch);
+  writer->Close();
+  std::string good = ReadFileToString(path);
+  std::mt19937 random(7);
+  for (int round = 0; round < 200; ++round) {
+    std::string bad = good;
+    if (round % 3 == 0) {
+      bad.resize(random() % bad.size());
+    } else {
+      for (int k = 0; k < 4; ++k) bad[random() % bad.size()] ^= static_cast<char>(1 + random() % 255);
+    }
+    try {
+      auto file = ParquetFile::Open(MemoryFile("bad.parquet", bad));
+      std::vector<size_t> columns(file->schema().size());
+      for (size_t c = 0; c < columns.size(); ++c) columns[c] = c;
+      for (size_t g = 0; g < file->num_row_groups(); ++g) file->ReadRowGroup(g, columns, 1);
+    } catch (const Error& error) {
+      EXPECT_EQ(error.exit_code(), 3) << error.what();
+      EXPECT_NE(std::string(error.what()).find("bad.parquet"), std::string::npos) << error.what();
+    }
+  }
+}
+
+TEST(ParquetRle, HybridRoundTripsRunsAndLiterals) {
+  std::vector<uint32_t> values;
+  for (int i = 0; i < 1000; ++i) values.push_back(i < 300 ? 5 : (i * 37) % 13);
+  values.insert(values.end(), 77, 2);
+  std::string encoded;
+  parquet::RleEncoder(4).Encode(values.data(), values.size(), encoded);
+  std::vector<uint32_t> decoded(values.size());
+  parquet::RleDecoder decoder(reinterpret_cast<const uint8_t*>(encoded.data()), encoded.size(), 4);
+  ASSERT_EQ(decoder.Decode(decoded.data(), decoded.size()), values.size());
+  EXPECT_EQ(decoded, values);
+  EXPECT_LT(encoded.size(), values.size() / 2);
+}
+
+TEST(ParquetThrift, SkipsUnknownFieldsAndRefusesOverlongLists) {
+  ThriftWriter writer;
+  writer.BeginStruct();
+  writer.FieldI32(1, 42);
+  writer.FieldBinary(9, "ignored");
+  writer.FieldI64(20, -5);
+  writer.EndStruct();
+  std::string data = writer.Take();
+  ThriftReader reader(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  reader.BeginStruct();
+  int16_t id;
+  thrift::Type type;
+  ASSERT_TRUE(reader.NextField(&id, &type));
+  EXPECT_EQ(reader.ReadInt(), 42);
+  ASSERT_TRUE(reader.NextField(&id, &type));
+  reader.Skip(type);
+  ASSERT_TRUE(reader.NextField(&id, &type));
+  EXPECT_EQ(id, 20);
+  EXPECT_EQ(reader.ReadInt(), -5);
+  EXPECT_FALSE(reader.NextField(&id, &type));
+  const uint8_t list[] = {0xF9, 0xFF, 0xFF, 0xFF, 0x7F};  // a list claiming 2^35 elements
+  ThriftReader bad(list, sizeof list);
+  thrift::Type element;
+  EXPECT_THROW(bad.ReadListHeader(&element), ThriftError);
+}
+
+}  // namespace
+}  // namespace sluice
