@@ -1,6 +1,7 @@
 // DuckDB doing the prep of examples/taxi.yaml on the same CSV: the same
 // derived columns, filter, median imputation, one-hot encoding and
-// standardization fitted on the train split, written out as CSV per split.
+// standardization fitted on the train split, written out as zstd Parquet, one
+// dataset per split.
 // Usage: node duckdb_taxi_prep.mjs INPUT.csv OUT_DIR THREADS
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -49,7 +50,7 @@ COPY (
          fare_amount,
          CASE WHEN bucket < 8 THEN 'train' WHEN bucket < 9 THEN 'valid' ELSE 'test' END AS split
   FROM kept, stats
-) TO '${outDir}' (FORMAT CSV, HEADER, PARTITION_BY (split), OVERWRITE_OR_IGNORE);
+) TO '${outDir}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (split), OVERWRITE_OR_IGNORE);
 `;
 
 const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
@@ -57,4 +58,9 @@ const connection = await instance.connect();
 const start = process.hrtime.bigint();
 await connection.run(sql);
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-console.log(JSON.stringify({ seconds }));
+// Rows written by both, counted by DuckDB.
+const count = async (glob) => Number((await (await connection.runAndReadAll(
+  `SELECT count(*) AS n FROM read_parquet('${glob}')`)).getRowObjectsJS())[0].n);
+const sluiceOut = process.argv[5];
+console.log(JSON.stringify({ seconds, duckdb_rows: await count(`${outDir}/*/*.parquet`),
+                             sluice_rows: sluiceOut ? await count(`${sluiceOut}/*/*.parquet`) : null }));

@@ -1,7 +1,5 @@
 #include <cstdio>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/format.h"
 #include "common/thread_pool.h"
+#include "io/ordered_batches.h"
 #include "io/reject_file.h"
 #include "io/table_source.h"
 #include "io/table_writer.h"
@@ -48,20 +47,14 @@ CommandAction AddConvertCommand(CLI::App& app) {
     std::string rejects_path = args->rejects.empty() ? args->output + ".rejects.csv" : args->rejects;
     RejectFile rejects(rejects_path);
     // Batches finish in any order; the writer takes them in input order.
-    std::mutex mutex;
-    std::map<size_t, RecordBatch> waiting;
-    size_t next = 0;
     int64_t written = 0;
+    OrderedBatches ordered([&](RecordBatch& batch) {
+      writer->Write(batch);
+      written += static_cast<int64_t>(batch.num_rows());
+    });
     ScanTotals totals = source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
       rejects.Add(index, batch.source_name, std::move(batch.rejects));
-      std::lock_guard<std::mutex> lock(mutex);
-      waiting.emplace(index, std::move(batch));
-      while (!waiting.empty() && waiting.begin()->first == next) {
-        writer->Write(waiting.begin()->second);
-        written += static_cast<int64_t>(waiting.begin()->second.num_rows());
-        waiting.erase(waiting.begin());
-        ++next;
-      }
+      ordered.Put(index, std::move(batch));
     });
     writer->Close();
     rejects.Close();

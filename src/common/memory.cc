@@ -3,6 +3,8 @@
 #include <malloc.h>
 #include <sys/resource.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 
 namespace sluice {
@@ -20,6 +22,11 @@ uint64_t CurrentRssBytes() {
   int read = std::fscanf(file, "%llu %llu", &pages, &resident);
   std::fclose(file);
   return read == 2 ? resident * 4096 : 0;
+}
+
+uint64_t PhysicalMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size) : 0;
 }
 
 void ReleaseFreeMemory() { malloc_trim(0); }

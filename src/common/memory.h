@@ -9,6 +9,7 @@ namespace sluice {
 
 uint64_t PeakRssBytes();
 uint64_t CurrentRssBytes();
+uint64_t PhysicalMemoryBytes();
 void ReleaseFreeMemory();
 
 }  // namespace sluice

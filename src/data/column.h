@@ -63,6 +63,12 @@ class Column {
   // Keeps the rows whose mask byte is non-zero, in order.
   void Filter(const std::vector<uint8_t>& keep);
 
+  // Heap bytes the column holds (for memory budgets).
+  size_t memory_bytes() const {
+    return valid_.capacity() + ints_.capacity() * 8 + doubles_.capacity() * 8 + offsets_.capacity() * 8 +
+           bytes_.capacity();
+  }
+
   const std::vector<uint8_t>& valid() const { return valid_; }
   std::vector<uint8_t>& mutable_valid() { return valid_; }
   const std::vector<int64_t>& ints() const { return ints_; }

@@ -19,6 +19,18 @@ void RecordBatch::AddColumn(Field field, Column column) {
   columns.push_back(std::move(column));
 }
 
+void RecordBatch::ReleaseColumnsExcept(const std::vector<uint8_t>& keep) {
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (!keep[c]) columns[c] = Column(columns[c].type());
+  }
+}
+
+size_t RecordBatch::memory_bytes() const {
+  size_t bytes = lines.capacity() * sizeof(int64_t);
+  for (const auto& column : columns) bytes += column.memory_bytes();
+  return bytes;
+}
+
 void RecordBatch::Filter(const std::vector<uint8_t>& keep) {
   for (auto& column : columns) column.Filter(keep);
   size_t out = 0;

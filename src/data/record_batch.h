@@ -39,6 +39,11 @@ struct RecordBatch {
   void AddColumn(Field field, Column column);
   // Keeps the rows whose mask byte is non-zero.
   void Filter(const std::vector<uint8_t>& keep);
+  // Frees the columns whose mask byte is zero: they become empty, and only
+  // the kept columns may be read afterwards. Positions do not change, so
+  // code bound to the schema's layout still finds the kept ones.
+  void ReleaseColumnsExcept(const std::vector<uint8_t>& keep);
+  size_t memory_bytes() const;
 };
 
 }  // namespace sluice

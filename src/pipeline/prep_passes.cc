@@ -4,13 +4,17 @@
 
 #include "common/error.h"
 #include "common/format.h"
+#include "common/memory.h"
 #include "common/progress.h"
 
 namespace sluice {
 
+uint64_t DefaultPrepCacheBytes() { return PhysicalMemoryBytes() / 10 * 4; }
+
 FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPool& pool, RejectFile& rejects,
-                      const std::string& source_name) {
+                      const std::string& source_name, PrepCache* cache) {
   std::mutex mutex;
+  const std::vector<uint8_t> keep = plan.ColumnsForEncoding();
   std::vector<std::unique_ptr<PrepFitState>> states;
   FitPassResult result;
   {
@@ -18,13 +22,29 @@ FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPoo
     result.totals = source.Scan(pool, [&](size_t index, RecordBatch&& batch) {
       rejects.Add(index, batch.source_name, std::move(batch.rejects));
       plan.Derive(batch);
-      plan.Filter(batch);
+      FilterCounts filtered = plan.Filter(batch);
       auto split = plan.AssignSplit(batch);
       auto state = std::make_unique<PrepFitState>(plan.NewFitState());
       plan.Fit(batch, split, *state);
       std::lock_guard<std::mutex> lock(mutex);
       if (states.size() <= index) states.resize(index + 1);
       states[index] = std::move(state);
+      if (cache && cache->usable) {
+        batch.ReleaseColumnsExcept(keep);
+        cache->bytes += batch.memory_bytes();
+        if (cache->bytes > cache->budget_bytes) {
+          cache->usable = false;
+          cache->batches.clear();
+          cache->filtered.clear();
+        } else {
+          if (cache->batches.size() <= index) {
+            cache->batches.resize(index + 1);
+            cache->filtered.resize(index + 1);
+          }
+          cache->batches[index] = std::move(batch);
+          cache->filtered[index] = filtered;
+        }
+      }
     }, &progress);
     progress.Finish();
   }
@@ -44,13 +64,11 @@ FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPoo
   return result;
 }
 
-ScanTotals ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep& fitted, ThreadPool& pool,
-                     const EncodedConsumer& consume) {
+void ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep& fitted, ThreadPool& pool,
+               const EncodedConsumer& consume, PrepCache* cache) {
   Progress progress("apply", source.total_bytes());
   size_t num_features = fitted.num_features();
-  ScanTotals totals = source.Scan(pool, [&](size_t index, RecordBatch&& batch) {
-    plan.Derive(batch);
-    FilterCounts filtered = plan.Filter(batch);
+  auto encode = [&](size_t index, RecordBatch& batch, const FilterCounts& filtered) {
     auto split = plan.AssignSplit(batch);
     size_t rows = batch.num_rows();
     std::vector<float> features(rows * num_features);
@@ -58,9 +76,28 @@ ScanTotals ApplyPass(const TableSource& source, const PrepPlan& plan, const Fitt
     fitted.Encode(batch, features.data());
     plan.Labels(batch, labels.data());
     consume(index, EncodedRows{batch, split, features, labels, filtered});
-  }, &progress);
+    progress.Advance(batch.source_bytes, rows);
+  };
+  if (cache && cache->usable) {
+    TaskGroup group(pool);
+    for (size_t index = 0; index < cache->batches.size(); ++index) {
+      group.Limit(pool.num_threads() * 2);
+      group.Submit([&, index] {
+        RecordBatch batch = std::move(cache->batches[index]);
+        encode(index, batch, cache->filtered[index]);
+      });
+    }
+    group.Wait();
+    cache->batches.clear();
+    ReleaseFreeMemory();
+  } else {
+    source.Scan(pool, [&](size_t index, RecordBatch&& batch) {
+      plan.Derive(batch);
+      FilterCounts filtered = plan.Filter(batch);
+      encode(index, batch, filtered);
+    });
+  }
   progress.Finish();
-  return totals;
 }
 
 }  // namespace sluice

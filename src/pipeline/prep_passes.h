@@ -15,6 +15,22 @@
 
 namespace sluice {
 
+// Batches kept from the fit pass — derived, filtered, and holding only the
+// columns encoding reads — so the apply pass need not read and parse the
+// source again. Kept while they fit in budget_bytes; past it the cache is
+// dropped and the apply pass reads the source instead.
+struct PrepCache {
+  explicit PrepCache(uint64_t budget) : budget_bytes(budget) {}
+  uint64_t budget_bytes;
+  uint64_t bytes = 0;
+  bool usable = true;
+  std::vector<RecordBatch> batches;
+  std::vector<FilterCounts> filtered;
+};
+
+// The default cache budget: 40% of the machine's memory.
+uint64_t DefaultPrepCacheBytes();
+
 struct FitPassResult {
   std::unique_ptr<FittedPrep> fitted;
   ScanTotals totals;
@@ -24,7 +40,7 @@ struct FitPassResult {
 // Reads the source once; rejected rows go to `rejects`. Throws an input-data
 // error when no train row is left.
 FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPool& pool, RejectFile& rejects,
-                      const std::string& source_name);
+                      const std::string& source_name, PrepCache* cache = nullptr);
 
 // One batch after prep: its rows (derived and filtered), the split of each,
 // the encoded features (rows x num_features, row-major) and labels.
@@ -37,7 +53,9 @@ struct EncodedRows {
 };
 using EncodedConsumer = std::function<void(size_t batch_index, const EncodedRows& rows)>;
 
-ScanTotals ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep& fitted, ThreadPool& pool,
-                     const EncodedConsumer& consume);
+// Encodes from `cache` when it is usable (freeing each batch as it goes),
+// else reads the source again.
+void ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep& fitted, ThreadPool& pool,
+               const EncodedConsumer& consume, PrepCache* cache = nullptr);
 
 }  // namespace sluice

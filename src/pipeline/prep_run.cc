@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 
@@ -10,7 +11,8 @@
 #include "common/format.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
-#include "io/ordered_writer.h"
+#include "io/dataset_writer.h"
+#include "io/ordered_batches.h"
 #include "io/reject_file.h"
 #include "pipeline/prep_passes.h"
 
@@ -30,48 +32,64 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   if (ec) ThrowIo("cannot create " + out_dir + ": " + ec.message());
 
   RejectFile rejects((fs::path(out_dir) / "rejects.csv").string());
-  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri);
+  PrepCache cache(DefaultPrepCacheBytes());
+  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache);
   const FittedPrep& fitted = *fit.fitted;
   WriteFileAtomically((fs::path(out_dir) / "prep.json").string(), fitted.ToJson().dump(2) + "\n");
 
-  static const char* kNames[3] = {"train.csv", "valid.csv", "test.csv"};
-  std::string header;
-  for (const auto& name : fitted.feature_names()) {
-    AppendCsvField(header, name);
-    header.push_back(',');
-  }
-  AppendCsvField(header, spec.prep.target);
-  header.push_back('\n');
-  std::unique_ptr<OrderedWriter> writers[3];
+  static const char* kNames[3] = {"train", "valid", "test"};
+  Schema out_schema;
+  for (const auto& name : fitted.feature_names()) out_schema.Add({name, DataType::kFloat64});
+  out_schema.Add({spec.prep.target, DataType::kFloat64});
+  ThreadPool encode_pool(threads);
+  ParquetWriteOptions parquet;
+  parquet.pool = &encode_pool;
+  parquet.metadata = {{"sluice.prep", fitted.ToJson().dump()}};
+  std::unique_ptr<DatasetWriter> writers[3];
+  std::unique_ptr<OrderedBatches> ordered[3];
   for (int part = 0; part < 3; ++part) {
-    writers[part] = std::make_unique<OrderedWriter>((fs::path(out_dir) / kNames[part]).string());
-    writers[part]->Put(0, header);
+    writers[part] = DatasetWriter::Open((fs::path(out_dir) / kNames[part]).string(), out_schema, parquet);
+    DatasetWriter* writer = writers[part].get();
+    ordered[part] = std::make_unique<OrderedBatches>([writer](RecordBatch& batch) { writer->Write(batch); });
   }
   size_t num_features = fitted.num_features();
   std::mutex mutex;
   FilterCounts filtered;
-  int64_t rows_out[3] = {0, 0, 0};
   ApplyPass(*source, *plan, fitted, pool, [&](size_t index, const EncodedRows& rows) {
-    std::string text[3];
-    int64_t counts[3] = {0, 0, 0};
+    RecordBatch parts[3];
+    for (auto& part : parts) {
+      part.schema = out_schema;
+      for (size_t c = 0; c <= num_features; ++c) part.columns.emplace_back(DataType::kFloat64);
+    }
     for (size_t row = 0; row < rows.split.size(); ++row) {
-      std::string& out = text[rows.split[row]];
+      RecordBatch& out = parts[rows.split[row]];
       const float* values = rows.features.data() + row * num_features;
       for (size_t k = 0; k < num_features; ++k) {
-        // A missing value is an empty field.
-        if (values[k] == values[k]) AppendFloat(out, values[k]);
-        out.push_back(',');
+        // A missing feature (NaN) is a null.
+        if (values[k] == values[k]) {
+          out.columns[k].AppendDouble(values[k]);
+        } else {
+          out.columns[k].AppendNull();
+        }
       }
-      AppendFloat(out, rows.labels[row]);
-      out.push_back('\n');
-      ++counts[rows.split[row]];
+      out.columns[num_features].AppendDouble(rows.labels[row]);
+      out.lines.push_back(rows.batch.lines[row]);
     }
-    for (int part = 0; part < 3; ++part) writers[part]->Put(index + 1, std::move(text[part]));
-    std::lock_guard<std::mutex> lock(mutex);
-    filtered.Add(rows.filtered);
-    for (int part = 0; part < 3; ++part) rows_out[part] += counts[part];
-  });
-  for (auto& writer : writers) writer->Close();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      filtered.Add(rows.filtered);
+    }
+    for (int part = 0; part < 3; ++part) ordered[part]->Put(index, std::move(parts[part]));
+  }, &cache);
+  // Each writer finishes its last row group: in parallel.
+  int64_t rows_out[3];
+  {
+    // Not on encode_pool: closing waits for encoding tasks that run there.
+    std::future<void> closing[3];
+    for (int part = 0; part < 3; ++part) closing[part] = std::async(std::launch::async, [&, part] { writers[part]->Close(); });
+    for (auto& done : closing) done.get();
+  }
+  for (int part = 0; part < 3; ++part) rows_out[part] = writers[part]->rows_written();
 
   nlohmann::json summary;
   summary["output"] = out_dir;

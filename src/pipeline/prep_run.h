@@ -1,9 +1,9 @@
 #pragma once
 // `sluice prep`: the prep half of a pipeline on its own. Fits θ on the train
 // split and writes the prepared rows — the model's input features and the
-// target — as one dataset per split (train.csv, valid.csv, test.csv) with θ
-// beside them (prep.json), streaming, in input order. CSV until sluice's
-// Parquet writer lands.
+// target, as float64 columns — as one Parquet dataset per split (train/,
+// valid/, test/: part files) with θ beside them (prep.json), streaming, in
+// input order.
 
 #include <string>
 

@@ -74,7 +74,8 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   std::error_code ec;
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
   RejectFile rejects(staged_rejects);
-  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri);
+  PrepCache cache(DefaultPrepCacheBytes());
+  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache);
   const FittedPrep& fitted = *fit.fitted;
   const ScanTotals& totals = fit.totals;
   double fit_seconds = Seconds(fit_start);
@@ -105,7 +106,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
     filtered.Add(rows.filtered);
     if (encoded.size() <= index) encoded.resize(index + 1);
     encoded[index] = std::move(out);
-  });
+  }, &cache);
   DenseMatrix matrices[3];
   std::vector<int64_t> test_lines;
   std::vector<uint32_t> test_files;

@@ -183,6 +183,13 @@ std::vector<uint8_t> PrepPlan::AssignSplit(const RecordBatch& batch) const {
   return split;
 }
 
+std::vector<uint8_t> PrepPlan::ColumnsForEncoding() const {
+  std::vector<uint8_t> keep(derive_.output_schema().size(), 0);
+  for (size_t index : template_columns_) keep[index] = 1;
+  keep[target_index_] = 1;
+  return keep;
+}
+
 void PrepPlan::Labels(const RecordBatch& batch, float* out) const {
   const Column& target = batch.columns[target_index_];
   for (size_t row = 0; row < target.size(); ++row) out[row] = static_cast<float>(target.AsDouble(row));

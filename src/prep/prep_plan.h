@@ -66,6 +66,9 @@ class PrepPlan {
   // The split of each row: a hash of (seed, file, line), so the same row
   // lands in the same split however the input was chunked or threaded.
   std::vector<uint8_t> AssignSplit(const RecordBatch& batch) const;
+  // Which columns of the derived schema encoding and labels still read after
+  // the filter: the feature columns and the target.
+  std::vector<uint8_t> ColumnsForEncoding() const;
   // The target of each row as a float.
   void Labels(const RecordBatch& batch, float* out) const;
 

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/error.h"
 #include "io/parquet/codec.h"
@@ -96,6 +98,27 @@ void AppendPlain(PhysicalType type, const ChunkValues& values, size_t begin, siz
   }
 }
 
+bool StatLess(PhysicalType type, const std::string& a, const std::string& b) {
+  if (type == PhysicalType::kByteArray) return a < b;
+  if (type == PhysicalType::kDouble) {
+    double x, y;
+    std::memcpy(&x, a.data(), 8);
+    std::memcpy(&y, b.data(), 8);
+    return x < y;
+  }
+  if (type == PhysicalType::kBoolean) return a[0] < b[0];
+  int64_t x, y;
+  std::memcpy(&x, a.data(), 8);
+  std::memcpy(&y, b.data(), 8);
+  return x < y;
+}
+
+// Widens `into` by the min and max of `from`.
+void MergeStatistics(PhysicalType type, const Statistics& from, Statistics& into) {
+  if (from.min_value && (!into.min_value || StatLess(type, *from.min_value, *into.min_value))) into.min_value = from.min_value;
+  if (from.max_value && (!into.max_value || StatLess(type, *into.max_value, *from.max_value))) into.max_value = from.max_value;
+}
+
 // Min and max of values [begin, end) in the column's sort order, PLAIN encoded.
 void AddStatistics(PhysicalType type, const ChunkValues& values, size_t begin, size_t end, Statistics& stats) {
   if (begin == end) return;
@@ -123,22 +146,8 @@ void AddStatistics(PhysicalType type, const ChunkValues& values, size_t begin, s
     min.assign(reinterpret_cast<const char*>(&*lo), 8);
     max.assign(reinterpret_cast<const char*>(&*hi), 8);
   }
-  auto less = [&](const std::string& a, const std::string& b) {
-    if (type == PhysicalType::kByteArray) return a < b;
-    if (type == PhysicalType::kDouble) {
-      double x, y;
-      std::memcpy(&x, a.data(), 8);
-      std::memcpy(&y, b.data(), 8);
-      return x < y;
-    }
-    if (type == PhysicalType::kBoolean) return a[0] < b[0];
-    int64_t x, y;
-    std::memcpy(&x, a.data(), 8);
-    std::memcpy(&y, b.data(), 8);
-    return x < y;
-  };
-  if (!stats.min_value || less(min, *stats.min_value)) stats.min_value = min;
-  if (!stats.max_value || less(*stats.max_value, max)) stats.max_value = max;
+  if (!stats.min_value || StatLess(type, min, *stats.min_value)) stats.min_value = min;
+  if (!stats.max_value || StatLess(type, *stats.max_value, max)) stats.max_value = max;
 }
 
 struct EncodedChunk {
@@ -166,26 +175,41 @@ void AppendPage(PageHeader header, const std::string& raw, const ParquetWriteOpt
   chunk.bytes += body;
 }
 
-EncodedChunk EncodeColumn(const Field& field, const Column& column, const ParquetWriteOptions& options) {
+// Encodes column `index` of the buffered batches as one column chunk.
+EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& batches, size_t index,
+                          const ParquetWriteOptions& options) {
   PhysicalType type = PhysicalOf(field.type);
-  size_t rows = column.size();
+  size_t rows = 0;
+  for (const auto& batch : batches) rows += batch.num_rows();
   ChunkValues values;
-  values.defined.resize(rows);
+  values.defined.reserve(rows);
   int64_t nulls = 0;
-  for (size_t row = 0; row < rows; ++row) {
-    bool defined = !column.IsNull(row);
-    values.defined[row] = defined;
-    if (!defined) {
-      ++nulls;
-      continue;
-    }
-    switch (field.type) {
-      case DataType::kFloat64: values.doubles.push_back(column.Double(row)); break;
-      case DataType::kString: values.strings.push_back(column.String(row)); break;
-      case DataType::kCategorical: values.strings.push_back(column.Category(row)); break;
-      default: values.ints.push_back(column.Int(row));
+  for (const auto& batch : batches) {
+    const Column& column = batch.columns[index];
+    size_t n = column.size();
+    const uint8_t* valid = column.valid().data();
+    values.defined.insert(values.defined.end(), valid, valid + n);
+    if (column.type() == DataType::kFloat64) {
+      const double* data = column.doubles().data();
+      for (size_t row = 0; row < n; ++row) {
+        if (valid[row]) values.doubles.push_back(data[row]);
+      }
+    } else if (column.type() == DataType::kString) {
+      for (size_t row = 0; row < n; ++row) {
+        if (valid[row]) values.strings.push_back(column.String(row));
+      }
+    } else if (column.type() == DataType::kCategorical) {
+      for (size_t row = 0; row < n; ++row) {
+        if (valid[row]) values.strings.push_back(column.Category(row));
+      }
+    } else {
+      const int64_t* data = column.ints().data();
+      for (size_t row = 0; row < n; ++row) {
+        if (valid[row]) values.ints.push_back(data[row]);
+      }
     }
   }
+  nulls = static_cast<int64_t>(rows - values.size());
 
   EncodedChunk chunk;
   chunk.meta.type = type;
@@ -193,8 +217,30 @@ EncodedChunk EncodeColumn(const Field& field, const Column& column, const Parque
   chunk.meta.codec = options.codec;
   chunk.meta.num_values = static_cast<int64_t>(rows);
 
-  // Dictionary: index per value, while the dictionary stays small.
+  // Dictionary: index per value, while the dictionary stays small. A sample
+  // tells first whether the values repeat enough to be worth the hashing.
   bool use_dictionary = type != PhysicalType::kBoolean && values.size() > 0;
+  if (use_dictionary && values.size() > 20000) {
+    constexpr size_t kSample = 10000;
+    size_t distinct = 0;
+    if (type == PhysicalType::kByteArray) {
+      std::unordered_set<std::string_view> seen(values.strings.begin(), values.strings.begin() + kSample);
+      distinct = seen.size();
+    } else {
+      std::unordered_set<int64_t> seen;
+      for (size_t i = 0; i < kSample; ++i) {
+        int64_t key;
+        if (type == PhysicalType::kDouble) {
+          std::memcpy(&key, &values.doubles[i], 8);
+        } else {
+          key = values.ints[i];
+        }
+        seen.insert(key);
+      }
+      distinct = seen.size();
+    }
+    if (distinct * 2 > kSample) use_dictionary = false;
+  }
   std::vector<uint32_t> indices;
   size_t dictionary_size = 0;
   std::string dictionary_page;
@@ -270,12 +316,14 @@ EncodedChunk EncodeColumn(const Field& field, const Column& column, const Parque
   size_t rows_per_page = std::max<size_t>(1024, options.page_bytes / value_width);
   Statistics chunk_stats;
   chunk_stats.null_count = nulls;
+  bool chunk_stats_complete = true;
   int def_width = 1;
   size_t value_pos = 0;
   std::vector<uint32_t> levels;
   for (size_t first = 0; first < rows || (rows == 0 && first == 0); first += rows_per_page) {
     size_t last = std::min(rows, first + rows_per_page);
     levels.assign(values.defined.begin() + first, values.defined.begin() + last);
+    for (auto& level : levels) level = level != 0;
     std::string raw;
     std::string level_bytes;
     RleEncoder(def_width).Encode(levels.data(), levels.size(), level_bytes);
@@ -293,7 +341,9 @@ EncodedChunk EncodeColumn(const Field& field, const Column& column, const Parque
     Statistics page_stats;
     page_stats.null_count = static_cast<int64_t>((last - first) - count);
     AddStatistics(type, values, value_pos, value_end, page_stats);
-    AddStatistics(type, values, value_pos, value_end, chunk_stats);
+    MergeStatistics(type, page_stats, chunk_stats);
+    // A page whose values got no min/max (very long strings) leaves the chunk without them too.
+    if (count > 0 && !page_stats.min_value) chunk_stats_complete = false;
     data.statistics = page_stats;
     if (use_dictionary) {
       data.encoding = Encoding::kRleDictionary;
@@ -308,6 +358,10 @@ EncodedChunk EncodeColumn(const Field& field, const Column& column, const Parque
     AppendPage(header, raw, options, chunk);
     value_pos = value_end;
     if (rows == 0) break;
+  }
+  if (!chunk_stats_complete) {
+    chunk_stats.min_value.reset();
+    chunk_stats.max_value.reset();
   }
   chunk.meta.statistics = chunk_stats;
   return chunk;
@@ -326,7 +380,15 @@ Codec ParquetWriteOptions::ParseCodec(const std::string& name) {
 ParquetWriter::ParquetWriter(const std::string& path, const Schema& schema, const ParquetWriteOptions& options)
     : schema_(schema), options_(options), file_(AtomicFileWriter::Open(path)) {}
 
-ParquetWriter::~ParquetWriter() = default;
+ParquetWriter::~ParquetWriter() {
+  if (pending_.valid()) {
+    try {
+      pending_.get();
+    } catch (...) {
+      // The file is abandoned; its temporary name is removed with file_.
+    }
+  }
+}
 
 std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path, const Schema& schema,
                                                    const ParquetWriteOptions& options) {
@@ -339,7 +401,6 @@ std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path, cons
   writer->metadata_.schema.push_back(root);
   for (const auto& field : schema.fields()) {
     writer->metadata_.schema.push_back(ElementOf(field));
-    writer->buffered_.emplace_back(field.type == DataType::kCategorical ? DataType::kString : field.type);
   }
   writer->metadata_.created_by = std::string("sluice version ") + SLUICE_VERSION;
   writer->metadata_.key_value_metadata = options.metadata;
@@ -351,54 +412,52 @@ void ParquetWriter::Append(std::string_view bytes) {
   offset_ += bytes.size();
 }
 
-void ParquetWriter::Write(const RecordBatch& batch) {
-  if (batch.columns.size() != buffered_.size()) ThrowInternal("parquet: batch does not match the writer's schema");
+void ParquetWriter::Write(RecordBatch&& batch) {
+  if (batch.columns.size() != schema_.size()) ThrowInternal("parquet: batch does not match the writer's schema");
   size_t rows = batch.num_rows();
-  size_t row = 0;
-  while (row < rows) {
-    size_t take = std::min<size_t>(rows - row, static_cast<size_t>(options_.row_group_rows - buffered_rows_));
-    for (size_t c = 0; c < buffered_.size(); ++c) {
-      const Column& source = batch.columns[c];
-      Column& target = buffered_[c];
-      if (source.type() == DataType::kCategorical) {
-        // Each batch has its own dictionary: buffer the strings.
-        for (size_t r = row; r < row + take; ++r) {
-          if (source.IsNull(r)) {
-            target.AppendNull();
-          } else {
-            target.AppendString(source.Category(r));
-          }
-        }
-      } else {
-        for (size_t r = row; r < row + take; ++r) target.AppendFrom(source, r);
-      }
-    }
-    row += take;
-    buffered_rows_ += static_cast<int64_t>(take);
+  size_t room = static_cast<size_t>(options_.row_group_rows - buffered_rows_);
+  if (rows <= room) {
+    buffered_rows_ += static_cast<int64_t>(rows);
+    buffered_.push_back(std::move(batch));
     if (buffered_rows_ == options_.row_group_rows) FlushRowGroup();
+    return;
   }
+  // The batch straddles a row group boundary: split it.
+  std::vector<uint8_t> head(rows, 0), tail(rows, 1);
+  std::fill(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(room), 1);
+  std::fill(tail.begin(), tail.begin() + static_cast<std::ptrdiff_t>(room), 0);
+  RecordBatch first = batch;
+  first.Filter(head);
+  batch.Filter(tail);
+  Write(std::move(first));
+  Write(std::move(batch));
 }
 
 void ParquetWriter::FlushRowGroup() {
   if (buffered_rows_ == 0) return;
-  std::vector<EncodedChunk> chunks(buffered_.size());
-  auto encode = [&](size_t begin, size_t end) {
-    for (size_t c = begin; c < end; ++c) {
-      Field field = schema_.field(c);
-      // Categorical columns are buffered as strings.
-      if (field.type == DataType::kCategorical) field.type = DataType::kString;
-      chunks[c] = EncodeColumn(field, buffered_[c], options_);
-    }
-  };
-  if (options_.pool && buffered_.size() > 1) {
+  // One row group encodes in the background while the next one fills; the
+  // previous must be in the file first, so row groups stay in order.
+  if (pending_.valid()) pending_.get();
+  auto batches = std::make_shared<std::vector<RecordBatch>>(std::move(buffered_));
+  int64_t rows = buffered_rows_;
+  buffered_.clear();
+  buffered_rows_ = 0;
+  pending_ = std::async(std::launch::async, [this, batches, rows] { EncodeRowGroup(*batches, rows); });
+}
+
+void ParquetWriter::EncodeRowGroup(const std::vector<RecordBatch>& batches, int64_t rows) {
+  size_t num_columns = schema_.size();
+  std::vector<EncodedChunk> chunks(num_columns);
+  auto encode = [&](size_t c) { chunks[c] = EncodeColumn(schema_.field(c), batches, c, options_); };
+  if (options_.pool && num_columns > 1) {
     TaskGroup group(*options_.pool);
-    for (size_t c = 0; c < buffered_.size(); ++c) group.Submit([&, c] { encode(c, c + 1); });
+    for (size_t c = 0; c < num_columns; ++c) group.Submit([&, c] { encode(c); });
     group.Wait();
   } else {
-    encode(0, buffered_.size());
+    for (size_t c = 0; c < num_columns; ++c) encode(c);
   }
   RowGroup group;
-  group.num_rows = buffered_rows_;
+  group.num_rows = rows;
   for (auto& chunk : chunks) {
     ColumnChunk column;
     int64_t start = static_cast<int64_t>(offset_);
@@ -411,18 +470,14 @@ void ParquetWriter::FlushRowGroup() {
     group.columns.push_back(std::move(column));
   }
   metadata_.row_groups.push_back(std::move(group));
-  metadata_.num_rows += buffered_rows_;
-  rows_written_ += buffered_rows_;
-  buffered_rows_ = 0;
-  for (size_t c = 0; c < buffered_.size(); ++c) {
-    DataType type = schema_.field(c).type == DataType::kCategorical ? DataType::kString : schema_.field(c).type;
-    buffered_[c] = Column(type);
-  }
+  metadata_.num_rows += rows;
+  rows_written_ += rows;
 }
 
 void ParquetWriter::Close() {
   if (closed_) return;
   FlushRowGroup();
+  if (pending_.valid()) pending_.get();
   std::string footer = SerializeFileMetaData(metadata_);
   Append(footer);
   uint32_t length = static_cast<uint32_t>(footer.size());

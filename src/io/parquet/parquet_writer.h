@@ -5,10 +5,13 @@
 // BYTE_ARRAY (STRING), timestamp -> INT64 TIMESTAMP(MICROS, UTC). Values are
 // dictionary encoded (RLE_DICTIONARY) while the dictionary stays small, PLAIN
 // otherwise; data pages are v1 with CRCs and min/max/null-count statistics,
-// as are column chunks. The file appears under its name only on Close().
+// as are column chunks. A full row group is encoded and written in the
+// background while the next one fills. The file appears under its name only
+// on Close().
 // The format subset is documented in docs/parquet.md.
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,7 +25,7 @@ namespace sluice {
 
 struct ParquetWriteOptions {
   parquet::Codec codec = parquet::Codec::kZstd;
-  int zstd_level = 3;
+  int zstd_level = 1;
   int64_t row_group_rows = 1 << 20;
   size_t page_bytes = 1 << 20;          // target uncompressed size of a data page
   size_t dictionary_max_bytes = 1 << 20;  // past this a column chunk falls back to PLAIN
@@ -40,7 +43,9 @@ class ParquetWriter {
   ~ParquetWriter();
 
   // Appends the rows of `batch` (same schema); full row groups are written.
-  void Write(const RecordBatch& batch);
+  // The batch is kept until its row group is written, not copied value by value.
+  void Write(const RecordBatch& batch) { Write(RecordBatch(batch)); }
+  void Write(RecordBatch&& batch);
   // Writes what is buffered and the footer, and renames the file into place.
   void Close();
   int64_t rows_written() const { return rows_written_; }
@@ -48,16 +53,18 @@ class ParquetWriter {
  private:
   ParquetWriter(const std::string& path, const Schema& schema, const ParquetWriteOptions& options);
   void FlushRowGroup();
+  void EncodeRowGroup(const std::vector<RecordBatch>& batches, int64_t rows);
   void Append(std::string_view bytes);
 
   Schema schema_;
   ParquetWriteOptions options_;
   AtomicFileWriter file_;
   uint64_t offset_ = 0;
-  std::vector<Column> buffered_;
+  std::vector<RecordBatch> buffered_;  // the rows of the row group being filled
   int64_t buffered_rows_ = 0;
   int64_t rows_written_ = 0;
   parquet::FileMetaData metadata_;
+  std::future<void> pending_;  // the row group being encoded and written
   bool closed_ = false;
 };
 
