@@ -57,9 +57,15 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   FilterCounts filtered;
   ApplyPass(*source, *plan, fitted, pool, [&](size_t index, const EncodedRows& rows) {
     RecordBatch parts[3];
-    for (auto& part : parts) {
-      part.schema = out_schema;
-      for (size_t c = 0; c <= num_features; ++c) part.columns.emplace_back(DataType::kFloat64);
+    size_t sizes[3] = {0, 0, 0};
+    for (uint8_t part : rows.split) ++sizes[part];
+    for (int p = 0; p < 3; ++p) {
+      parts[p].schema = out_schema;
+      for (size_t c = 0; c <= num_features; ++c) {
+        parts[p].columns.emplace_back(DataType::kFloat64);
+        parts[p].columns.back().Reserve(sizes[p]);
+      }
+      parts[p].lines.reserve(sizes[p]);
     }
     for (size_t row = 0; row < rows.split.size(); ++row) {
       RecordBatch& out = parts[rows.split[row]];

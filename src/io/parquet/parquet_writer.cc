@@ -150,6 +150,59 @@ void AddStatistics(PhysicalType type, const ChunkValues& values, size_t begin, s
   if (!stats.max_value || StatLess(type, *stats.max_value, max)) stats.max_value = max;
 }
 
+// Dictionary codes for 64-bit keys: open addressing with linear probing, far
+// cheaper per value than std::unordered_map on this hot path.
+class IntCodes {
+ public:
+  IntCodes() { Resize(1024); }
+  // The code of `key`, adding it (as the next code) when new.
+  uint32_t Find(int64_t key, bool* added) {
+    if ((size_ + 1) * 2 > keys_.size()) Resize(keys_.size() * 2);
+    size_t mask = keys_.size() - 1;
+    size_t slot = Mix(key) & mask;
+    while (used_[slot]) {
+      if (keys_[slot] == key) {
+        *added = false;
+        return codes_[slot];
+      }
+      slot = (slot + 1) & mask;
+    }
+    used_[slot] = 1;
+    keys_[slot] = key;
+    codes_[slot] = static_cast<uint32_t>(size_++);
+    *added = true;
+    return codes_[slot];
+  }
+
+ private:
+  static size_t Mix(int64_t key) {
+    uint64_t x = static_cast<uint64_t>(key) * 0x9E3779B97F4A7C15ULL;
+    return static_cast<size_t>(x ^ (x >> 32));
+  }
+  void Resize(size_t capacity) {
+    std::vector<int64_t> keys = std::move(keys_);
+    std::vector<uint32_t> codes = std::move(codes_);
+    std::vector<uint8_t> used = std::move(used_);
+    keys_.assign(capacity, 0);
+    codes_.assign(capacity, 0);
+    used_.assign(capacity, 0);
+    size_t mask = capacity - 1;
+    for (size_t i = 0; i < used.size(); ++i) {
+      if (!used[i]) continue;
+      size_t slot = Mix(keys[i]) & mask;
+      while (used_[slot]) slot = (slot + 1) & mask;
+      used_[slot] = 1;
+      keys_[slot] = keys[i];
+      codes_[slot] = codes[i];
+    }
+  }
+
+  std::vector<int64_t> keys_;
+  std::vector<uint32_t> codes_;
+  std::vector<uint8_t> used_;
+  size_t size_ = 0;
+};
+
 struct EncodedChunk {
   std::string bytes;
   ColumnMetaData meta;
@@ -183,6 +236,13 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
   for (const auto& batch : batches) rows += batch.num_rows();
   ChunkValues values;
   values.defined.reserve(rows);
+  if (field.type == DataType::kFloat64) {
+    values.doubles.reserve(rows);
+  } else if (field.type == DataType::kString || field.type == DataType::kCategorical) {
+    values.strings.reserve(rows);
+  } else {
+    values.ints.reserve(rows);
+  }
   int64_t nulls = 0;
   for (const auto& batch : batches) {
     const Column& column = batch.columns[index];
@@ -260,7 +320,7 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
         if (dictionary_bytes > options.dictionary_max_bytes) break;
       }
     } else {
-      std::unordered_map<int64_t, uint32_t> codes;
+      IntCodes codes;
       const bool is_double = type == PhysicalType::kDouble;
       size_t n = values.size();
       for (size_t i = 0; i < n; ++i) {
@@ -270,7 +330,8 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
         } else {
           key = values.ints[i];
         }
-        auto [it, added] = codes.emplace(key, static_cast<uint32_t>(codes.size()));
+        bool added;
+        uint32_t code = codes.Find(key, &added);
         if (added) {
           if (is_double) {
             dictionary.doubles.push_back(values.doubles[i]);
@@ -278,9 +339,9 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
             dictionary.ints.push_back(key);
           }
           dictionary_bytes += 8;
+          if (dictionary_bytes > options.dictionary_max_bytes) break;
         }
-        indices.push_back(it->second);
-        if (dictionary_bytes > options.dictionary_max_bytes) break;
+        indices.push_back(code);
       }
     }
     dictionary_size = dictionary.size();
