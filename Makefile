@@ -41,6 +41,7 @@ test: unit e2e interop fuzz
 
 bench: release
 	@SLUICE=$(abspath $(SLUICE)) bench/prep-vs-duckdb
+	@SLUICE=$(abspath $(SLUICE)) bench/parquet-vs-duckdb
 
 demo: release
 	@mkdir -p demo

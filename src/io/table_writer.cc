@@ -85,6 +85,7 @@ class ParquetTableWriter : public TableWriter {
   ParquetTableWriter(const std::string& path, const Schema& schema, const ParquetWriteOptions& options)
       : writer_(ParquetWriter::Open(path, schema, options)) {}
   void Write(const RecordBatch& batch) override { writer_->Write(batch); }
+  void Write(RecordBatch&& batch) override { writer_->Write(std::move(batch)); }
   void Close() override { writer_->Close(); }
 
  private:

@@ -17,6 +17,7 @@ class TableWriter {
                                            const ParquetWriteOptions& parquet_options);
   virtual ~TableWriter() = default;
   virtual void Write(const RecordBatch& batch) = 0;
+  virtual void Write(RecordBatch&& batch) { Write(static_cast<const RecordBatch&>(batch)); }
   virtual void Close() = 0;
 };
 
