@@ -25,7 +25,7 @@ namespace sluice {
 
 struct ParquetWriteOptions {
   parquet::Codec codec = parquet::Codec::kZstd;
-  int zstd_level = 1;
+  int zstd_level = 3;
   int64_t row_group_rows = 1 << 20;
   size_t page_bytes = 1 << 20;          // target uncompressed size of a data page
   size_t dictionary_max_bytes = 1 << 20;  // past this a column chunk falls back to PLAIN
