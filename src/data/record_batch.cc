@@ -1,5 +1,7 @@
 #include "data/record_batch.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace sluice {
@@ -23,6 +25,17 @@ void RecordBatch::ReleaseColumnsExcept(const std::vector<uint8_t>& keep) {
   for (size_t c = 0; c < columns.size(); ++c) {
     if (!keep[c]) columns[c] = Column(columns[c].type());
   }
+}
+
+RecordBatch RecordBatch::TakeFront(size_t rows) {
+  std::vector<uint8_t> front(num_rows(), 0), back(num_rows(), 1);
+  std::fill(front.begin(), front.begin() + static_cast<std::ptrdiff_t>(rows), 1);
+  std::fill(back.begin(), back.begin() + static_cast<std::ptrdiff_t>(rows), 0);
+  RecordBatch head = *this;
+  head.rejects.clear();
+  head.Filter(front);
+  Filter(back);
+  return head;
 }
 
 size_t RecordBatch::memory_bytes() const {

@@ -39,6 +39,9 @@ struct RecordBatch {
   void AddColumn(Field field, Column column);
   // Keeps the rows whose mask byte is non-zero.
   void Filter(const std::vector<uint8_t>& keep);
+  // Removes the first `rows` rows and returns them as a batch of their own
+  // (for writers that cut batches at row group or file boundaries).
+  RecordBatch TakeFront(size_t rows);
   // Frees the columns whose mask byte is zero: they become empty, and only
   // the kept columns may be read afterwards. Positions do not change, so
   // code bound to the schema's layout still finds the kept ones.

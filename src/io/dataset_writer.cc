@@ -62,13 +62,7 @@ void DatasetWriter::Write(const RecordBatch& batch) {
       part_->Write(std::move(rest));
       return;
     }
-    std::vector<uint8_t> head(rows, 0), tail(rows, 1);
-    std::fill(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(take), 1);
-    std::fill(tail.begin(), tail.begin() + static_cast<std::ptrdiff_t>(take), 0);
-    RecordBatch first = rest;
-    first.Filter(head);
-    rest.Filter(tail);
-    part_->Write(std::move(first));
+    part_->Write(rest.TakeFront(take));
   }
 }
 

@@ -484,13 +484,7 @@ void ParquetWriter::Write(RecordBatch&& batch) {
     return;
   }
   // The batch straddles a row group boundary: split it.
-  std::vector<uint8_t> head(rows, 0), tail(rows, 1);
-  std::fill(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(room), 1);
-  std::fill(tail.begin(), tail.begin() + static_cast<std::ptrdiff_t>(room), 0);
-  RecordBatch first = batch;
-  first.Filter(head);
-  batch.Filter(tail);
-  Write(std::move(first));
+  Write(batch.TakeFront(room));
   Write(std::move(batch));
 }
 
