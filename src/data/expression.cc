@@ -118,6 +118,31 @@ ColumnPtr Constant(const SyntaxNode& literal, DataType type, size_t rows) {
   return out;
 }
 
+enum class CompareOp { kEq, kNe, kLt, kLe, kGt, kGe };
+
+CompareOp ParseCompareOp(const std::string& op) {
+  if (op == "=") return CompareOp::kEq;
+  if (op == "!=") return CompareOp::kNe;
+  if (op == "<") return CompareOp::kLt;
+  if (op == "<=") return CompareOp::kLe;
+  if (op == ">") return CompareOp::kGt;
+  return CompareOp::kGe;
+}
+
+// out[row] = whether order(row) (-1, 0 or 1) satisfies op; the switch sits
+// outside the loop so each loop is a plain comparison.
+template <typename OrderFn>
+void DecideAll(CompareOp op, size_t n, int64_t* out, OrderFn order) {
+  switch (op) {
+    case CompareOp::kEq: for (size_t row = 0; row < n; ++row) out[row] = order(row) == 0; break;
+    case CompareOp::kNe: for (size_t row = 0; row < n; ++row) out[row] = order(row) != 0; break;
+    case CompareOp::kLt: for (size_t row = 0; row < n; ++row) out[row] = order(row) < 0; break;
+    case CompareOp::kLe: for (size_t row = 0; row < n; ++row) out[row] = order(row) <= 0; break;
+    case CompareOp::kGt: for (size_t row = 0; row < n; ++row) out[row] = order(row) > 0; break;
+    case CompareOp::kGe: for (size_t row = 0; row < n; ++row) out[row] = order(row) >= 0; break;
+  }
+}
+
 class Binder {
  public:
   Binder(const std::string& text, const Schema& schema, const std::string& where,
@@ -359,21 +384,41 @@ class Binder {
                std::string(DataTypeName(right->type)),
            syntax);
     }
-    const std::string op = syntax.text;
-    auto decide = [op](int order) -> int64_t {
-      if (op == "=") return order == 0;
-      if (op == "!=") return order != 0;
-      if (op == "<") return order < 0;
-      if (op == "<=") return order <= 0;
-      if (op == ">") return order > 0;
-      return order >= 0;
-    };
+    const CompareOp op = ParseCompareOp(syntax.text);
     auto node = std::make_unique<Node>();
     node->type = DataType::kBool;
     DataType kind = numeric && (left->type == DataType::kFloat64 || right->type == DataType::kFloat64)
                         ? DataType::kFloat64
                         : left->type;
-    node->eval = [left, right, decide, kind](const RecordBatch& batch) {
+    // A column against a number, the common filter, compares with the
+    // number itself instead of a column of copies of it.
+    double scalar = 0;
+    int64_t int_scalar = 0;
+    if (numeric && right->literal && right->literal->kind == SyntaxNode::Kind::kNumber &&
+        ParseFloat64(right->literal->text, &scalar)) {
+      bool int_literal = ParseInt64(right->literal->text, &int_scalar);
+      node->eval = [left, op, scalar, int_literal, int_scalar](const RecordBatch& batch) {
+        auto a = left->eval(batch);
+        size_t n = a->size();
+        std::vector<int64_t> values(n);
+        if (a->type() == DataType::kFloat64) {
+          const double* x = a->doubles().data();
+          DecideAll(op, n, values.data(), [&](size_t row) { return (x[row] > scalar) - (x[row] < scalar); });
+        } else if (int_literal) {
+          const int64_t* x = a->ints().data();
+          DecideAll(op, n, values.data(), [&](size_t row) { return (x[row] > int_scalar) - (x[row] < int_scalar); });
+        } else {
+          const int64_t* x = a->ints().data();
+          DecideAll(op, n, values.data(), [&](size_t row) {
+            double v = static_cast<double>(x[row]);
+            return (v > scalar) - (v < scalar);
+          });
+        }
+        return IntResult(DataType::kBool, a->valid(), std::move(values));
+      };
+      return node;
+    }
+    node->eval = [left, right, op, kind](const RecordBatch& batch) {
       auto a = left->eval(batch);
       auto b = right->eval(batch);
       auto valid = BothValid(*a, *b);
@@ -383,16 +428,16 @@ class Binder {
         std::vector<double> scratch_a, scratch_b;
         const double* x = DoublesOf(*a, scratch_a);
         const double* y = DoublesOf(*b, scratch_b);
-        for (size_t row = 0; row < n; ++row) values[row] = decide((x[row] > y[row]) - (x[row] < y[row]));
+        DecideAll(op, n, values.data(), [&](size_t row) { return (x[row] > y[row]) - (x[row] < y[row]); });
       } else if (kind == DataType::kString) {
-        for (size_t row = 0; row < n; ++row) {
+        DecideAll(op, n, values.data(), [&](size_t row) {
           int order = a->String(row).compare(b->String(row));
-          values[row] = decide((order > 0) - (order < 0));
-        }
+          return (order > 0) - (order < 0);
+        });
       } else {
         const int64_t* x = a->ints().data();
         const int64_t* y = b->ints().data();
-        for (size_t row = 0; row < n; ++row) values[row] = decide((x[row] > y[row]) - (x[row] < y[row]));
+        DecideAll(op, n, values.data(), [&](size_t row) { return (x[row] > y[row]) - (x[row] < y[row]); });
       }
       return IntResult(DataType::kBool, std::move(valid), std::move(values));
     };

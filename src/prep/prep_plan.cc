@@ -205,6 +205,24 @@ void PrepPlan::Fit(const RecordBatch& derived, const std::vector<uint8_t>& split
     bool want_sketch = transform.impute == ImputeStrategy::kMedian;
     bool want_counts = transform.kind == FeatureTransform::Kind::kOneHot;
     double unit = column.type() == DataType::kTimestamp ? 1e-6 : 1.0;
+    if (want_counts && (column.type() == DataType::kInt64 || column.type() == DataType::kCategorical)) {
+      // Count integer codes first and turn only the distinct ones into keys.
+      std::unordered_map<int64_t, std::pair<size_t, int64_t>> by_value;  // value -> (a row holding it, count)
+      const int64_t* values = column.ints().data();
+      for (size_t row = 0; row < column.size(); ++row) {
+        if (split[row] != static_cast<uint8_t>(SplitPart::kTrain) || column.IsNull(row)) continue;
+        auto& entry = by_value.try_emplace(values[row], row, 0).first->second;
+        ++entry.second;
+      }
+      for (const auto& [value, entry] : by_value) {
+        std::string_view key = CategoryKey(column, entry.first, scratch);
+        auto& counts = state.counts[i];
+        auto found = counts.find(key);
+        if (found == counts.end()) found = counts.emplace(std::string(key), 0).first;
+        found->second += entry.second;
+      }
+      continue;
+    }
     for (size_t row = 0; row < column.size(); ++row) {
       if (split[row] != static_cast<uint8_t>(SplitPart::kTrain) || column.IsNull(row)) continue;
       if (want_moments) state.moments[i].Add(column.AsDouble(row) * unit);
