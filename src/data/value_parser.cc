@@ -22,33 +22,23 @@ namespace {
 // exponent is mantissa / 10^k with both operands exact doubles, so one
 // correctly rounded division gives the same bits as a full parser.
 bool ParseSimpleDecimal(const char* begin, const char* end, double* out) {
-  static const double kPowers[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  bool negative = false;
-  if (*begin == '-') {
-    negative = true;
-    if (++begin == end) return false;
-  }
+  static const double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  bool negative = *begin == '-';
+  const char* p = begin + negative;
   uint64_t mantissa = 0;
-  int digits = 0, fraction_digits = 0;
-  bool seen_point = false;
-  for (const char* p = begin; p < end; ++p) {
-    unsigned digit = static_cast<unsigned char>(*p) - '0';
-    if (digit <= 9) {
-      mantissa = mantissa * 10 + digit;
-      if (mantissa != 0 || seen_point) ++digits;
-      fraction_digits += seen_point;
-    } else if (*p == '.' && !seen_point) {
-      seen_point = true;
-    } else {
-      return false;
-    }
+  const char* digits_start = p;
+  while (p < end && static_cast<unsigned>(*p - '0') <= 9) mantissa = mantissa * 10 + static_cast<unsigned>(*p++ - '0');
+  int integer_digits = static_cast<int>(p - digits_start);
+  int fraction_digits = 0;
+  if (p < end && *p == '.') {
+    const char* fraction_start = ++p;
+    while (p < end && static_cast<unsigned>(*p - '0') <= 9) mantissa = mantissa * 10 + static_cast<unsigned>(*p++ - '0');
+    fraction_digits = static_cast<int>(p - fraction_start);
   }
-  if (digits > 15 || (end - begin) == seen_point) return false;
-  if (seen_point && (*begin == '.' || end[-1] == '.')) {
-    // "5." and ".5" are numbers too, but leave them to the full parser.
-    return false;
-  }
+  // Whole text consumed, at least one digit, no overflow, an exact mantissa.
+  int total = integer_digits + fraction_digits;
+  if (p != end || total == 0 || total > 19 || fraction_digits > 22 || mantissa > (uint64_t{1} << 53)) return false;
   double value = static_cast<double>(mantissa) / kPowers[fraction_digits];
   *out = negative ? -value : value;
   return true;

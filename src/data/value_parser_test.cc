@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
 namespace sluice {
 namespace {
 
@@ -50,6 +55,29 @@ TEST(ValueParser, Utf8Validation) {
   EXPECT_FALSE(IsValidUtf8("overlong \xC0\xAF"));
   EXPECT_FALSE(IsValidUtf8("surrogate \xED\xA0\x80"));
   EXPECT_FALSE(IsValidUtf8("\xFF"));
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// The fast decimal path must give exactly the bits a full parser gives.
+TEST(ValueParser, FastDecimalPathMatchesFromCharsBitForBit) {
+  uint64_t state = 99;
+  auto next = [&state]() { return state = state * 6364136223846793005ULL + 1442695040888963407ULL; };
+  for (int i = 0; i < 200000; ++i) {
+    char text[64];
+    int decimals = static_cast<int>(next() >> 61);
+    double value = static_cast<double>(static_cast<int64_t>((next() >> 33) % 2000000000)) /
+                   std::pow(10.0, static_cast<double>((next() >> 60) % 10)) * ((next() >> 63) ? -1 : 1);
+    int length = std::snprintf(text, sizeof text, "%.*f", decimals, value);
+    double fast = 0, reference = 0;
+    ASSERT_TRUE(ParseFloat64(std::string_view(text, length), &fast)) << text;
+    std::from_chars(text, text + length, reference);
+    ASSERT_EQ(std::memcmp(&fast, &reference, sizeof fast), 0) << text;
+  }
 }
 
 }  // namespace
