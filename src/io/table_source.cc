@@ -128,7 +128,26 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
   }
   for (const auto& file : source->files_) source->total_bytes_ += fs::file_size(file);
   source->InferSchema();
+  source->file_schema_ = source->schema_;
+  for (size_t i = 0; i < source->schema_.size(); ++i) source->projection_.push_back(static_cast<int>(i));
   return source;
+}
+
+void TableSource::Project(const std::vector<std::string>& columns) {
+  for (const auto& name : columns) {
+    if (!file_schema_.Find(name)) {
+      ThrowUsage("source: no column '" + name + "' (columns: " + file_schema_.NameList() + ")");
+    }
+  }
+  Schema projected;
+  projection_.assign(file_schema_.size(), -1);
+  for (size_t i = 0; i < file_schema_.size(); ++i) {
+    const Field& field = file_schema_.field(i);
+    if (std::find(columns.begin(), columns.end(), field.name) == columns.end()) continue;
+    projection_[i] = static_cast<int>(projected.size());
+    projected.Add(field);
+  }
+  schema_ = std::move(projected);
 }
 
 void TableSource::InferSchema() {
@@ -300,10 +319,10 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
         if (!tokenizer.Next()) continue;
         auto names = HeaderNames(tokenizer, path);
         std::vector<std::string> expected;
-        for (const auto& field : schema_.fields()) expected.push_back(field.name);
+        for (const auto& field : file_schema_.fields()) expected.push_back(field.name);
         if (names != expected) {
           ThrowInputData(path + ":" + std::to_string(tokenizer.line()) + ": header differs from " + files_[0] +
-                         "'s (" + schema_.NameList() + ")");
+                         "'s (" + file_schema_.NameList() + ")");
         }
         skip = tokenizer.offset();
         first_line += std::count(chunk->data(), chunk->data() + skip, '\n');
@@ -321,7 +340,8 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
         builder.Reserve(static_cast<size_t>(static_cast<double>(size) / record_bytes_ * 1.1) + 16);
         if (format_ == FileFormat::kCsv) {
           CsvTokenizer tokenizer(data, size, first_line, options_.csv);
-          const size_t num_columns = schema_.size();
+          const size_t num_columns = file_schema_.size();
+          const int* target = projection_.data();
           while (tokenizer.Next()) {
             const auto& fields = tokenizer.fields();
             if (!tokenizer.error().empty()) {
@@ -337,7 +357,8 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
             }
             bool ok = true;
             for (size_t column = 0; column < num_columns; ++column) {
-              if (!builder.AppendText(column, fields[column].text, fields[column].quoted)) {
+              if (target[column] < 0) continue;
+              if (!builder.AppendText(static_cast<size_t>(target[column]), fields[column].text, fields[column].quoted)) {
                 ok = false;
                 break;
               }

@@ -52,6 +52,10 @@ class TableSource {
   static std::unique_ptr<TableSource> Open(const SourceOptions& options);
 
   const Schema& schema() const { return schema_; }
+  // Reads only `columns` from now on (batches then hold those, in file
+  // order): a CSV skips converting the others, Parquet skips their column
+  // chunks. Throws a usage error for a column the source does not have.
+  void Project(const std::vector<std::string>& columns);
   const std::vector<std::string>& files() const { return files_; }
   FileFormat format() const { return format_; }
   uint64_t total_bytes() const { return total_bytes_; }
@@ -67,7 +71,9 @@ class TableSource {
   FileFormat format_ = FileFormat::kCsv;
   std::vector<std::string> files_;
   uint64_t total_bytes_ = 0;
-  Schema schema_;
+  Schema schema_;       // the columns read (all, unless projected)
+  Schema file_schema_;  // every column of the files
+  std::vector<int> projection_;  // per file column: its index in schema_, or -1
   // Average bytes a record takes in the sample, to size a chunk's columns once.
   double record_bytes_ = 64;
 };

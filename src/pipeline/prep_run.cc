@@ -27,6 +27,11 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   Progress::SetEnabled(!options.quiet);
   auto source = TableSource::Open(spec.source);
   auto plan = PrepPlan::Make(spec.prep, source->schema());
+  // Read only what prep uses; the plan is bound again to the narrower schema.
+  if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
+    source->Project(used);
+    plan = PrepPlan::Make(spec.prep, source->schema());
+  }
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) ThrowIo("cannot create " + out_dir + ": " + ec.message());

@@ -62,6 +62,11 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
 
   auto source = TableSource::Open(spec.source);
   auto plan = PrepPlan::Make(spec.prep, source->schema());
+  // Read only what prep uses; the plan is bound again to the narrower schema.
+  if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
+    source->Project(used);
+    plan = PrepPlan::Make(spec.prep, source->schema());
+  }
   auto learner = MakeLearner(spec.learner);
   Task task = learner->TaskOf(spec.train.params);
   log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +

@@ -43,6 +43,7 @@ std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& sou
   for (const auto& [name, text] : spec.derive) {
     auto expression = Expression::Compile(text, plan->derive_.output_schema(), "prep.derive." + name);
     for (const auto& column : expression->columns()) {
+      plan->expression_inputs_.push_back(column);
       if (column == spec.target) {
         ThrowUsage("prep.derive." + name + ": reads the target column '" + spec.target +
                    "', which is not there at serving time");
@@ -53,6 +54,7 @@ std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& sou
 
   if (!spec.filter.empty()) {
     plan->filter_ = Expression::Compile(spec.filter, derived, "prep.filter");
+    for (const auto& column : plan->filter_->columns()) plan->expression_inputs_.push_back(column);
     if (plan->filter_->type() != DataType::kBool) {
       ThrowUsage("prep.filter: '" + spec.filter + "' is " + std::string(DataTypeName(plan->filter_->type())) +
                  ", not a condition");
@@ -181,6 +183,18 @@ std::vector<uint8_t> PrepPlan::AssignSplit(const RecordBatch& batch) const {
     split[row] = static_cast<uint8_t>(u < train ? SplitPart::kTrain : u < valid ? SplitPart::kValid : SplitPart::kTest);
   }
   return split;
+}
+
+std::vector<std::string> PrepPlan::SourceColumnsUsed() const {
+  std::vector<std::string> used;
+  auto add = [&](const std::string& name) {
+    if (source_schema_.Find(name) && std::find(used.begin(), used.end(), name) == used.end()) used.push_back(name);
+  };
+  for (const auto& name : expression_inputs_) add(name);
+  for (const auto& transform : templates_) add(transform.column);
+  for (size_t index : drop_columns_) add(derive_.output_schema().field(index).name);
+  add(spec_.target);
+  return used;
 }
 
 std::vector<uint8_t> PrepPlan::ColumnsForEncoding() const {

@@ -66,6 +66,9 @@ class PrepPlan {
   // The split of each row: a hash of (seed, file, line), so the same row
   // lands in the same split however the input was chunked or threaded.
   std::vector<uint8_t> AssignSplit(const RecordBatch& batch) const;
+  // The source columns prep reads at all: expression inputs, features, the
+  // target. A source may skip the rest.
+  std::vector<std::string> SourceColumnsUsed() const;
   // Which columns of the derived schema encoding and labels still read after
   // the filter: the feature columns and the target.
   std::vector<uint8_t> ColumnsForEncoding() const;
@@ -82,6 +85,7 @@ class PrepPlan {
   Schema source_schema_;
   DeriveStep derive_;
   std::shared_ptr<Expression> filter_;
+  std::vector<std::string> expression_inputs_;
   size_t target_index_ = 0;
   std::vector<size_t> drop_columns_;
   std::vector<FeatureTransform> templates_;
