@@ -22,6 +22,7 @@ struct ConvertArgs {
   int64_t row_group_rows = 1 << 20;
   int threads = 0;
   bool preload = false;
+  std::vector<std::string> partition_by;
 };
 }  // namespace
 
@@ -29,11 +30,13 @@ CommandAction AddConvertCommand(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
   CLI::App* command = app.add_subcommand("convert", "Convert between CSV, JSON Lines and Parquet (by file extension)");
   command->add_option("input", args->input, "Input file, directory or glob")->required();
-  command->add_option("output", args->output, "Output file: .csv, .jsonl or .parquet")->required();
+  command->add_option("output", args->output, "Output file: .csv, .jsonl or .parquet; or a dataset directory (ending in /, or with --partition-by)")->required();
   command->add_option("--compression", args->compression, "Parquet codec: zstd, snappy, gzip, none");
   command->add_option("--row-group-rows", args->row_group_rows, "Rows per Parquet row group")->check(CLI::PositiveNumber);
   command->add_option("--rejects", args->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
   command->add_option("--threads", args->threads, "Worker threads (default: every core)");
+  command->add_option("--partition-by", args->partition_by,
+                      "Write a Parquet dataset with Hive-style folders (COLUMN=value/) by these columns");
   command->add_flag("--preload", args->preload,
                     "Read the whole input into memory first, then write; prints both times (benchmarks the writer alone)");
   return [args]() {
@@ -48,7 +51,7 @@ CommandAction AddConvertCommand(CLI::App& app) {
     parquet.row_group_rows = args->row_group_rows;
     parquet.pool = &encode_pool;
     parquet.metadata = {{"sluice.schema", source->schema().ToJson().dump()}};
-    auto writer = TableWriter::Open(args->output, source->schema(), parquet);
+    auto writer = TableWriter::Open(args->output, source->schema(), parquet, args->partition_by);
     std::string rejects_path = args->rejects.empty() ? args->output + ".rejects.csv" : args->rejects;
     RejectFile rejects(rejects_path);
     // Batches finish in any order; the writer takes them in input order.

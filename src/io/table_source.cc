@@ -3,6 +3,7 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <mutex>
 
@@ -93,8 +94,19 @@ std::vector<std::string> ResolveFiles(const std::string& uri) {
     globfree(&matches);
     if (files.empty()) ThrowUsage("source '" + uri + "': no file matches");
   } else if (fs::is_directory(path)) {
-    for (const auto& entry : fs::directory_iterator(path)) {
-      if (entry.is_regular_file() && IsDataFile(entry.path())) files.push_back(entry.path().string());
+    // Data files, also inside Hive-style partition folders (key=value/).
+    std::vector<fs::path> folders{path};
+    while (!folders.empty()) {
+      fs::path folder = folders.back();
+      folders.pop_back();
+      for (const auto& entry : fs::directory_iterator(folder)) {
+        std::string name = entry.path().filename().string();
+        if (entry.is_directory() && name.find('=') != std::string::npos && name[0] != '.' && name[0] != '_') {
+          folders.push_back(entry.path());
+        } else if (entry.is_regular_file() && IsDataFile(entry.path())) {
+          files.push_back(entry.path().string());
+        }
+      }
     }
     if (files.empty()) ThrowUsage("source '" + uri + "': directory holds no .csv, .tsv, .jsonl or .parquet file");
   } else {
@@ -104,6 +116,40 @@ std::vector<std::string> ResolveFiles(const std::string& uri) {
   std::sort(files.begin(), files.end());
   return files;
 }
+
+namespace {
+
+// "a%2Fb" -> "a/b", as Hive escapes partition values.
+std::string UnescapePartitionValue(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+// The key=value folders between `root` and `file`, in order.
+std::vector<std::pair<std::string, std::string>> PartitionsOf(const std::string& root, const std::string& file) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  fs::path relative = fs::path(file).lexically_relative(root).parent_path();
+  for (const auto& part : relative) {
+    std::string text = part.string();
+    size_t equals = text.find('=');
+    if (equals == std::string::npos || equals == 0) continue;
+    pairs.emplace_back(text.substr(0, equals), UnescapePartitionValue(text.substr(equals + 1)));
+  }
+  return pairs;
+}
+
+constexpr char kHiveNull[] = "__HIVE_DEFAULT_PARTITION__";
+
+}  // namespace
 
 FileFormat FormatOf(const std::string& path, const std::string& format_option) {
   if (format_option == "csv" || format_option == "tsv") return FileFormat::kCsv;
@@ -129,13 +175,76 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
   for (const auto& file : source->files_) source->total_bytes_ += fs::file_size(file);
   source->InferSchema();
   source->file_schema_ = source->schema_;
+  source->data_schema_ = source->schema_;
   for (size_t i = 0; i < source->schema_.size(); ++i) source->projection_.push_back(static_cast<int>(i));
+
+  // Hive-style partition folders become columns after the data columns.
+  std::string root = options.uri.rfind("file://", 0) == 0 ? options.uri.substr(7) : options.uri;
+  if (fs::is_directory(root)) {
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : PartitionsOf(root, source->files_[0])) keys.push_back(key);
+    for (const auto& file : source->files_) {
+      auto pairs = PartitionsOf(root, file);
+      std::vector<std::string> file_keys, values;
+      for (const auto& [key, value] : pairs) {
+        file_keys.push_back(key);
+        values.push_back(value);
+      }
+      if (file_keys != keys) ThrowInputData(file + ": its partition folders differ from " + source->files_[0] + "'s");
+      source->partition_values_.push_back(std::move(values));
+    }
+    for (size_t k = 0; k < keys.size(); ++k) {
+      if (source->file_schema_.Find(keys[k])) {
+        ThrowInputData(root + ": partition key '" + keys[k] + "' is also a column of the files");
+      }
+      std::vector<std::string_view> values;
+      for (const auto& file_values : source->partition_values_) values.push_back(file_values[k]);
+      DataType type = InferType(values, {kHiveNull});
+      auto override_type = options.column_types.find(keys[k]);
+      if (override_type != options.column_types.end()) type = override_type->second;
+      source->partition_fields_.push_back({keys[k], type});
+      source->partition_read_.push_back(1);
+      source->schema_.Add(source->partition_fields_.back());
+    }
+  }
+  for (const auto& entry : options.column_types) {
+    if (!source->schema_.Find(entry.first)) {
+      ThrowUsage("source.schema." + entry.first + ": the input has no column '" + entry.first + "' (columns: " +
+                 source->schema_.NameList() + ")");
+    }
+  }
   return source;
+}
+
+void TableSource::AddPartitionColumns(RecordBatch& batch) const {
+  if (partition_fields_.empty()) return;
+  size_t rows = batch.num_rows();
+  for (size_t k = 0; k < partition_fields_.size(); ++k) {
+    if (!partition_read_[k]) continue;
+    const Field& field = partition_fields_[k];
+    const std::string& text = partition_values_[batch.file_index][k];
+    Column column(field.type == DataType::kCategorical ? DataType::kString : field.type);
+    column.Reserve(rows);
+    BatchBuilder one(Schema({{field.name, column.type()}}), options_.conversion, batch.source_name);
+    bool is_null = text == kHiveNull || !one.AppendText(0, text, false);
+    RecordBatch value = one.Finish();
+    for (size_t row = 0; row < rows; ++row) {
+      if (is_null) {
+        column.AppendNull();
+      } else {
+        column.AppendFrom(value.columns[0], 0);
+      }
+    }
+    batch.schema.Add({field.name, column.type()});
+    batch.columns.push_back(std::move(column));
+  }
 }
 
 void TableSource::Project(const std::vector<std::string>& columns) {
   for (const auto& name : columns) {
-    if (!file_schema_.Find(name)) {
+    bool partition = std::any_of(partition_fields_.begin(), partition_fields_.end(),
+                                 [&](const Field& f) { return f.name == name; });
+    if (!file_schema_.Find(name) && !partition) {
       ThrowUsage("source: no column '" + name + "' (columns: " + file_schema_.NameList() + ")");
     }
   }
@@ -146,6 +255,11 @@ void TableSource::Project(const std::vector<std::string>& columns) {
     if (std::find(columns.begin(), columns.end(), field.name) == columns.end()) continue;
     projection_[i] = static_cast<int>(projected.size());
     projected.Add(field);
+  }
+  data_schema_ = projected;
+  for (size_t k = 0; k < partition_fields_.size(); ++k) {
+    partition_read_[k] = std::find(columns.begin(), columns.end(), partition_fields_[k].name) != columns.end();
+    if (partition_read_[k]) projected.Add(partition_fields_[k]);
   }
   schema_ = std::move(projected);
 }
@@ -159,9 +273,7 @@ void TableSource::InferSchema() {
       const std::string& name = entry.first;
       DataType type = entry.second;
       auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
-      if (it == fields.end()) {
-        ThrowUsage("source.schema." + name + ": the input has no column '" + name + "' (columns: " + schema.NameList() + ")");
-      }
+      if (it == fields.end()) continue;  // a partition key, or checked in Open()
       it->type = type;
     }
     schema_ = Schema(std::move(fields));
@@ -228,11 +340,7 @@ void TableSource::InferSchema() {
     const std::string& name = entry.first;
     DataType type = entry.second;
     auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
-    if (it == fields.end()) {
-      std::string all;
-      for (auto& f : fields) all += (all.empty() ? "" : ", ") + f.name;
-      ThrowUsage("source.schema." + name + ": the input has no column '" + name + "' (columns: " + all + ")");
-    }
+    if (it == fields.end()) continue;  // a partition key, or checked in Open()
     it->type = type;
   }
   schema_ = Schema(std::move(fields));
@@ -250,7 +358,7 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
     files.push_back(file);
     // Columns by name, so part files may order them differently.
     std::vector<size_t> columns;
-    for (const auto& field : schema_.fields()) {
+    for (const auto& field : data_schema_.fields()) {
       auto index = file->schema().Find(field.name);
       if (!index) ThrowInputData(files_[file_index] + ": has no column '" + field.name + "' (the first file has)");
       columns.push_back(*index);
@@ -268,15 +376,16 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
       if (group.failed()) break;
       group.Submit([&, file, columns, g, first_row, index, file_index, bytes]() {
         RecordBatch batch = file->ReadRowGroup(g, columns, first_row);
-        for (size_t c = 0; c < schema_.size(); ++c) {
-          if (batch.columns[c].type() == schema_.field(c).type) continue;
+        for (size_t c = 0; c < data_schema_.size(); ++c) {
+          if (batch.columns[c].type() == data_schema_.field(c).type) continue;
           std::string problem;
-          auto cast = CastColumn(batch.columns[c], schema_.field(c).type, &problem);
-          if (!cast) ThrowInputData(file->path() + ": row group " + std::to_string(g) + ", column " + schema_.field(c).name + ": " + problem);
+          auto cast = CastColumn(batch.columns[c], data_schema_.field(c).type, &problem);
+          if (!cast) ThrowInputData(file->path() + ": row group " + std::to_string(g) + ", column " + data_schema_.field(c).name + ": " + problem);
           batch.columns[c] = std::move(*cast);
         }
-        batch.schema = schema_;
+        batch.schema = data_schema_;
         batch.file_index = static_cast<uint32_t>(file_index);
+        AddPartitionColumns(batch);
         batch.source_bytes = bytes;
         rows_read += static_cast<int64_t>(batch.num_rows());
         if (progress) progress->Advance(bytes, batch.num_rows());
@@ -300,7 +409,7 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
   // so it does not depend on chunk size or thread count.
   FingerprintBuilder fingerprint;
   ColumnIndex column_index;
-  for (size_t i = 0; i < schema_.size(); ++i) column_index[schema_.field(i).name] = i;
+  for (size_t i = 0; i < data_schema_.size(); ++i) column_index[data_schema_.field(i).name] = i;
   size_t batch_index = 0;
   TaskGroup group(pool);
   const size_t max_in_flight = pool.num_threads() * 2;
@@ -334,7 +443,7 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
       auto shared_chunk = std::make_shared<Chunk>(std::move(*chunk));
       group.Submit([&, shared_chunk, skip, first_line, index, file_index, path]() {
         const Chunk& c = *shared_chunk;
-        BatchBuilder builder(schema_, options_.conversion, path);
+        BatchBuilder builder(data_schema_, options_.conversion, path);
         const char* data = c.data() + skip;
         size_t size = c.size - skip;
         builder.Reserve(static_cast<size_t>(static_cast<double>(size) / record_bytes_ * 1.1) + 16);
@@ -375,6 +484,7 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
         RecordBatch batch = builder.Finish();
         batch.source_name = path;
         batch.file_index = static_cast<uint32_t>(file_index);
+        AddPartitionColumns(batch);
         batch.source_bytes = c.stream_bytes;
         int64_t rejected = static_cast<int64_t>(batch.rejects.size());
         int64_t read = static_cast<int64_t>(batch.num_rows()) + rejected;

@@ -71,9 +71,17 @@ class TableSource {
   FileFormat format_ = FileFormat::kCsv;
   std::vector<std::string> files_;
   uint64_t total_bytes_ = 0;
-  Schema schema_;       // the columns read (all, unless projected)
-  Schema file_schema_;  // every column of the files
-  std::vector<int> projection_;  // per file column: its index in schema_, or -1
+  void AddPartitionColumns(RecordBatch& batch) const;
+
+  Schema schema_;       // the columns read: data columns, then partition columns
+  Schema file_schema_;  // every data column of the files
+  Schema data_schema_;  // the data columns read
+  std::vector<int> projection_;  // per file column: its index in data_schema_, or -1
+  // Hive-style partitions (dir/key=value/...): the keys as columns (typed by
+  // their values), each file's values, and which keys are read.
+  std::vector<Field> partition_fields_;
+  std::vector<std::vector<std::string>> partition_values_;  // per file, per key
+  std::vector<uint8_t> partition_read_;
   // Average bytes a record takes in the sample, to size a chunk's columns once.
   double record_bytes_ = 64;
 };

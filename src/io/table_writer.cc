@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "common/format.h"
 #include "data/value_parser.h"
+#include "io/dataset_writer.h"
 #include "io/reject_file.h"
 
 namespace sluice {
@@ -92,6 +93,18 @@ class ParquetTableWriter : public TableWriter {
   std::unique_ptr<ParquetWriter> writer_;
 };
 
+class DatasetTableWriter : public TableWriter {
+ public:
+  DatasetTableWriter(const std::string& path, const Schema& schema, const ParquetWriteOptions& options,
+                     const std::vector<std::string>& partition_by)
+      : writer_(DatasetWriter::Open(path, schema, options, 10000000, partition_by)) {}
+  void Write(const RecordBatch& batch) override { writer_->Write(batch); }
+  void Close() override { writer_->Close(); }
+
+ private:
+  std::unique_ptr<DatasetWriter> writer_;
+};
+
 }  // namespace
 
 void AppendCsvValue(std::string& out, const Column& column, size_t row) {
@@ -136,7 +149,11 @@ void AppendJsonValue(std::string& out, const Column& column, size_t row) {
 }
 
 std::unique_ptr<TableWriter> TableWriter::Open(const std::string& path, const Schema& schema,
-                                               const ParquetWriteOptions& parquet_options) {
+                                               const ParquetWriteOptions& parquet_options,
+                                               const std::vector<std::string>& partition_by) {
+  if (!partition_by.empty() || (!path.empty() && path.back() == '/')) {
+    return std::make_unique<DatasetTableWriter>(path, schema, parquet_options, partition_by);
+  }
   if (EndsWith(path, ".parquet") || EndsWith(path, ".parq") || EndsWith(path, ".pq")) {
     return std::make_unique<ParquetTableWriter>(path, schema, parquet_options);
   }
@@ -144,7 +161,7 @@ std::unique_ptr<TableWriter> TableWriter::Open(const std::string& path, const Sc
     return std::make_unique<TextWriter>(path, schema, true);
   }
   if (EndsWith(path, ".csv")) return std::make_unique<TextWriter>(path, schema, false);
-  ThrowUsage(path + ": unknown output format (use .csv, .jsonl or .parquet)");
+  ThrowUsage(path + ": unknown output format (use .csv, .jsonl, .parquet, or a directory ending in / for a Parquet dataset)");
 }
 
 }  // namespace sluice
