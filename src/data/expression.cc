@@ -1,5 +1,6 @@
 #include "data/expression.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <unordered_map>
@@ -715,9 +716,40 @@ class Binder {
   std::vector<std::string>* columns_;
 };
 
+void CollectConjuncts(const SyntaxNode& node, const Schema& schema, std::vector<SimplePredicate>* out) {
+  if (node.kind != SyntaxNode::Kind::kBinary) return;
+  if (node.text == "and") {
+    CollectConjuncts(*node.children[0], schema, out);
+    CollectConjuncts(*node.children[1], schema, out);
+    return;
+  }
+  static const char* kComparisons[] = {"=", "!=", "<", "<=", ">", ">="};
+  if (std::find(std::begin(kComparisons), std::end(kComparisons), node.text) == std::end(kComparisons)) return;
+  const SyntaxNode* left = node.children[0].get();
+  const SyntaxNode* right = node.children[1].get();
+  std::string op = node.text;
+  if (left->kind == SyntaxNode::Kind::kNumber && right->kind == SyntaxNode::Kind::kColumn) {
+    std::swap(left, right);
+    if (op == "<") op = ">";
+    else if (op == "<=") op = ">=";
+    else if (op == ">") op = "<";
+    else if (op == ">=") op = "<=";
+  }
+  double value;
+  if (left->kind != SyntaxNode::Kind::kColumn || right->kind != SyntaxNode::Kind::kNumber ||
+      !ParseFloat64(right->text, &value)) {
+    return;
+  }
+  auto index = schema.Find(left->text);
+  if (!index || !IsNumberType(schema.field(*index).type)) return;
+  out->push_back({left->text, op, value});
+}
+
 }  // namespace
 
 Expression::~Expression() = default;
+
+std::vector<SimplePredicate> Expression::SimpleConjuncts() const { return conjuncts_; }
 
 std::unique_ptr<Expression> Expression::Compile(const std::string& text, const Schema& schema,
                                                 const std::string& where) {
@@ -725,6 +757,7 @@ std::unique_ptr<Expression> Expression::Compile(const std::string& text, const S
   expression->text_ = text;
   // The syntax tree must outlive the evaluators, which keep pointers to literals.
   auto syntax = std::shared_ptr<SyntaxNode>(ParseExpression(expression->text_, where));
+  CollectConjuncts(*syntax, schema, &expression->conjuncts_);
   Binder binder(expression->text_, schema, where, &expression->columns_);
   auto root = binder.Bind(*syntax);
   auto evaluate = root->eval;

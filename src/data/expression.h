@@ -23,6 +23,14 @@
 
 namespace sluice {
 
+// A condition of the form `column op number`, one of the conjuncts of a
+// filter: what a Parquet reader can check against row-group statistics.
+struct SimplePredicate {
+  std::string column;
+  std::string op;  // = != < <= > >=, with the column on the left
+  double value;
+};
+
 class Expression {
  public:
   // Parses and type-checks `text` against `schema`; throws a usage Error that
@@ -36,6 +44,10 @@ class Expression {
   // The columns the expression reads.
   const std::vector<std::string>& columns() const { return columns_; }
 
+  // The `column op number` conjuncts of a top-level chain of `and`s: if any
+  // is false for a row, the whole expression is not true for it.
+  std::vector<SimplePredicate> SimpleConjuncts() const;
+
   // Evaluates over every row of `batch`, whose schema must have the columns
   // of the schema this was compiled against, at the same positions.
   std::shared_ptr<const Column> Evaluate(const RecordBatch& batch) const;
@@ -48,6 +60,7 @@ class Expression {
   std::string text_;
   std::vector<std::string> columns_;
   std::unique_ptr<Node> root_;
+  std::vector<SimplePredicate> conjuncts_;
 };
 
 }  // namespace sluice

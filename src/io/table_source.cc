@@ -3,6 +3,9 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <optional>
 #include <cctype>
 #include <filesystem>
 #include <mutex>
@@ -148,6 +151,60 @@ std::vector<std::pair<std::string, std::string>> PartitionsOf(const std::string&
 }
 
 constexpr char kHiveNull[] = "__HIVE_DEFAULT_PARTITION__";
+
+// A statistic of a plain numeric column as a double; nullopt for anything
+// else (logical types with their own scale or order are not compared).
+std::optional<double> StatValue(const parquet::SchemaElement& e, const std::optional<std::string>& raw) {
+  bool signed_int_annotation = !e.converted_type || (*e.converted_type >= parquet::ConvertedType::kInt8 &&
+                                                      *e.converted_type <= parquet::ConvertedType::kInt64);
+  bool plain_logical = e.logical.kind == parquet::LogicalType::kNone ||
+                       (e.logical.kind == parquet::LogicalType::kInteger && e.logical.is_signed);
+  if (!raw || !signed_int_annotation || !plain_logical) return std::nullopt;
+  switch (e.type.value_or(parquet::PhysicalType::kByteArray)) {
+    case parquet::PhysicalType::kInt32:
+      if (raw->size() == 4) {
+        int32_t v;
+        std::memcpy(&v, raw->data(), 4);
+        return v;
+      }
+      break;
+    case parquet::PhysicalType::kInt64:
+      if (raw->size() == 8) {
+        int64_t v;
+        std::memcpy(&v, raw->data(), 8);
+        return static_cast<double>(v);
+      }
+      break;
+    case parquet::PhysicalType::kFloat:
+      if (raw->size() == 4) {
+        float v;
+        std::memcpy(&v, raw->data(), 4);
+        return v;
+      }
+      break;
+    case parquet::PhysicalType::kDouble:
+      if (raw->size() == 8) {
+        double v;
+        std::memcpy(&v, raw->data(), 8);
+        return v;
+      }
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+// Whether some value in [min, max] can satisfy `value op bound`.
+bool RangeCanSatisfy(double min, double max, const std::string& op, double bound) {
+  if (std::isnan(min) || std::isnan(max)) return true;
+  if (op == "=") return min <= bound && bound <= max;
+  if (op == "!=") return !(min == bound && max == bound);
+  if (op == "<") return min < bound;
+  if (op == "<=") return min <= bound;
+  if (op == ">") return max > bound;
+  return max >= bound;  // >=
+}
 
 }  // namespace
 
@@ -348,6 +405,7 @@ void TableSource::InferSchema() {
 
 ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
   std::atomic<int64_t> rows_read{0};
+  int64_t rows_pruned = 0;
   FingerprintBuilder fingerprint;
   size_t batch_index = 0;
   TaskGroup group(pool);
@@ -368,6 +426,30 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
     int64_t first_row = 1;
     for (size_t g = 0; g < file->num_row_groups(); ++g) {
       const auto& row_group = file->metadata().row_groups[g];
+      // Skip a row group whose statistics rule out every row.
+      bool prunable = false;
+      for (const auto& predicate : predicates_) {
+        auto column = file->schema().Find(predicate.column);
+        if (!column) continue;
+        const auto& stats = row_group.columns[*column].meta.statistics;
+        if (!stats) continue;
+        if (stats->null_count && *stats->null_count == row_group.num_rows) {
+          prunable = true;  // all null: no comparison is true
+          break;
+        }
+        auto min = StatValue(file->element(*column), stats->min_value);
+        auto max = StatValue(file->element(*column), stats->max_value);
+        if (min && max && !RangeCanSatisfy(*min, *max, predicate.op, predicate.value)) {
+          prunable = true;
+          break;
+        }
+      }
+      if (prunable) {
+        rows_read += row_group.num_rows;
+        rows_pruned += row_group.num_rows;
+        first_row += row_group.num_rows;
+        continue;
+      }
       uint64_t bytes = 0;
       for (const auto& chunk : row_group.columns) bytes += static_cast<uint64_t>(std::max<int64_t>(0, chunk.meta.total_compressed_size));
       for (const auto& chunk : row_group.columns) fingerprint.Add(static_cast<uint64_t>(chunk.meta.data_page_offset) ^ static_cast<uint64_t>(chunk.meta.total_compressed_size));
@@ -397,6 +479,7 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
   group.Wait();
   ScanTotals totals;
   totals.rows_read = rows_read;
+  totals.rows_pruned = rows_pruned;
   totals.num_batches = batch_index;
   totals.fingerprint = fingerprint.Hex();
   return totals;

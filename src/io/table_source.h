@@ -16,6 +16,7 @@
 
 #include "common/progress.h"
 #include "common/thread_pool.h"
+#include "data/expression.h"
 #include "data/record_batch.h"
 #include "io/batch_builder.h"
 #include "io/csv_tokenizer.h"
@@ -38,8 +39,11 @@ struct SourceOptions {
 };
 
 struct ScanTotals {
-  int64_t rows_read = 0;  // parsed + rejected
+  int64_t rows_read = 0;  // parsed + rejected + pruned
   int64_t rows_rejected = 0;
+  // Rows of Parquet row groups skipped because their statistics show no row
+  // can pass the predicates (see SetPruningPredicates); counted as read.
+  int64_t rows_pruned = 0;
   size_t num_batches = 0;
   std::string fingerprint;  // content hash of every input byte
 };
@@ -56,6 +60,10 @@ class TableSource {
   // order): a CSV skips converting the others, Parquet skips their column
   // chunks. Throws a usage error for a column the source does not have.
   void Project(const std::vector<std::string>& columns);
+  // Parquet row groups whose min/max statistics show that no row satisfies
+  // all of `predicates` are skipped (and counted in rows_pruned). The caller
+  // must drop such rows anyway: these are conjuncts of its filter.
+  void SetPruningPredicates(std::vector<SimplePredicate> predicates) { predicates_ = std::move(predicates); }
   const std::vector<std::string>& files() const { return files_; }
   FileFormat format() const { return format_; }
   uint64_t total_bytes() const { return total_bytes_; }
@@ -82,6 +90,7 @@ class TableSource {
   std::vector<Field> partition_fields_;
   std::vector<std::vector<std::string>> partition_values_;  // per file, per key
   std::vector<uint8_t> partition_read_;
+  std::vector<SimplePredicate> predicates_;
   // Average bytes a record takes in the sample, to size a chunk's columns once.
   double record_bytes_ = 64;
 };

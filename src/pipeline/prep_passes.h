@@ -33,7 +33,7 @@ uint64_t DefaultPrepCacheBytes();
 
 struct FitPassResult {
   std::unique_ptr<FittedPrep> fitted;
-  ScanTotals totals;
+  ScanTotals totals;  // rows_pruned rows count as filtered by prep.filter
   int64_t train_rows = 0;
 };
 

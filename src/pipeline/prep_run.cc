@@ -32,6 +32,7 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
     source->Project(used);
     plan = PrepPlan::Make(spec.prep, source->schema());
   }
+  source->SetPruningPredicates(plan->PruningPredicates());
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) ThrowIo("cannot create " + out_dir + ": " + ec.message());
@@ -95,6 +96,8 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
     }
     for (int part = 0; part < 3; ++part) ordered[part]->Put(index, std::move(parts[part]));
   }, &cache);
+  // Row groups the filter's statistics ruled out were filtered without being read.
+  filtered.by_filter += fit.totals.rows_pruned;
   // Each writer finishes its last row group: in parallel.
   int64_t rows_out[3];
   {

@@ -67,6 +67,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
     source->Project(used);
     plan = PrepPlan::Make(spec.prep, source->schema());
   }
+  source->SetPruningPredicates(plan->PruningPredicates());
   auto learner = MakeLearner(spec.learner);
   Task task = learner->TaskOf(spec.train.params);
   log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +
@@ -112,6 +113,8 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
     if (encoded.size() <= index) encoded.resize(index + 1);
     encoded[index] = std::move(out);
   }, &cache);
+  // Row groups the filter's statistics ruled out were filtered without being read.
+  filtered.by_filter += fit.totals.rows_pruned;
   DenseMatrix matrices[3];
   std::vector<int64_t> test_lines;
   std::vector<uint32_t> test_files;
@@ -207,6 +210,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
       {"rejected", totals.rows_rejected},
       {"filtered", filtered.total()},
       {"filtered_by_filter", filtered.by_filter},
+      {"filtered_unread", totals.rows_pruned},
       {"filtered_missing_target", filtered.missing_target},
       {"filtered_missing_value", filtered.missing_value},
       {"kept", split_rows[0] + split_rows[1] + split_rows[2]},
@@ -277,6 +281,9 @@ std::string FormatRunSummary(const nlohmann::json& summary) {
   row("  kept", count("kept") + "  (train " + count("train") + ", valid " + count("valid") + ", test " + count("test") + ")");
   row("  filtered", count("filtered") + "  (filter " + count("filtered_by_filter") + ", missing target " +
                         count("filtered_missing_target") + ", missing value " + count("filtered_missing_value") + ")");
+  if (summary["rows"].value("filtered_unread", 0) > 0) {
+    row("    not read", count("filtered_unread") + "  (row groups whose statistics rule out prep.filter)");
+  }
   row("  rejected", count("rejected") + (summary["rejects_file"].get<std::string>().empty()
                                              ? ""
                                              : "  -> " + summary["rejects_file"].get<std::string>()));

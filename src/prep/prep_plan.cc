@@ -197,6 +197,15 @@ std::vector<std::string> PrepPlan::SourceColumnsUsed() const {
   return used;
 }
 
+std::vector<SimplePredicate> PrepPlan::PruningPredicates() const {
+  std::vector<SimplePredicate> predicates;
+  if (!filter_) return predicates;
+  for (auto& predicate : filter_->SimpleConjuncts()) {
+    if (source_schema_.Find(predicate.column)) predicates.push_back(predicate);
+  }
+  return predicates;
+}
+
 std::vector<uint8_t> PrepPlan::ColumnsForEncoding() const {
   std::vector<uint8_t> keep(derive_.output_schema().size(), 0);
   for (size_t index : template_columns_) keep[index] = 1;

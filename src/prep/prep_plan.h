@@ -69,6 +69,9 @@ class PrepPlan {
   // The source columns prep reads at all: expression inputs, features, the
   // target. A source may skip the rest.
   std::vector<std::string> SourceColumnsUsed() const;
+  // The conjuncts of prep.filter that compare a source column with a
+  // number: a source may skip data they rule out entirely.
+  std::vector<SimplePredicate> PruningPredicates() const;
   // Which columns of the derived schema encoding and labels still read after
   // the filter: the feature columns and the target.
   std::vector<uint8_t> ColumnsForEncoding() const;

@@ -143,7 +143,7 @@ LogicalType ReadLogicalType(ThriftReader& r) {
       else if (id == LogicalType::kDecimalKind && inner == 2) t.precision = static_cast<int32_t>(r.ReadInt());
       else if ((id == LogicalType::kTime || id == LogicalType::kTimestamp) && inner == 1) t.adjusted_to_utc = r.ReadBool(inner_type);
       else if ((id == LogicalType::kTime || id == LogicalType::kTimestamp) && inner == 2 && inner_type == thrift::kStruct) t.unit = ReadUnionKind(r);
-      else if (id == LogicalType::kInteger && inner == 1) t.bit_width = static_cast<int8_t>(r.ReadInt() & 0xFF);
+      else if (id == LogicalType::kInteger && inner == 1) t.bit_width = inner_type == thrift::kByte ? r.ReadByte() : static_cast<int8_t>(r.ReadInt());
       else if (id == LogicalType::kInteger && inner == 2) t.is_signed = r.ReadBool(inner_type);
       else r.Skip(inner_type);
     }

@@ -98,7 +98,8 @@ class ThriftReader {
     last_field_.pop_back();
   }
 
-  int64_t ReadInt();  // i16, i32, i64 and byte fields
+  int64_t ReadInt();  // i16, i32 and i64 fields (zigzag varints)
+  int8_t ReadByte() { return static_cast<int8_t>(Byte()); }  // byte fields (one raw byte)
   bool ReadBool(thrift::Type field_type) const { return field_type == thrift::kBoolTrue; }
   std::string ReadBinary();
   double ReadDouble();
