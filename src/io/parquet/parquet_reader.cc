@@ -87,6 +87,12 @@ class ValueConverter {
     }
   }
   DataType type() const { return type_; }
+  // Whether values go into the column unchanged (so they can be copied whole).
+  bool identity() const {
+    if (decimal_ || float16_ || unsigned_ || date_) return false;
+    if (physical_ == PhysicalType::kInt64) return type_ == DataType::kInt64 || unit_ == 2;
+    return physical_ == PhysicalType::kDouble || physical_ == PhysicalType::kBoolean;
+  }
 
   void Append(const PhysicalValues& values, size_t i, Column& out) const {
     switch (physical_) {
@@ -402,12 +408,49 @@ void ParquetFile::DecodeChunk(size_t group, size_t column, Column& out) const {
       } else {
         DecodeValues(physical, element.type_length, encoding, value_data, value_size, defined, values);
       }
-      size_t next = 0;
-      for (size_t i = 0; i < num_values; ++i) {
-        if (levels[i] == static_cast<uint32_t>(max_definition)) {
-          converter.Append(values, next++, out);
+      // Every encoding path must have produced exactly one value per defined row, of the column's kind.
+      size_t decoded = physical == PhysicalType::kDouble || physical == PhysicalType::kFloat ? values.doubles.size()
+                       : physical == PhysicalType::kBoolean || physical == PhysicalType::kInt32 ||
+                               physical == PhysicalType::kInt64
+                           ? values.ints.size()
+                           : values.bytes.size();
+      if (decoded != defined) {
+        throw std::runtime_error("page decodes to " + std::to_string(decoded) + " values where its levels need " +
+                                 std::to_string(defined));
+      }
+      if (converter.identity()) {
+        // Columnar: validity from the levels, values spread to their rows.
+        const bool doubles = physical == PhysicalType::kDouble;
+        auto& valid = out.mutable_valid();
+        size_t base = valid.size();
+        valid.resize(base + num_values);
+        if (doubles) {
+          auto& target = out.mutable_doubles();
+          target.resize(base + num_values);
+          size_t next = 0;
+          for (size_t i = 0; i < num_values; ++i) {
+            bool defined = levels[i] == static_cast<uint32_t>(max_definition);
+            valid[base + i] = defined;
+            target[base + i] = defined ? values.doubles[next++] : 0.0;
+          }
         } else {
-          out.AppendNull();
+          auto& target = out.mutable_ints();
+          target.resize(base + num_values);
+          size_t next = 0;
+          for (size_t i = 0; i < num_values; ++i) {
+            bool defined = levels[i] == static_cast<uint32_t>(max_definition);
+            valid[base + i] = defined;
+            target[base + i] = defined ? values.ints[next++] : 0;
+          }
+        }
+      } else {
+        size_t next = 0;
+        for (size_t i = 0; i < num_values; ++i) {
+          if (levels[i] == static_cast<uint32_t>(max_definition)) {
+            converter.Append(values, next++, out);
+          } else {
+            out.AppendNull();
+          }
         }
       }
       values_seen += static_cast<int64_t>(num_values);

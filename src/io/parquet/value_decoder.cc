@@ -158,6 +158,20 @@ void DecodeValues(PhysicalType type, int32_t type_length, Encoding encoding, con
       size_t width = PlainWidth(type, type_length);
       if (width == 0) Corrupt("FIXED_LEN_BYTE_ARRAY without a length");
       if (count > size / width) Corrupt("truncated PLAIN values");
+      if (count == 0) return;
+      // Little-endian 8-byte values are already in memory order: copy them whole.
+      if (type == PhysicalType::kInt64) {
+        size_t old = out.ints.size();
+        out.ints.resize(old + count);
+        std::memcpy(out.ints.data() + old, data, count * 8);
+        return;
+      }
+      if (type == PhysicalType::kDouble) {
+        size_t old = out.doubles.size();
+        out.doubles.resize(old + count);
+        std::memcpy(out.doubles.data() + old, data, count * 8);
+        return;
+      }
       for (size_t i = 0; i < count; ++i) AppendFixed(type, data + i * width, width, out);
       return;
     }
@@ -182,6 +196,7 @@ void DecodeValues(PhysicalType type, int32_t type_length, Encoding encoding, con
       return;
     }
     case Encoding::kDeltaLengthByteArray: {
+      if (type != PhysicalType::kByteArray) Corrupt("DELTA_LENGTH_BYTE_ARRAY on a column that is not BYTE_ARRAY");
       auto lengths = DecodeDeltaBinaryPacked(reader, count);
       if (lengths.size() < count) Corrupt("too few DELTA_LENGTH_BYTE_ARRAY lengths");
       for (size_t i = 0; i < count; ++i) {
@@ -192,6 +207,9 @@ void DecodeValues(PhysicalType type, int32_t type_length, Encoding encoding, con
       return;
     }
     case Encoding::kDeltaByteArray: {
+      if (type != PhysicalType::kByteArray && type != PhysicalType::kFixedLenByteArray) {
+        Corrupt("DELTA_BYTE_ARRAY on a column that is not a byte array");
+      }
       auto prefixes = DecodeDeltaBinaryPacked(reader, count);
       auto suffixes = DecodeDeltaBinaryPacked(reader, count);
       if (prefixes.size() < count || suffixes.size() < count) Corrupt("too few DELTA_BYTE_ARRAY lengths");
@@ -236,9 +254,15 @@ void GatherDictionary(PhysicalType type, const PhysicalValues& dictionary, const
     if (index >= size) Corrupt("dictionary index " + std::to_string(index) + " out of range");
   }
   if (!dictionary.ints.empty()) {
-    for (uint32_t index : indices) out.ints.push_back(dictionary.ints[index]);
+    size_t old = out.ints.size();
+    out.ints.resize(old + indices.size());
+    int64_t* target = out.ints.data() + old;
+    for (size_t i = 0; i < indices.size(); ++i) target[i] = dictionary.ints[indices[i]];
   } else if (!dictionary.doubles.empty()) {
-    for (uint32_t index : indices) out.doubles.push_back(dictionary.doubles[index]);
+    size_t old = out.doubles.size();
+    out.doubles.resize(old + indices.size());
+    double* target = out.doubles.data() + old;
+    for (size_t i = 0; i < indices.size(); ++i) target[i] = dictionary.doubles[indices[i]];
   } else {
     for (uint32_t index : indices) out.bytes.push_back(dictionary.bytes[index]);
   }
