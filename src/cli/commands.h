@@ -17,5 +17,6 @@ CommandAction AddPredictCommand(CLI::App& app);
 CommandAction AddPrepCommand(CLI::App& app);
 CommandAction AddConvertCommand(CLI::App& app);
 CommandAction AddInspectCommand(CLI::App& app);
+CommandAction AddServeCommand(CLI::App& app);
 
 }  // namespace sluice

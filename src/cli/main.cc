@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add(sluice::AddPredictCommand);
   add(sluice::AddConvertCommand);
   add(sluice::AddInspectCommand);
+  add(sluice::AddServeCommand);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -62,6 +62,9 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
 
   auto source = TableSource::Open(spec.source);
   auto plan = PrepPlan::Make(spec.prep, source->schema());
+  // Every column of the training data, before projection: serving accepts
+  // rows of these (and ignores the ones the model does not read).
+  const Schema raw_schema = source->schema();
   // Read only what prep uses; the plan is bound again to the narrower schema.
   if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
     source->Project(used);
@@ -230,6 +233,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   manifest["pipeline"] = spec.resolved;
   manifest["data"] = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
   manifest["rows"] = counts;
+  manifest["raw_schema"] = raw_schema.ToJson();
   manifest["task"] = task == Task::kRegression ? "regression" : "binary";
   manifest["seed"] = spec.seed;
   manifest["threads"] = threads;

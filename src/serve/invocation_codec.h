@@ -1,0 +1,58 @@
+#pragma once
+// The payloads of POST /invocations (the SageMaker inference container
+// contract): request bodies in text/csv (rows in the model's input column
+// order, no header unless asked), application/json ({"instances": [...]} or
+// one object) or application/jsonlines, decoded into a batch laid out as the
+// model's source schema; predictions encoded as CSV, JSON or JSON Lines.
+// A body that does not decode gives an InvocationError naming the row and
+// column, which the server answers with a 4xx.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/record_batch.h"
+#include "prep/fitted_prep.h"
+
+namespace sluice {
+
+class InvocationError : public std::runtime_error {
+ public:
+  InvocationError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+enum class PayloadFormat { kCsv, kJson, kJsonLines };
+
+// From a Content-Type or Accept value ("text/csv; charset=utf-8"); throws 415.
+PayloadFormat ParsePayloadFormat(std::string_view media_type, const char* header_name);
+const char* MediaType(PayloadFormat format);
+
+class InvocationCodec {
+ public:
+  // `raw_schema`: every column of the training data (the artifact's
+  // raw_schema); rows may carry all of them, and the ones the model does not
+  // read are ignored. Empty: rows carry exactly the model's input columns.
+  InvocationCodec(const FittedPrep& prep, const Schema& raw_schema);
+
+  // Rows of the body as a batch in the model's source-schema layout (the
+  // target column, absent, is all nulls).
+  RecordBatch Decode(PayloadFormat format, std::string_view body, bool csv_header) const;
+  std::string Encode(PayloadFormat format, const std::vector<float>& predictions) const;
+
+ private:
+  RecordBatch DecodeCsv(std::string_view body, bool header) const;
+  RecordBatch DecodeJson(std::string_view body, bool lines) const;
+  RecordBatch ToSourceLayout(RecordBatch&& input) const;
+
+  Schema source_schema_;
+  Schema input_schema_;
+  Schema raw_input_schema_;  // raw columns less the target
+  std::string target_;
+};
+
+}  // namespace sluice
