@@ -15,6 +15,7 @@ CommandAction AddServeCommand(CLI::App& app) {
   command->add_option("--port", options->port, "Port (default 8080; 0 picks a free one and prints it)");
   command->add_option("--threads", options->threads, "Worker threads (default: every core)");
   command->add_option("--max-body", options->max_body_bytes, "Largest request body in bytes (default 6 MB)");
+  command->add_flag("--access-log", options->access_log, "Log one JSON line per request on stderr");
   return [options]() {
     Serve(*options);
     return 0;

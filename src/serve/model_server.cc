@@ -2,13 +2,16 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
 #include "artifact/artifact.h"
 #include "common/error.h"
 #include "serve/invocation_codec.h"
+#include "serve/server_metrics.h"
 
 namespace sluice {
 
@@ -30,7 +33,11 @@ std::string JsonError(const std::string& message) {
 }  // namespace
 
 void Serve(const ServeOptions& options) {
+  ServerMetrics metrics;
+  auto load_start = std::chrono::steady_clock::now();
   std::shared_ptr<const Artifact> artifact = Artifact::Load(options.model_dir);
+  metrics.SetModelLoadSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count());
+  const std::string model_name = std::filesystem::path(options.model_dir).filename().string();
   Schema raw_schema = artifact->manifest().contains("raw_schema") ? Schema::FromJson(artifact->manifest()["raw_schema"])
                                                                    : artifact->prep().source_schema();
   InvocationCodec codec(artifact->prep(), raw_schema);
@@ -47,7 +54,14 @@ void Serve(const ServeOptions& options) {
     response.set_content("{\"status\":\"ok\"}", "application/json");
   });
 
+  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& response) {
+    response.set_content(metrics.Render(model_name), "text/plain; version=0.0.4");
+  });
+
   server.Post("/invocations", [&](const httplib::Request& request, httplib::Response& response) {
+    auto start = std::chrono::steady_clock::now();
+    metrics.RequestStarted();
+    uint64_t rows = 0;
     try {
       std::string content_type = request.get_header_value("Content-Type");
       if (content_type.empty()) content_type = "text/csv";
@@ -60,6 +74,7 @@ void Serve(const ServeOptions& options) {
       RecordBatch batch = codec.Decode(in, request.body, header);
       std::vector<float> scratch, predictions;
       artifact->Predict(batch, scratch, &predictions);
+      rows = predictions.size();
       response.set_content(codec.Encode(out, predictions), MediaType(out));
     } catch (const InvocationError& error) {
       response.status = error.status();
@@ -71,10 +86,21 @@ void Serve(const ServeOptions& options) {
       response.status = 500;
       response.set_content(JsonError(error.what()), "application/json");
     }
+    metrics.RequestFinished(response.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                            rows);
   });
 
-  server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+  // One structured access-log line a request, when asked for.
+  if (options.access_log) {
+    server.set_logger([](const httplib::Request& request, const httplib::Response& response) {
+      std::fprintf(stderr, "{\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"bytes_in\":%zu,\"bytes_out\":%zu}\n",
+                   request.method.c_str(), request.path.c_str(), response.status, request.body.size(), response.body.size());
+    });
+  }
+
+  server.set_error_handler([&](const httplib::Request&, httplib::Response& response) {
     if (response.body.empty()) {
+      metrics.RequestRefused(response.status);
       std::string message = response.status == 413 ? "the request body is larger than --max-body"
                                                    : response.status == 404 ? "no such route" : "request failed";
       response.set_content(JsonError(message), "application/json");
