@@ -1,6 +1,5 @@
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -11,6 +10,7 @@
 #include "data/value_parser.h"
 #include "common/thread_pool.h"
 #include "io/parquet/parquet_reader.h"
+#include "io/parquet/plain_value.h"
 #include "io/table_source.h"
 
 namespace sluice {
@@ -24,25 +24,20 @@ std::string StatText(const SchemaElement& element, DataType type, const std::str
   PhysicalType physical = element.type.value_or(PhysicalType::kByteArray);
   std::string out;
   if (physical == PhysicalType::kInt64 && raw.size() == 8) {
-    int64_t v;
-    std::memcpy(&v, raw.data(), 8);
+    int64_t v = LoadPlain<int64_t>(raw.data());
     if (type == DataType::kTimestamp && element.logical.unit == 2) {
       AppendTimestamp(out, v);
     } else {
       AppendInt(out, v);
     }
-  } else if (physical == PhysicalType::kInt32 && raw.size() == 4) {
-    int32_t v;
-    std::memcpy(&v, raw.data(), 4);
-    AppendInt(out, v);
-  } else if (physical == PhysicalType::kDouble && raw.size() == 8) {
-    double v;
-    std::memcpy(&v, raw.data(), 8);
-    AppendDouble(out, v);
-  } else if (physical == PhysicalType::kFloat && raw.size() == 4) {
-    float v;
-    std::memcpy(&v, raw.data(), 4);
-    AppendFloat(out, v);
+  } else if (auto number = PlainNumber(physical, raw)) {
+    if (physical == PhysicalType::kInt32) {
+      AppendInt(out, static_cast<int64_t>(*number));
+    } else if (physical == PhysicalType::kFloat) {
+      AppendFloat(out, static_cast<float>(*number));
+    } else {
+      AppendDouble(out, *number);
+    }
   } else if (physical == PhysicalType::kBoolean && raw.size() == 1) {
     out = raw[0] ? "true" : "false";
   } else if (physical == PhysicalType::kByteArray && IsValidUtf8(raw)) {

@@ -16,6 +16,7 @@
 #include "data/column_cast.h"
 #include "io/jsonl_parser.h"
 #include "io/parquet/parquet_reader.h"
+#include "io/parquet/plain_value.h"
 #include "io/record_chunker.h"
 #include "io/schema_inference.h"
 
@@ -160,39 +161,7 @@ std::optional<double> StatValue(const parquet::SchemaElement& e, const std::opti
   bool plain_logical = e.logical.kind == parquet::LogicalType::kNone ||
                        (e.logical.kind == parquet::LogicalType::kInteger && e.logical.is_signed);
   if (!raw || !signed_int_annotation || !plain_logical) return std::nullopt;
-  switch (e.type.value_or(parquet::PhysicalType::kByteArray)) {
-    case parquet::PhysicalType::kInt32:
-      if (raw->size() == 4) {
-        int32_t v;
-        std::memcpy(&v, raw->data(), 4);
-        return v;
-      }
-      break;
-    case parquet::PhysicalType::kInt64:
-      if (raw->size() == 8) {
-        int64_t v;
-        std::memcpy(&v, raw->data(), 8);
-        return static_cast<double>(v);
-      }
-      break;
-    case parquet::PhysicalType::kFloat:
-      if (raw->size() == 4) {
-        float v;
-        std::memcpy(&v, raw->data(), 4);
-        return v;
-      }
-      break;
-    case parquet::PhysicalType::kDouble:
-      if (raw->size() == 8) {
-        double v;
-        std::memcpy(&v, raw->data(), 8);
-        return v;
-      }
-      break;
-    default:
-      break;
-  }
-  return std::nullopt;
+  return parquet::PlainNumber(e.type.value_or(parquet::PhysicalType::kByteArray), *raw);
 }
 
 // Whether some value in [min, max] can satisfy `value op bound`.
@@ -323,19 +292,22 @@ void TableSource::Project(const std::vector<std::string>& columns) {
 
 void TableSource::InferSchema() {
   const std::string& path = files_[0];
+  std::vector<Field> fields;
   if (format_ == FileFormat::kParquet) {
-    Schema schema = ParquetFile::Open(path)->schema();
-    std::vector<Field> fields = schema.fields();
-    for (const auto& entry : options_.column_types) {
-      const std::string& name = entry.first;
-      DataType type = entry.second;
-      auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
-      if (it == fields.end()) continue;  // a partition key, or checked in Open()
-      it->type = type;
-    }
-    schema_ = Schema(std::move(fields));
-    return;
+    fields = ParquetFile::Open(path)->schema().fields();
+  } else {
+    fields = InferTextFields(path);
   }
+  // Overrides from the pipeline file win; a name the files lack is a
+  // partition key or is refused in Open().
+  for (const auto& entry : options_.column_types) {
+    auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == entry.first; });
+    if (it != fields.end()) it->type = entry.second;
+  }
+  schema_ = Schema(std::move(fields));
+}
+
+std::vector<Field> TableSource::InferTextFields(const std::string& path) {
   std::string sample = ReadSample(path, options_.sample_bytes);
   bool at_eof = sample.size() < options_.sample_bytes;
   std::string_view lines = WholeLines(sample, at_eof);
@@ -393,14 +365,7 @@ void TableSource::InferSchema() {
   }
   std::vector<Field> fields;
   for (size_t i = 0; i < names.size(); ++i) fields.push_back({names[i], types[i]});
-  for (const auto& entry : options_.column_types) {
-    const std::string& name = entry.first;
-    DataType type = entry.second;
-    auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
-    if (it == fields.end()) continue;  // a partition key, or checked in Open()
-    it->type = type;
-  }
-  schema_ = Schema(std::move(fields));
+  return fields;
 }
 
 ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {

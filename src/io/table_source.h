@@ -73,6 +73,8 @@ class TableSource {
  private:
   TableSource() = default;
   void InferSchema();
+  // Column names and guessed types of a CSV or JSON Lines file, from a sample.
+  std::vector<Field> InferTextFields(const std::string& path);
   ScanTotals ScanParquet(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const;
 
   SourceOptions options_;

@@ -34,6 +34,15 @@ RecordBatch MakeBatch(int first, int count) {
   return batch;
 }
 
+// Derives, filters and fits `batch`; `split` null: the plan's own split,
+// else every row in the given part.
+FittedPrep FitOn(const PrepPlan& plan, RecordBatch& batch, PrepFitState& state, const uint8_t* split = nullptr) {
+  plan.Derive(batch);
+  plan.Filter(batch);
+  plan.Fit(batch, split ? std::vector<uint8_t>(batch.num_rows(), *split) : plan.AssignSplit(batch), state);
+  return plan.Finalize(state);
+}
+
 PrepSpec Spec() {
   PrepSpec spec;
   spec.target = "y";
@@ -74,11 +83,9 @@ TEST(PrepPlan, MergedPartialStatesGiveTheSameThetaAsOnePass) {
 TEST(PrepPlan, OneHotKeepsTopCategoriesOtherBucketAndUnseenIsZeros) {
   auto plan = PrepPlan::Make(Spec(), SourceSchema());
   RecordBatch batch = MakeBatch(0, 600);
-  plan->Derive(batch);
-  plan->Filter(batch);
   PrepFitState state = plan->NewFitState();
-  plan->Fit(batch, std::vector<uint8_t>(batch.num_rows(), 0), state);
-  FittedPrep fitted = plan->Finalize(state);
+  const uint8_t train = 0;
+  FittedPrep fitted = FitOn(*plan, batch, state, &train);
   EXPECT_EQ(fitted.feature_names(),
             (std::vector<std::string>{"x", "color=blue", "color=red", "color=__other__", "x2"}));
 
@@ -142,11 +149,8 @@ TEST(PrepPlan, RefusesLeakyOrMissingColumns) {
 TEST(FittedPrep, JsonRoundTripEncodesIdentically) {
   auto plan = PrepPlan::Make(Spec(), SourceSchema());
   RecordBatch batch = MakeBatch(0, 500);
-  plan->Derive(batch);
-  plan->Filter(batch);
   PrepFitState state = plan->NewFitState();
-  plan->Fit(batch, plan->AssignSplit(batch), state);
-  FittedPrep fitted = plan->Finalize(state);
+  FittedPrep fitted = FitOn(*plan, batch, state);
   FittedPrep loaded = FittedPrep::FromJson(nlohmann::json::parse(fitted.ToJson().dump()));
   RecordBatch a = MakeBatch(0, 50), b = MakeBatch(0, 50);
   fitted.Derive(a);

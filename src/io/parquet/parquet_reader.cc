@@ -424,24 +424,20 @@ void ParquetFile::DecodeChunk(size_t group, size_t column, Column& out) const {
         auto& valid = out.mutable_valid();
         size_t base = valid.size();
         valid.resize(base + num_values);
+        // Spreads the defined values to their rows, zero in the null slots.
+        auto spread = [&](auto& target, const auto& source) {
+          target.resize(base + num_values);
+          size_t next = 0;
+          for (size_t i = 0; i < num_values; ++i) {
+            bool defined = levels[i] == static_cast<uint32_t>(max_definition);
+            valid[base + i] = defined;
+            target[base + i] = defined ? source[next++] : 0;
+          }
+        };
         if (doubles) {
-          auto& target = out.mutable_doubles();
-          target.resize(base + num_values);
-          size_t next = 0;
-          for (size_t i = 0; i < num_values; ++i) {
-            bool defined = levels[i] == static_cast<uint32_t>(max_definition);
-            valid[base + i] = defined;
-            target[base + i] = defined ? values.doubles[next++] : 0.0;
-          }
+          spread(out.mutable_doubles(), values.doubles);
         } else {
-          auto& target = out.mutable_ints();
-          target.resize(base + num_values);
-          size_t next = 0;
-          for (size_t i = 0; i < num_values; ++i) {
-            bool defined = levels[i] == static_cast<uint32_t>(max_definition);
-            valid[base + i] = defined;
-            target[base + i] = defined ? values.ints[next++] : 0;
-          }
+          spread(out.mutable_ints(), values.ints);
         }
       } else {
         size_t next = 0;

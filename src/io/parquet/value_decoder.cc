@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "io/parquet/plain_value.h"
 #include "io/parquet/rle.h"
 
 namespace sluice::parquet {
@@ -104,32 +105,11 @@ size_t PlainWidth(PhysicalType type, int32_t type_length) {
 
 void AppendFixed(PhysicalType type, const uint8_t* value, size_t width, PhysicalValues& out) {
   switch (type) {
-    case PhysicalType::kInt32: {
-      int32_t v;
-      std::memcpy(&v, value, 4);
-      out.ints.push_back(v);
-      break;
-    }
-    case PhysicalType::kInt64: {
-      int64_t v;
-      std::memcpy(&v, value, 8);
-      out.ints.push_back(v);
-      break;
-    }
-    case PhysicalType::kFloat: {
-      float v;
-      std::memcpy(&v, value, 4);
-      out.doubles.push_back(v);
-      break;
-    }
-    case PhysicalType::kDouble: {
-      double v;
-      std::memcpy(&v, value, 8);
-      out.doubles.push_back(v);
-      break;
-    }
-    default:
-      out.bytes.emplace_back(reinterpret_cast<const char*>(value), width);
+    case PhysicalType::kInt32: out.ints.push_back(LoadPlain<int32_t>(value)); break;
+    case PhysicalType::kInt64: out.ints.push_back(LoadPlain<int64_t>(value)); break;
+    case PhysicalType::kFloat: out.doubles.push_back(LoadPlain<float>(value)); break;
+    case PhysicalType::kDouble: out.doubles.push_back(LoadPlain<double>(value)); break;
+    default: out.bytes.emplace_back(reinterpret_cast<const char*>(value), width);
   }
 }
 
