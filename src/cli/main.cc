@@ -7,9 +7,11 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/memory.h"
 #include "sluice_version.h"
 
 int main(int argc, char** argv) {
+  sluice::KeepFreedBatchMemory();
   CLI::App app{"sluice: raw data to a trained, tuned, served model", "sluice"};
   app.require_subcommand(1);
   app.set_version_flag("--version", SLUICE_VERSION);

@@ -11,5 +11,10 @@ uint64_t PeakRssBytes();
 uint64_t CurrentRssBytes();
 uint64_t PhysicalMemoryBytes();
 void ReleaseFreeMemory();
+// Makes the allocator keep freed batch-sized blocks for reuse: glibc's
+// defaults hand every freed multi-megabyte column back to the kernel and fault
+// it in again for the next batch, which costs readers more than decoding.
+// Called once at start-up; ReleaseFreeMemory() still returns everything.
+void KeepFreedBatchMemory();
 
 }  // namespace sluice

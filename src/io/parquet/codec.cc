@@ -59,6 +59,22 @@ void GzipDecompress(const uint8_t* input, size_t input_size, uint8_t* output, si
   if (out_pos != output_size) Fail(Codec::kGzip, "decompressed to " + std::to_string(out_pos) + " bytes, expected " + std::to_string(output_size));
 }
 
+// One zstd context per thread, reused for every page: creating a context
+// costs more than decompressing a small page.
+struct ZstdContexts {
+  ZSTD_CCtx* compress = ZSTD_createCCtx();
+  ZSTD_DCtx* decompress = ZSTD_createDCtx();
+  ~ZstdContexts() {
+    ZSTD_freeCCtx(compress);
+    ZSTD_freeDCtx(decompress);
+  }
+};
+
+ZstdContexts& ThreadZstd() {
+  thread_local ZstdContexts contexts;
+  return contexts;
+}
+
 }  // namespace
 
 void Compress(Codec codec, const std::string& input, std::string& output, int zstd_level) {
@@ -78,7 +94,7 @@ void Compress(Codec codec, const std::string& input, std::string& output, int zs
       return;
     case Codec::kZstd: {
       output.resize(ZSTD_compressBound(input.size()));
-      size_t size = ZSTD_compress(output.data(), output.size(), input.data(), input.size(), zstd_level);
+      size_t size = ZSTD_compressCCtx(ThreadZstd().compress, output.data(), output.size(), input.data(), input.size(), zstd_level);
       if (ZSTD_isError(size)) Fail(codec, ZSTD_getErrorName(size));
       output.resize(size);
       return;
@@ -136,7 +152,7 @@ void Decompress(Codec codec, const uint8_t* input, size_t input_size, uint8_t* o
       GzipDecompress(input, input_size, output, output_size);
       return;
     case Codec::kZstd: {
-      size_t size = ZSTD_decompress(output, output_size, input, input_size);
+      size_t size = ZSTD_decompressDCtx(ThreadZstd().decompress, output, output_size, input, input_size);
       if (ZSTD_isError(size)) Fail(codec, ZSTD_getErrorName(size));
       if (size != output_size) Fail(codec, "decompressed to " + std::to_string(size) + " bytes, expected " + std::to_string(output_size));
       return;

@@ -2,13 +2,14 @@
 // Reads flat Parquet files written by any mainstream writer. Open() reads only
 // the footer (the last bytes first, then the metadata); ReadRowGroup() reads
 // the byte ranges of the column chunks asked for and decodes them into
-// sluice columns. Types map by logical type: integers -> int64, FLOAT and
+// sluice columns, in batches of bounded size (io/parquet/column_chunk_reader). Types map by logical type: integers -> int64, FLOAT and
 // DOUBLE -> float64, DECIMAL and FLOAT16 -> float64, DATE, TIMESTAMP and
 // INT96 -> timestamp, STRING / ENUM / JSON / other BYTE_ARRAY -> string,
 // BOOLEAN -> bool. Nested schemas are refused. Any corruption is an
 // input-data error naming the file, row group and column (exit code 3).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,14 +34,18 @@ class ParquetFile {
   // The schema element of each column (physical and logical type).
   const parquet::SchemaElement& element(size_t column) const { return leaves_[column]; }
 
-  // Decodes `columns` (indexes into schema()) of row group `group` into a
-  // batch whose schema holds those columns in that order. Row i of the group
-  // gets line first_row + i.
+  // Decodes `columns` (indexes into schema()) of row group `group` into
+  // batches of at most `batch_rows` rows whose schema holds those columns in
+  // that order, handing each to `sink` in row order. Memory stays bounded by
+  // the group's compressed bytes plus one batch, whatever the group's size.
+  // Row i of the group gets line first_row + i. Safe from many threads.
+  void ReadRowGroup(size_t group, const std::vector<size_t>& columns, int64_t first_row, size_t batch_rows,
+                    const std::function<void(RecordBatch&&)>& sink) const;
+  // The whole row group as one batch.
   RecordBatch ReadRowGroup(size_t group, const std::vector<size_t>& columns, int64_t first_row) const;
 
  private:
   ParquetFile() = default;
-  void DecodeChunk(size_t group, size_t column, Column& out) const;
 
   std::string path_;
   std::unique_ptr<RandomAccessFile> file_;

@@ -1,7 +1,5 @@
 #include "io/parquet/parquet_writer.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstring>
 #include <future>
@@ -10,6 +8,7 @@
 
 #include "common/error.h"
 #include "io/parquet/codec.h"
+#include "io/parquet/page_checksum.h"
 #include "io/parquet/rle.h"
 #include "sluice_version.h"
 
@@ -220,7 +219,7 @@ void AppendPage(PageHeader header, const std::string& raw, const ParquetWriteOpt
   std::string body = CompressPage(raw, options);
   header.uncompressed_page_size = static_cast<int32_t>(raw.size());
   header.compressed_page_size = static_cast<int32_t>(body.size());
-  header.crc = static_cast<int32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+  header.crc = static_cast<int32_t>(PageChecksum(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
   std::string head = SerializePageHeader(header);
   chunk.meta.total_uncompressed_size += static_cast<int64_t>(head.size() + raw.size());
   chunk.meta.total_compressed_size += static_cast<int64_t>(head.size() + body.size());

@@ -1,6 +1,8 @@
 #include "io/parquet/rle.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 namespace sluice::parquet {
@@ -83,15 +85,18 @@ bool RleDecoder::NextRun() {
     if (!(byte & 0x80)) break;
   }
   if (header & 1) {
+    // 8 values x width bits = width bytes per group. A writer may end the
+    // last group early: take what is there.
     uint64_t groups = header >> 1;
-    uint64_t bytes_needed = groups * bit_width_;  // 8 values x width bits = width bytes per group
-    // A writer may end the last group early: take what is there.
-    literal_left_ = static_cast<size_t>(std::min<uint64_t>(groups * 8, (static_cast<uint64_t>(end_ - data_) * 8) /
-                                                                           std::max(1, bit_width_)));
-    if (bit_width_ == 0) literal_left_ = static_cast<size_t>(groups * 8);
-    (void)bytes_needed;
-    bit_buffer_ = 0;
-    bits_in_buffer_ = 0;
+    size_t available = static_cast<size_t>(end_ - data_);
+    uint64_t wanted = groups > available ? available : groups * static_cast<uint64_t>(bit_width_);
+    literal_bytes_ = static_cast<size_t>(std::min<uint64_t>(wanted, available));
+    literal_left_ = bit_width_ == 0 ? static_cast<size_t>(std::min<uint64_t>(groups * 8, SIZE_MAX / 2))
+                                    : literal_bytes_ * 8 / static_cast<size_t>(bit_width_);
+    if (bit_width_ > 0 && groups * 8 < literal_left_) literal_left_ = static_cast<size_t>(groups * 8);
+    literal_data_ = data_;
+    literal_bit_ = 0;
+    data_ += literal_bytes_;
   } else {
     repeat_left_ = static_cast<size_t>(header >> 1);
     size_t value_bytes = (bit_width_ + 7) / 8;
@@ -103,33 +108,44 @@ bool RleDecoder::NextRun() {
   return true;
 }
 
-size_t RleDecoder::Decode(uint32_t* out, size_t count) {
+template <typename T>
+size_t RleDecoder::Decode(T* out, size_t count) {
   size_t done = 0;
   const uint64_t mask = bit_width_ == 32 ? 0xFFFFFFFFULL : ((1ULL << bit_width_) - 1);
+  const uint64_t width = static_cast<uint64_t>(bit_width_);
   while (done < count) {
     if (repeat_left_ > 0) {
       size_t n = std::min(repeat_left_, count - done);
-      for (size_t k = 0; k < n; ++k) out[done + k] = repeat_value_;
+      std::fill(out + done, out + done + n, static_cast<T>(repeat_value_));
       repeat_left_ -= n;
       done += n;
     } else if (literal_left_ > 0) {
       size_t n = std::min(literal_left_, count - done);
-      for (size_t k = 0; k < n; ++k) {
-        while (bits_in_buffer_ < bit_width_) {
-          if (data_ >= end_) throw std::runtime_error("truncated bit-packed run");
-          bit_buffer_ |= static_cast<uint64_t>(*data_++) << bits_in_buffer_;
-          bits_in_buffer_ += 8;
+      T* target = out + done;
+      size_t k = 0;
+      if (width == 0) {
+        std::fill(target, target + n, T{0});
+        k = n;
+      }
+      // Whole 8-byte loads while they stay inside the run (a value is at most
+      // 32 bits at a shift of at most 7), then byte by byte for the tail.
+      for (; k < n && (literal_bit_ >> 3) + 8 <= literal_bytes_; ++k) {
+        uint64_t word;
+        std::memcpy(&word, literal_data_ + (literal_bit_ >> 3), 8);
+        target[k] = static_cast<T>((word >> (literal_bit_ & 7)) & mask);
+        literal_bit_ += width;
+      }
+      for (; k < n; ++k) {
+        uint64_t value = 0;
+        for (uint64_t b = 0; b < width; ++b) {
+          uint64_t bit = literal_bit_ + b;
+          value |= static_cast<uint64_t>((literal_data_[bit >> 3] >> (bit & 7)) & 1) << b;
         }
-        out[done + k] = static_cast<uint32_t>(bit_buffer_ & mask);
-        bit_buffer_ = bit_width_ == 64 ? 0 : bit_buffer_ >> bit_width_;
-        bits_in_buffer_ -= bit_width_;
+        target[k] = static_cast<T>(value);
+        literal_bit_ += width;
       }
       literal_left_ -= n;
       done += n;
-      if (literal_left_ == 0) {
-        bit_buffer_ = 0;
-        bits_in_buffer_ = 0;
-      }
     } else if (!NextRun()) {
       break;
     }
@@ -137,7 +153,11 @@ size_t RleDecoder::Decode(uint32_t* out, size_t count) {
   return done;
 }
 
-void DecodeBitPackedLegacy(const uint8_t* data, size_t size, int bit_width, uint32_t* out, size_t count) {
+template size_t RleDecoder::Decode<uint8_t>(uint8_t*, size_t);
+template size_t RleDecoder::Decode<uint32_t>(uint32_t*, size_t);
+
+void DecodeBitPackedLegacy(const uint8_t* data, size_t size, int bit_width, uint8_t* out, size_t count) {
+  if (bit_width < 0 || bit_width > 8) throw std::runtime_error("BIT_PACKED level width " + std::to_string(bit_width) + " out of range");
   if (static_cast<uint64_t>(count) * bit_width > static_cast<uint64_t>(size) * 8) {
     throw std::runtime_error("truncated BIT_PACKED levels");
   }
@@ -147,7 +167,7 @@ void DecodeBitPackedLegacy(const uint8_t* data, size_t size, int bit_width, uint
     for (int b = 0; b < bit_width; ++b, ++bit) {
       value = (value << 1) | ((data[bit / 8] >> (7 - bit % 8)) & 1);
     }
-    out[i] = value;
+    out[i] = static_cast<uint8_t>(value);
   }
 }
 

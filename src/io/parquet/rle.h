@@ -30,8 +30,11 @@ class RleEncoder {
 class RleDecoder {
  public:
   RleDecoder(const uint8_t* data, size_t size, int bit_width);
-  // Decodes up to `count` values; returns how many (fewer only at the end of data).
-  size_t Decode(uint32_t* out, size_t count);
+  // Decodes up to `count` values; returns how many (fewer only at the end of
+  // data). `T` is uint8_t (levels) or uint32_t (indices); a value wider than
+  // T is cut to T's width, so callers use uint8_t only for widths up to 8.
+  template <typename T>
+  size_t Decode(T* out, size_t count);
 
  private:
   bool NextRun();
@@ -41,12 +44,15 @@ class RleDecoder {
   int bit_width_;
   size_t repeat_left_ = 0;
   uint32_t repeat_value_ = 0;
+  // The bit-packed run being read: its bytes and the next value's bit offset.
+  const uint8_t* literal_data_ = nullptr;
+  size_t literal_bytes_ = 0;
+  uint64_t literal_bit_ = 0;
   size_t literal_left_ = 0;
-  uint64_t bit_buffer_ = 0;
-  int bits_in_buffer_ = 0;
 };
 
-// Deprecated BIT_PACKED levels: values packed from the most significant bit.
-void DecodeBitPackedLegacy(const uint8_t* data, size_t size, int bit_width, uint32_t* out, size_t count);
+// Deprecated BIT_PACKED levels (widths up to 8): values packed from the most
+// significant bit.
+void DecodeBitPackedLegacy(const uint8_t* data, size_t size, int bit_width, uint8_t* out, size_t count);
 
 }  // namespace sluice::parquet

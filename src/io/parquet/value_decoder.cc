@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/append_generated.h"
 #include "io/parquet/plain_value.h"
 #include "io/parquet/rle.h"
 
@@ -139,18 +140,21 @@ void DecodeValues(PhysicalType type, int32_t type_length, Encoding encoding, con
       if (width == 0) Corrupt("FIXED_LEN_BYTE_ARRAY without a length");
       if (count > size / width) Corrupt("truncated PLAIN values");
       if (count == 0) return;
-      // Little-endian 8-byte values are already in memory order: copy them whole.
-      if (type == PhysicalType::kInt64) {
-        size_t old = out.ints.size();
-        out.ints.resize(old + count);
-        std::memcpy(out.ints.data() + old, data, count * 8);
-        return;
-      }
-      if (type == PhysicalType::kDouble) {
-        size_t old = out.doubles.size();
-        out.doubles.resize(old + count);
-        std::memcpy(out.doubles.data() + old, data, count * 8);
-        return;
+      switch (type) {
+        case PhysicalType::kInt32:
+          AppendGenerated(out.ints, count, [data](size_t i) -> int64_t { return LoadPlain<int32_t>(data + i * 4); });
+          return;
+        case PhysicalType::kInt64:
+          AppendGenerated(out.ints, count, [data](size_t i) { return LoadPlain<int64_t>(data + i * 8); });
+          return;
+        case PhysicalType::kFloat:
+          AppendGenerated(out.doubles, count, [data](size_t i) -> double { return LoadPlain<float>(data + i * 4); });
+          return;
+        case PhysicalType::kDouble:
+          AppendGenerated(out.doubles, count, [data](size_t i) { return LoadPlain<double>(data + i * 8); });
+          return;
+        default:
+          break;
       }
       for (size_t i = 0; i < count; ++i) AppendFixed(type, data + i * width, width, out);
       return;
@@ -161,9 +165,9 @@ void DecodeValues(PhysicalType type, int32_t type_length, Encoding encoding, con
       uint32_t length;
       std::memcpy(&length, length_bytes, 4);
       const uint8_t* runs = reader.Take(length);
-      std::vector<uint32_t> bits(count);
+      std::vector<uint8_t> bits(count);
       if (RleDecoder(runs, length, 1).Decode(bits.data(), count) != count) Corrupt("too few RLE booleans");
-      for (uint32_t bit : bits) out.ints.push_back(bit);
+      AppendGenerated(out.ints, count, [&bits](size_t i) -> int64_t { return bits[i]; });
       return;
     }
     case Encoding::kDeltaBinaryPacked: {
@@ -229,22 +233,24 @@ void DecodeValues(PhysicalType type, int32_t type_length, Encoding encoding, con
 
 void GatherDictionary(PhysicalType type, const PhysicalValues& dictionary, const std::vector<uint32_t>& indices,
                       PhysicalValues& out) {
+  GatherDictionary(type, dictionary, indices.data(), indices.size(), out);
+}
+
+void GatherDictionary(PhysicalType, const PhysicalValues& dictionary, const uint32_t* indices, size_t count,
+                      PhysicalValues& out) {
   size_t size = std::max({dictionary.ints.size(), dictionary.doubles.size(), dictionary.bytes.size()});
-  for (uint32_t index : indices) {
-    if (index >= size) Corrupt("dictionary index " + std::to_string(index) + " out of range");
-  }
+  uint32_t largest = 0;
+  for (size_t i = 0; i < count; ++i) largest = std::max(largest, indices[i]);
+  if (count > 0 && largest >= size) Corrupt("dictionary index " + std::to_string(largest) + " out of range");
   if (!dictionary.ints.empty()) {
-    size_t old = out.ints.size();
-    out.ints.resize(old + indices.size());
-    int64_t* target = out.ints.data() + old;
-    for (size_t i = 0; i < indices.size(); ++i) target[i] = dictionary.ints[indices[i]];
+    const int64_t* entries = dictionary.ints.data();
+    AppendGenerated(out.ints, count, [entries, indices](size_t i) { return entries[indices[i]]; });
   } else if (!dictionary.doubles.empty()) {
-    size_t old = out.doubles.size();
-    out.doubles.resize(old + indices.size());
-    double* target = out.doubles.data() + old;
-    for (size_t i = 0; i < indices.size(); ++i) target[i] = dictionary.doubles[indices[i]];
+    const double* entries = dictionary.doubles.data();
+    AppendGenerated(out.doubles, count, [entries, indices](size_t i) { return entries[indices[i]]; });
   } else {
-    for (uint32_t index : indices) out.bytes.push_back(dictionary.bytes[index]);
+    const std::string_view* entries = dictionary.bytes.data();
+    AppendGenerated(out.bytes, count, [entries, indices](size_t i) { return entries[indices[i]]; });
   }
 }
 

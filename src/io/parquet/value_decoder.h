@@ -37,5 +37,7 @@ void DecodeValues(PhysicalType type, int32_t type_length, Encoding encoding, con
 // Appends to `out` the dictionary entries selected by `indices`.
 void GatherDictionary(PhysicalType type, const PhysicalValues& dictionary, const std::vector<uint32_t>& indices,
                       PhysicalValues& out);
+void GatherDictionary(PhysicalType type, const PhysicalValues& dictionary, const uint32_t* indices, size_t count,
+                      PhysicalValues& out);
 
 }  // namespace sluice::parquet

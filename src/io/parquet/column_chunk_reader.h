@@ -1,0 +1,75 @@
+#pragma once
+// Reads one column chunk of one row group as a stream: the chunk's bytes are
+// read in one range at construction, then Read() decodes the next rows page by
+// page, so a row group of any size comes out in batches of bounded size. Pages
+// are decompressed one at a time into a reused buffer; PLAIN and dictionary
+// values go from the page straight into the sluice column. Corruption throws
+// an input-data error naming `where` (file, row group and column).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/scratch_buffer.h"
+#include "data/column.h"
+#include "io/parquet/metadata.h"
+#include "io/parquet/value_converter.h"
+#include "io/parquet/value_decoder.h"
+#include "io/random_access_file.h"
+
+namespace sluice::parquet {
+
+class ColumnChunkReader {
+ public:
+  // `group_rows` is the row group's row count; a flat column has one value
+  // per row, which the chunk's metadata must agree with.
+  ColumnChunkReader(const RandomAccessFile& file, const SchemaElement& element, const ColumnMetaData& meta,
+                    int64_t group_rows, std::string where);
+  ColumnChunkReader(const ColumnChunkReader&) = delete;
+  ColumnChunkReader& operator=(const ColumnChunkReader&) = delete;
+
+  // Appends the next `rows` values (nulls included) to `out`, whose type is
+  // SluiceTypeOf(element).
+  void Read(size_t rows, Column& out);
+
+ private:
+  // Where the values of the current page come from.
+  enum class Source { kPlainFixed, kDictionary, kDecoded };
+
+  void ReadRows(size_t rows, Column& out);
+  // Moves to the next data page (reading a dictionary page on the way).
+  void LoadPage();
+  void LoadDictionary(const PageHeader& header, const uint8_t* body, size_t body_size, size_t raw_size);
+  // Appends the current page's next `count` defined values to `sink`.
+  void TakeValues(size_t count, PhysicalValues& sink);
+
+  const SchemaElement& element_;
+  const ColumnMetaData& meta_;
+  std::string where_;
+  ValueConverter converter_;
+  PhysicalType physical_;
+  uint8_t max_definition_;
+
+  PooledScratch chunk_buffer_, page_buffer_, dictionary_buffer_;
+  const uint8_t* chunk_ = nullptr;
+  size_t chunk_size_ = 0;
+  size_t position_ = 0;      // next page header in the chunk
+  int64_t values_loaded_ = 0;  // values (rows) of the pages loaded so far
+
+  PhysicalValues dictionary_;
+  bool have_dictionary_ = false;
+
+  // The current data page.
+  size_t page_rows_ = 0, page_row_ = 0;  // rows in the page, next row to read
+  bool page_has_levels_ = false;
+  std::vector<uint8_t> levels_;          // 1 defined, 0 null
+  size_t page_defined_ = 0, value_cursor_ = 0;
+  Source source_ = Source::kDecoded;
+  const uint8_t* plain_ = nullptr;       // kPlainFixed: the page's values
+  std::vector<uint32_t> indices_;        // kDictionary
+  PhysicalValues decoded_;               // kDecoded
+  PhysicalValues sink_;                  // values taken for a conversion
+};
+
+}  // namespace sluice::parquet
