@@ -29,7 +29,11 @@ class ScratchBuffer {
     if (size > capacity_) {
       // Headroom, so the next user of a slightly larger size does not regrow
       // (and fault in) the whole buffer again.
+#if defined(__SANITIZE_ADDRESS__)
+      size_t grown = size;  // exact, so AddressSanitizer sees reads past the end
+#else
       size_t grown = size + size / 4;
+#endif
       data_.reset();
       data_.reset(new uint8_t[grown]);
       capacity_ = grown;

@@ -1,6 +1,7 @@
 #include "io/random_access_file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,12 +16,28 @@ namespace {
 
 class LocalFile : public RandomAccessFile {
  public:
-  LocalFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
-  ~LocalFile() override { ::close(fd_); }
+  LocalFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {
+    if (size_ > 0) {
+      void* map = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+      if (map != MAP_FAILED) map_ = static_cast<const uint8_t*>(map);  // else pread serves every read
+    }
+  }
+  ~LocalFile() override {
+    if (map_) ::munmap(const_cast<uint8_t*>(map_), size_);
+    ::close(fd_);
+  }
   const std::string& name() const override { return path_; }
   uint64_t size() const override { return size_; }
+  const uint8_t* View(uint64_t offset, size_t length) const override {
+    CheckRange(offset, length);
+    if (!map_) return nullptr;
+    // Ask for the range's pages ahead of the decoder touching them.
+    uint64_t page = offset & ~uint64_t{4095};
+    ::madvise(const_cast<uint8_t*>(map_) + page, static_cast<size_t>(offset + length - page), MADV_WILLNEED);
+    return map_ + offset;
+  }
   void ReadAt(uint64_t offset, size_t length, uint8_t* out) const override {
-    if (offset > size_ || length > size_ - offset) ThrowInputData(path_ + ": read past the end of the file");
+    CheckRange(offset, length);
     size_t done = 0;
     while (done < length) {
       ssize_t n = ::pread(fd_, out + done, length - done, static_cast<off_t>(offset + done));
@@ -34,9 +51,14 @@ class LocalFile : public RandomAccessFile {
   }
 
  private:
+  void CheckRange(uint64_t offset, size_t length) const {
+    if (offset > size_ || length > size_ - offset) ThrowInputData(path_ + ": read past the end of the file");
+  }
+
   std::string path_;
   int fd_;
   uint64_t size_;
+  const uint8_t* map_ = nullptr;
 };
 
 class InMemoryFile : public RandomAccessFile {
@@ -45,12 +67,16 @@ class InMemoryFile : public RandomAccessFile {
   const std::string& name() const override { return name_; }
   uint64_t size() const override { return bytes_.size(); }
   void ReadAt(uint64_t offset, size_t length, uint8_t* out) const override {
-    if (offset > bytes_.size() || length > bytes_.size() - offset) ThrowInputData(name_ + ": read past the end of the file");
+    CheckRange(offset, length);
     if (length == 0) return;
     std::memcpy(out, bytes_.data() + offset, length);
   }
 
  private:
+  void CheckRange(uint64_t offset, size_t length) const {
+    if (offset > bytes_.size() || length > bytes_.size() - offset) ThrowInputData(name_ + ": read past the end of the file");
+  }
+
   std::string name_;
   std::string bytes_;
 };

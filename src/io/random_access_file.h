@@ -2,6 +2,10 @@
 // The seam between readers that need byte ranges (Parquet: the footer first,
 // then column chunks) and where the bytes live: a local file today, a memory
 // buffer in tests and fuzzing, object storage later (LevelDB's Env idea).
+// Local files are memory-mapped, as Polars and Arrow's memory_map do: a reader
+// decodes pages where the kernel's page cache holds them instead of copying
+// every byte first. (A file truncated by another process while it is read
+// can then end the process with SIGBUS; sluice never truncates its inputs.)
 
 #include <cstdint>
 #include <memory>
@@ -17,6 +21,12 @@ class RandomAccessFile {
   // Reads exactly `length` bytes at `offset`; throws an input-data error past
   // the end and an IO error when the storage fails. Safe from many threads.
   virtual void ReadAt(uint64_t offset, size_t length, uint8_t* out) const = 0;
+  // The bytes at [offset, offset + length) in place, valid while this object
+  // lives, where the storage is memory-mapped (a local file); nullptr where
+  // the caller must ReadAt() into its own buffer (object storage, and memory
+  // files, so that fuzzing sees exact-size buffers). Throws past the end
+  // like ReadAt().
+  virtual const uint8_t* View(uint64_t offset, size_t length) const { return nullptr; }
 };
 
 std::unique_ptr<RandomAccessFile> OpenLocalFile(const std::string& path);

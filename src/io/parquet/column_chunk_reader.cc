@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 
 #include "common/append_generated.h"
 #include "common/error.h"
@@ -39,6 +40,19 @@ size_t CountOf(PhysicalType type, const PhysicalValues& values) {
     case PhysicalType::kInt64: return values.ints.size();
     default: return values.bytes.size();
   }
+}
+
+// The defined rows among `n` levels of 0 and 1: eight at a time, as the byte
+// sum of a word (at most 8, so no byte carries into the next).
+size_t CountDefined(const uint8_t* levels, size_t n) {
+  size_t count = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, levels + i, 8);
+    count += (word * 0x0101010101010101ULL) >> 56;
+  }
+  for (; i < n; ++i) count += levels[i];
+  return count;
 }
 
 // Runs `body`, turning any decoding failure into an input-data error at `where`.
@@ -80,9 +94,12 @@ ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const SchemaE
                                std::to_string(group_rows) + " rows");
     }
     chunk_size_ = static_cast<size_t>(meta.total_compressed_size);
-    uint8_t* chunk = chunk_buffer_.Get(chunk_size_);
-    file.ReadAt(static_cast<uint64_t>(start), chunk_size_, chunk);
-    chunk_ = chunk;
+    chunk_ = file.View(static_cast<uint64_t>(start), chunk_size_);
+    if (!chunk_) {
+      uint8_t* chunk = chunk_buffer_.Get(chunk_size_);
+      file.ReadAt(static_cast<uint64_t>(start), chunk_size_, chunk);
+      chunk_ = chunk;
+    }
   });
 }
 
@@ -92,34 +109,47 @@ void ColumnChunkReader::Read(size_t rows, Column& out) {
 
 void ColumnChunkReader::ReadRows(size_t rows, Column& out) {
   const bool doubles = out.type() == DataType::kFloat64;
+  const bool identity = converter_.identity();
   while (rows > 0) {
     if (page_row_ == page_rows_) {
       LoadPage();
       continue;  // an empty page loads the next
     }
     const size_t n = std::min(rows, page_rows_ - page_row_);
-    size_t defined = n;
-    if (page_has_levels_) {
-      defined = 0;
-      for (size_t i = page_row_; i < page_row_ + n; ++i) defined += levels_[i];
+    // Levels land where they are used: in the column's validity bytes when
+    // values are stored as they come, else in a scratch for the converter.
+    uint8_t* levels;
+    if (identity) {
+      auto& valid = out.mutable_valid();
+      valid.resize(valid.size() + n);
+      levels = valid.data() + valid.size() - n;
+    } else {
+      slice_levels_.resize(n);
+      levels = slice_levels_.data();
     }
-    if (converter_.identity() && defined == n) {
+    size_t defined = n;
+    if (!page_has_levels_) {
+      std::memset(levels, 1, n);
+    } else {
+      if (level_decoder_) {
+        if (level_decoder_->Decode(levels, n) != n) throw std::runtime_error("too few definition levels");
+      } else {
+        std::memcpy(levels, page_levels_.data() + page_row_, n);
+      }
+      defined = CountDefined(levels, n);
+    }
+    if (identity && defined == n) {
       // No nulls and no conversion: the column's vector is lent to the decoder.
       sink_.Clear();
       auto lend = [&] { doubles ? sink_.doubles.swap(out.mutable_doubles()) : sink_.ints.swap(out.mutable_ints()); };
       lend();
       TakeValues(n, sink_);
       lend();
-      auto& valid = out.mutable_valid();
-      valid.insert(valid.end(), n, 1);
     } else {
       sink_.Clear();
       TakeValues(defined, sink_);
-      const uint8_t* levels = page_has_levels_ ? levels_.data() + page_row_ : nullptr;
-      if (converter_.identity()) {
-        // Columnar: validity from the levels, values spread to their rows.
-        auto& valid = out.mutable_valid();
-        valid.insert(valid.end(), levels, levels + n);
+      if (identity) {
+        // Columnar: values spread to their rows, zero in the null slots.
         auto spread = [&](auto& target, const auto& source) {
           target.reserve(target.size() + n);
           size_t next = 0;
@@ -133,7 +163,7 @@ void ColumnChunkReader::ReadRows(size_t rows, Column& out) {
       } else {
         size_t next = 0;
         for (size_t i = 0; i < n; ++i) {
-          if (!levels || levels[i]) {
+          if (levels[i]) {
             converter_.Append(sink_, next++, out);
           } else {
             out.AppendNull();
@@ -147,7 +177,7 @@ void ColumnChunkReader::ReadRows(size_t rows, Column& out) {
 }
 
 void ColumnChunkReader::TakeValues(size_t count, PhysicalValues& sink) {
-  if (count > page_defined_ - value_cursor_) throw std::runtime_error("page has fewer values than its levels need");
+  if (count > page_values_ - value_cursor_) throw std::runtime_error("page has fewer values than its levels need");
   const size_t first = value_cursor_;
   value_cursor_ += count;
   switch (source_) {
@@ -168,9 +198,28 @@ void ColumnChunkReader::TakeValues(size_t count, PhysicalValues& sink) {
           return;
       }
     }
-    case Source::kDictionary:
-      GatherDictionary(physical_, dictionary_, indices_.data() + first, count, sink);
-      return;
+    case Source::kDictionary: {
+      // Indices are decoded and looked up in blocks that stay in L1.
+      auto gather = [&](auto& target, const auto& entries) {
+        typename std::decay_t<decltype(target)>::value_type block[1024];
+        for (size_t left = count; left > 0;) {
+          size_t n = std::min<size_t>(left, 1024);
+          if (index_decoder_->DecodeGather(block, n, entries.data(), entries.size()) != n) {
+            throw std::runtime_error("too few dictionary indices");
+          }
+          target.insert(target.end(), block, block + n);
+          left -= n;
+        }
+      };
+      switch (physical_) {
+        case PhysicalType::kDouble:
+        case PhysicalType::kFloat: gather(sink.doubles, dictionary_.doubles); return;
+        case PhysicalType::kBoolean:
+        case PhysicalType::kInt32:
+        case PhysicalType::kInt64: gather(sink.ints, dictionary_.ints); return;
+        default: gather(sink.bytes, dictionary_.bytes); return;
+      }
+    }
     case Source::kDecoded:
       switch (physical_) {
         case PhysicalType::kDouble:
@@ -304,34 +353,39 @@ void ColumnChunkReader::LoadPage() {
     }
     if (num_values > kMaxPageValues) throw std::runtime_error("page of " + std::to_string(num_values) + " values");
 
-    // Definition levels (optional columns only): 1 defined, 0 null.
+    // Definition levels (optional columns only): 1 defined, 0 null. RLE
+    // levels are decoded slice by slice as rows are read; the values of the
+    // encodings decoded whole need the page's defined count up front.
     page_has_levels_ = max_definition_ > 0;
+    level_decoder_.reset();
+    const bool decode_whole = !(encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary ||
+                                (encoding == Encoding::kPlain && FixedWidth(physical_) > 0));
     size_t defined = num_values;
     if (page_has_levels_) {
-      levels_.resize(num_values);
-      if (levels_rle) {
-        if (RleDecoder(level_data, level_size, 1).Decode(levels_.data(), num_values) != num_values) {
-          throw std::runtime_error("too few definition levels");
-        }
+      if (levels_rle && !decode_whole) {
+        level_decoder_.emplace(level_data, level_size, 1);
       } else {
-        DecodeBitPackedLegacy(level_data, level_size, 1, levels_.data(), num_values);
+        page_levels_.resize(num_values);
+        if (levels_rle) {
+          if (RleDecoder(level_data, level_size, 1).Decode(page_levels_.data(), num_values) != num_values) {
+            throw std::runtime_error("too few definition levels");
+          }
+        } else {
+          DecodeBitPackedLegacy(level_data, level_size, 1, page_levels_.data(), num_values);
+        }
+        defined = CountDefined(page_levels_.data(), num_values);
       }
-      defined = 0;
-      for (size_t i = 0; i < num_values; ++i) defined += levels_[i];
     }
 
     if (encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary) {
       if (!have_dictionary_) throw std::runtime_error("dictionary-encoded page without a dictionary page");
       if (value_size < 1) throw std::runtime_error("truncated dictionary indices");
-      int width = value_data[0];
-      indices_.resize(defined);
-      if (defined > 0 && RleDecoder(value_data + 1, value_size - 1, width).Decode(indices_.data(), defined) != defined) {
-        throw std::runtime_error("too few dictionary indices");
-      }
+      index_decoder_.emplace(value_data + 1, value_size - 1, value_data[0]);
       source_ = Source::kDictionary;
-    } else if (encoding == Encoding::kPlain && FixedWidth(physical_) > 0) {
-      if (defined > value_size / FixedWidth(physical_)) throw std::runtime_error("truncated PLAIN values");
+      page_values_ = num_values;  // at most; the index decoder finds the end
+    } else if (!decode_whole) {
       plain_ = value_data;
+      page_values_ = value_size / FixedWidth(physical_);
       source_ = Source::kPlainFixed;
     } else {
       decoded_.Clear();
@@ -341,11 +395,11 @@ void ColumnChunkReader::LoadPage() {
         throw std::runtime_error("page decodes to " + std::to_string(CountOf(physical_, decoded_)) +
                                  " values where its levels need " + std::to_string(defined));
       }
+      page_values_ = defined;
       source_ = Source::kDecoded;
     }
     page_rows_ = num_values;
     page_row_ = 0;
-    page_defined_ = defined;
     value_cursor_ = 0;
     values_loaded_ += static_cast<int64_t>(num_values);
     return;

@@ -1,6 +1,6 @@
 #pragma once
 // Reads one column chunk of one row group as a stream: the chunk's bytes are
-// read in one range at construction, then Read() decodes the next rows page by
+// viewed in place (a mapped file) or read in one range at construction, then Read() decodes the next rows page by
 // page, so a row group of any size comes out in batches of bounded size. Pages
 // are decompressed one at a time into a reused buffer; PLAIN and dictionary
 // values go from the page straight into the sluice column. Corruption throws
@@ -8,12 +8,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/scratch_buffer.h"
 #include "data/column.h"
 #include "io/parquet/metadata.h"
+#include "io/parquet/rle.h"
 #include "io/parquet/value_converter.h"
 #include "io/parquet/value_decoder.h"
 #include "io/random_access_file.h"
@@ -63,11 +65,13 @@ class ColumnChunkReader {
   // The current data page.
   size_t page_rows_ = 0, page_row_ = 0;  // rows in the page, next row to read
   bool page_has_levels_ = false;
-  std::vector<uint8_t> levels_;          // 1 defined, 0 null
-  size_t page_defined_ = 0, value_cursor_ = 0;
+  std::optional<RleDecoder> level_decoder_;  // RLE levels, read as rows are
+  std::vector<uint8_t> page_levels_;     // else the page's levels (1 defined, 0 null)
+  std::vector<uint8_t> slice_levels_;    // levels of the rows being read, for the converter
+  size_t page_values_ = 0, value_cursor_ = 0;  // values the page holds (at most), next to take
   Source source_ = Source::kDecoded;
   const uint8_t* plain_ = nullptr;       // kPlainFixed: the page's values
-  std::vector<uint32_t> indices_;        // kDictionary
+  std::optional<RleDecoder> index_decoder_;  // kDictionary: the page's indices
   PhysicalValues decoded_;               // kDecoded
   PhysicalValues sink_;                  // values taken for a conversion
 };

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 namespace sluice::parquet {
 
@@ -108,31 +110,30 @@ bool RleDecoder::NextRun() {
   return true;
 }
 
-template <typename T>
-size_t RleDecoder::Decode(T* out, size_t count) {
+template <typename Fill, typename Unpack>
+size_t RleDecoder::Walk(size_t count, Fill&& fill, Unpack&& unpack) {
   size_t done = 0;
   const uint64_t mask = bit_width_ == 32 ? 0xFFFFFFFFULL : ((1ULL << bit_width_) - 1);
   const uint64_t width = static_cast<uint64_t>(bit_width_);
   while (done < count) {
     if (repeat_left_ > 0) {
       size_t n = std::min(repeat_left_, count - done);
-      std::fill(out + done, out + done + n, static_cast<T>(repeat_value_));
+      fill(done, n, repeat_value_);
       repeat_left_ -= n;
       done += n;
     } else if (literal_left_ > 0) {
       size_t n = std::min(literal_left_, count - done);
-      T* target = out + done;
       size_t k = 0;
       if (width == 0) {
-        std::fill(target, target + n, T{0});
+        fill(done, n, 0u);
         k = n;
       }
       // Whole 8-byte loads while they stay inside the run (a value is at most
-      // 32 bits at a shift of at most 7), then byte by byte for the tail.
+      // 32 bits at a shift of at most 7), then bit by bit for the tail.
       for (; k < n && (literal_bit_ >> 3) + 8 <= literal_bytes_; ++k) {
         uint64_t word;
         std::memcpy(&word, literal_data_ + (literal_bit_ >> 3), 8);
-        target[k] = static_cast<T>((word >> (literal_bit_ & 7)) & mask);
+        unpack(done + k, static_cast<uint32_t>((word >> (literal_bit_ & 7)) & mask));
         literal_bit_ += width;
       }
       for (; k < n; ++k) {
@@ -141,7 +142,7 @@ size_t RleDecoder::Decode(T* out, size_t count) {
           uint64_t bit = literal_bit_ + b;
           value |= static_cast<uint64_t>((literal_data_[bit >> 3] >> (bit & 7)) & 1) << b;
         }
-        target[k] = static_cast<T>(value);
+        unpack(done + k, static_cast<uint32_t>(value));
         literal_bit_ += width;
       }
       literal_left_ -= n;
@@ -153,8 +154,37 @@ size_t RleDecoder::Decode(T* out, size_t count) {
   return done;
 }
 
+template <typename T>
+size_t RleDecoder::Decode(T* out, size_t count) {
+  return Walk(
+      count, [out](size_t at, size_t n, uint32_t value) { std::fill(out + at, out + at + n, static_cast<T>(value)); },
+      [out](size_t at, uint32_t value) { out[at] = static_cast<T>(value); });
+}
+
+template <typename T>
+size_t RleDecoder::DecodeGather(T* out, size_t count, const T* dictionary, size_t dictionary_size) {
+  auto check = [dictionary_size](uint32_t index) {
+    if (index >= dictionary_size) {
+      throw std::runtime_error("dictionary index " + std::to_string(index) + " out of range");
+    }
+  };
+  return Walk(
+      count,
+      [&](size_t at, size_t n, uint32_t index) {
+        check(index);
+        std::fill(out + at, out + at + n, dictionary[index]);
+      },
+      [&](size_t at, uint32_t index) {
+        if (index >= dictionary_size) [[unlikely]] check(index);
+        out[at] = dictionary[index];
+      });
+}
+
 template size_t RleDecoder::Decode<uint8_t>(uint8_t*, size_t);
 template size_t RleDecoder::Decode<uint32_t>(uint32_t*, size_t);
+template size_t RleDecoder::DecodeGather<int64_t>(int64_t*, size_t, const int64_t*, size_t);
+template size_t RleDecoder::DecodeGather<double>(double*, size_t, const double*, size_t);
+template size_t RleDecoder::DecodeGather<std::string_view>(std::string_view*, size_t, const std::string_view*, size_t);
 
 void DecodeBitPackedLegacy(const uint8_t* data, size_t size, int bit_width, uint8_t* out, size_t count) {
   if (bit_width < 0 || bit_width > 8) throw std::runtime_error("BIT_PACKED level width " + std::to_string(bit_width) + " out of range");

@@ -35,9 +35,17 @@ class RleDecoder {
   // T is cut to T's width, so callers use uint8_t only for widths up to 8.
   template <typename T>
   size_t Decode(T* out, size_t count);
+  // Decodes up to `count` dictionary indices and writes dictionary[index]
+  // for each; throws on an index past `dictionary_size`.
+  template <typename T>
+  size_t DecodeGather(T* out, size_t count, const T* dictionary, size_t dictionary_size);
 
  private:
   bool NextRun();
+  // Runs `emit(run_out, n, value_or_unpacker)` over decoded runs; shared by
+  // Decode and DecodeGather.
+  template <typename Fill, typename Unpack>
+  size_t Walk(size_t count, Fill&& fill, Unpack&& unpack);
 
   const uint8_t* data_;
   const uint8_t* end_;
