@@ -1,5 +1,6 @@
 // DuckDB's side of bench/parquet-vs-duckdb: load the CSV into memory, write
-// zstd Parquet from memory (timed), read a Parquet file into memory (timed).
+// zstd Parquet from memory (timed), read a Parquet file into memory (timed,
+// best of 3 like sluice's side).
 // Usage: node duckdb_parquet.mjs INPUT.csv OUT.parquet SLUICE.parquet THREADS
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -17,6 +18,14 @@ await db.run(`CREATE TABLE t AS SELECT * FROM read_csv('${input}', header = true
            'dropoff_longitude': 'DOUBLE', 'dropoff_latitude': 'DOUBLE', 'payment_type': 'BIGINT',
            'fare_amount': 'DOUBLE'})`);
 const write = await time(`COPY t TO '${out}' (FORMAT parquet, COMPRESSION zstd)`);
-const readOwn = await time(`CREATE TABLE r1 AS SELECT * FROM '${out}'`);
-const readSluice = await time(`CREATE TABLE r2 AS SELECT * FROM '${sluiceFile}'`);
+const bestRead = async (file) => {
+  let best = Infinity;
+  for (let i = 0; i < 3; ++i) {
+    best = Math.min(best, await time(`CREATE OR REPLACE TABLE r AS SELECT * FROM '${file}'`));
+    await db.run('DROP TABLE r');
+  }
+  return best;
+};
+const readOwn = await bestRead(out);
+const readSluice = await bestRead(sluiceFile);
 console.log(JSON.stringify({ write, read_own: readOwn, read_sluice: readSluice }));
