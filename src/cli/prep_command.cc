@@ -23,7 +23,7 @@ CommandAction AddPrepCommand(CLI::App& app) {
   auto args = std::make_shared<PrepArgs>();
   CLI::App* command = app.add_subcommand("prep", "Run only the prep of a pipeline file and write the prepared splits");
   command->add_option("pipeline", args->pipeline, "The pipeline file (YAML)")->required();
-  command->add_option("--out", args->out, "Output directory: train/, valid/, test/ (Parquet datasets) and prep.json")->required();
+  command->add_option("--out", args->out, "Output directory: train/, valid/, test/ (Parquet datasets), prep.json (θ) and manifest.json (row accounting); `sluice run --set train.prepared=DIR` trains from it")->required();
   command->add_option("--set", args->overrides, "Override a key of the file: KEY=VALUE (repeatable)");
   command->add_option("--threads", args->threads, "Worker threads (default: every core)");
   command->add_flag("--json", args->json, "Print the summary as JSON");

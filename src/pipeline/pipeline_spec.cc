@@ -174,9 +174,15 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
   spec.output = reader.String(root["output"], "output");
   spec.rejects = root["rejects"] ? reader.String(root["rejects"], "rejects") : "";
 
+  // Training from a `sluice prep` output needs no source of its own.
+  if (root["train"] && root["train"]["prepared"]) {
+    spec.train_prepared = reader.String(root["train"]["prepared"], "train.prepared");
+  }
   YAML::Node source = root["source"];
-  if (!source || !source["uri"]) reader.Fail("source.uri", "not set (the input file, directory or glob)");
-  spec.source.uri = reader.String(source["uri"], "source.uri");
+  if (spec.train_prepared.empty() && (!source || !source["uri"])) {
+    reader.Fail("source.uri", "not set (the input file, directory or glob)");
+  }
+  if (source && source["uri"]) spec.source.uri = reader.String(source["uri"], "source.uri");
   if (source["format"]) spec.source.format = reader.String(source["format"], "source.format");
   if (source["delimiter"]) {
     std::string delimiter = reader.String(source["delimiter"], "source.delimiter");

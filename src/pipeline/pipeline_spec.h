@@ -25,6 +25,7 @@ struct PipelineSpec {
   SourceOptions source;
   PrepSpec prep;
   std::string learner = "xgboost";
+  std::string train_prepared;  // a `sluice prep` output to train from instead of source + prep
   TrainConfig train;
   nlohmann::json resolved;  // the file after overrides, for the artifact's record
 };

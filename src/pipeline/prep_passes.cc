@@ -100,4 +100,27 @@ void ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep
   progress.Finish();
 }
 
+nlohmann::json RowAccounting(const ScanTotals& totals, const FilterCounts& filtered, const int64_t split_rows[3]) {
+  const int64_t kept = split_rows[0] + split_rows[1] + split_rows[2];
+  nlohmann::json counts = {
+      {"read", totals.rows_read},
+      {"rejected", totals.rows_rejected},
+      {"filtered", filtered.total()},
+      {"filtered_by_filter", filtered.by_filter},
+      {"filtered_unread", totals.rows_pruned},
+      {"filtered_missing_target", filtered.missing_target},
+      {"filtered_missing_value", filtered.missing_value},
+      {"kept", kept},
+      {"train", split_rows[0]},
+      {"valid", split_rows[1]},
+      {"test", split_rows[2]},
+  };
+  const int64_t accounted = kept + filtered.total() + totals.rows_rejected;
+  if (accounted != totals.rows_read) {
+    ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " +
+                  std::to_string(accounted));
+  }
+  return counts;
+}
+
 }  // namespace sluice

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/thread_pool.h"
+#include "nlohmann/json.hpp"
 #include "io/reject_file.h"
 #include "io/table_source.h"
 #include "prep/prep_plan.h"
@@ -57,5 +58,10 @@ using EncodedConsumer = std::function<void(size_t batch_index, const EncodedRows
 // else reads the source again.
 void ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep& fitted, ThreadPool& pool,
                const EncodedConsumer& consume, PrepCache* cache = nullptr);
+
+// Where every input row went — read, rejected, filtered (by reason), kept
+// (by split) — as the summary and the artifact record it. Throws an internal
+// error when the numbers do not add up.
+nlohmann::json RowAccounting(const ScanTotals& totals, const FilterCounts& filtered, const int64_t split_rows[3]);
 
 }  // namespace sluice

@@ -15,6 +15,7 @@
 #include "io/ordered_batches.h"
 #include "io/reject_file.h"
 #include "pipeline/prep_passes.h"
+#include "pipeline/prepared_data.h"
 
 namespace sluice {
 
@@ -27,6 +28,7 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   Progress::SetEnabled(!options.quiet);
   auto source = TableSource::Open(spec.source);
   auto plan = PrepPlan::Make(spec.prep, source->schema());
+  const Schema raw_schema = source->schema();
   // Read only what prep uses; the plan is bound again to the narrower schema.
   if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
     source->Project(used);
@@ -107,15 +109,15 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
     for (auto& done : closing) done.get();
   }
   for (int part = 0; part < 3; ++part) rows_out[part] = writers[part]->rows_written();
+  nlohmann::json rows = RowAccounting(fit.totals, filtered, rows_out);
+  // Last, so a directory with a manifest is a complete one.
+  WritePreparedManifest(out_dir, raw_schema,
+                        {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}},
+                        rows);
 
   nlohmann::json summary;
   summary["output"] = out_dir;
-  summary["rows"] = {{"read", fit.totals.rows_read},
-                     {"rejected", fit.totals.rows_rejected},
-                     {"filtered", filtered.total()},
-                     {"train", rows_out[0]},
-                     {"valid", rows_out[1]},
-                     {"test", rows_out[2]}};
+  summary["rows"] = rows;
   summary["features"] = fitted.feature_names();
   summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;

@@ -2,8 +2,9 @@
 // `sluice prep`: the prep half of a pipeline on its own. Fits θ on the train
 // split and writes the prepared rows — the model's input features and the
 // target, as float64 columns — as one Parquet dataset per split (train/,
-// valid/, test/: part files) with θ beside them (prep.json), streaming, in
-// input order.
+// valid/, test/: part files) with θ beside them (prep.json) and the row
+// accounting (manifest.json), streaming, in input order. `sluice run` with
+// train.prepared trains from such a directory (pipeline/prepared_data.h).
 
 #include <string>
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 
 #include "artifact/artifact.h"
@@ -16,6 +17,7 @@
 #include "common/thread_pool.h"
 #include "io/reject_file.h"
 #include "pipeline/prep_passes.h"
+#include "pipeline/prepared_data.h"
 #include "prep/prep_plan.h"
 #include "train/metrics.h"
 
@@ -49,45 +51,36 @@ struct EncodedBatch {
   uint32_t file_index = 0;
 };
 
-}  // namespace
-
-nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) {
-  auto run_start = Clock::now();
-  size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
-  ThreadPool pool(threads);
-  Progress::SetEnabled(!options.quiet);
-  auto log = [&](const std::string& line) {
-    if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());
-  };
-
+// Ingest and prep in this run: the fit pass, then the apply pass building
+// the three matrices. Rejected rows are staged beside the output.
+PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged,
+                               const std::function<void(const std::string&)>& log) {
+  PreparedData prepared;
   auto source = TableSource::Open(spec.source);
   auto plan = PrepPlan::Make(spec.prep, source->schema());
   // Every column of the training data, before projection: serving accepts
   // rows of these (and ignores the ones the model does not read).
-  const Schema raw_schema = source->schema();
+  prepared.raw_schema = source->schema();
   // Read only what prep uses; the plan is bound again to the narrower schema.
   if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
     source->Project(used);
     plan = PrepPlan::Make(spec.prep, source->schema());
   }
   source->SetPruningPredicates(plan->PruningPredicates());
-  auto learner = MakeLearner(spec.learner);
-  Task task = learner->TaskOf(spec.train.params);
   log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +
       "; schema: " + source->schema().ToString());
 
   // Pass 1: fit θ on the train split.
   auto fit_start = Clock::now();
-  StagedFiles staged;
   std::string staged_rejects = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
   RejectFile rejects(staged_rejects);
   PrepCache cache(DefaultPrepCacheBytes());
   FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache);
-  const FittedPrep& fitted = *fit.fitted;
-  const ScanTotals& totals = fit.totals;
-  double fit_seconds = Seconds(fit_start);
+  prepared.fitted = std::move(fit.fitted);
+  const FittedPrep& fitted = *prepared.fitted;
+  prepared.read_fit_seconds = Seconds(fit_start);
 
   // Pass 2: apply θ and build the matrices, one block per batch and split.
   auto apply_start = Clock::now();
@@ -118,22 +111,64 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   }, &cache);
   // Row groups the filter's statistics ruled out were filtered without being read.
   filtered.by_filter += fit.totals.rows_pruned;
-  DenseMatrix matrices[3];
-  std::vector<int64_t> test_lines;
-  std::vector<uint32_t> test_files;
+  DenseMatrix* matrices = prepared.splits;
   for (auto& batch : encoded) {
     for (int part = 0; part < 3; ++part) {
-      matrices[part].num_features = num_features;
       if (batch.parts[part].rows() > 0) matrices[part].blocks.push_back(std::move(batch.parts[part]));
     }
-    test_lines.insert(test_lines.end(), batch.test_lines.begin(), batch.test_lines.end());
-    test_files.insert(test_files.end(), batch.test_lines.size(), batch.file_index);
+    prepared.test_lines.insert(prepared.test_lines.end(), batch.test_lines.begin(), batch.test_lines.end());
+    prepared.test_files.insert(prepared.test_files.end(), batch.test_lines.size(), batch.file_index);
   }
   encoded.clear();
   encoded.shrink_to_fit();
-  double apply_seconds = Seconds(apply_start);
-  for (auto& matrix : matrices) matrix.num_features = num_features;
-  size_t split_rows[3] = {matrices[0].num_rows(), matrices[1].num_rows(), matrices[2].num_rows()};
+  for (int part = 0; part < 3; ++part) matrices[part].num_features = num_features;
+  prepared.apply_seconds = Seconds(apply_start);
+
+  const int64_t split_rows[3] = {static_cast<int64_t>(matrices[0].num_rows()), static_cast<int64_t>(matrices[1].num_rows()),
+                                 static_cast<int64_t>(matrices[2].num_rows())};
+  prepared.rows = RowAccounting(fit.totals, filtered, split_rows);
+  prepared.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}};
+  prepared.unused_columns = plan->unused_columns();
+  if (rejects.count() > 0) {
+    prepared.rejects_file = staged_rejects;
+    prepared.first_reject = rejects.first();
+  }
+  return prepared;
+}
+
+}  // namespace
+
+nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) {
+  auto run_start = Clock::now();
+  size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
+  ThreadPool pool(threads);
+  Progress::SetEnabled(!options.quiet);
+  auto log = [&](const std::string& line) {
+    if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  auto learner = MakeLearner(spec.learner);
+  Task task = learner->TaskOf(spec.train.params);
+
+  StagedFiles staged;
+  PreparedData prepared;
+  const bool from_prepared = !spec.train_prepared.empty();
+  if (from_prepared) {
+    auto load_start = Clock::now();
+    log("prepared data: " + spec.train_prepared + " (its source, prep and split stand for the pipeline's)");
+    prepared = LoadPreparedData(spec.train_prepared, pool);
+    if (prepared.fitted->target() != spec.prep.target) {
+      ThrowUsage("train.target is '" + spec.prep.target + "' but " + spec.train_prepared + " was prepared for '" +
+                 prepared.fitted->target() + "'");
+    }
+    prepared.read_fit_seconds = Seconds(load_start);
+  } else {
+    prepared = PrepareFromSource(spec, pool, staged, log);
+  }
+  const FittedPrep& fitted = *prepared.fitted;
+  DenseMatrix* matrices = prepared.splits;
+  const size_t num_features = fitted.num_features();
+  const int64_t split_rows[3] = {static_cast<int64_t>(matrices[0].num_rows()), static_cast<int64_t>(matrices[1].num_rows()),
+                                 static_cast<int64_t>(matrices[2].num_rows())};
   log("prep: " + std::to_string(num_features) + " features; train " + FormatCount(split_rows[0]) + ", valid " +
       FormatCount(split_rows[1]) + ", test " + FormatCount(split_rows[2]) + " rows");
 
@@ -181,9 +216,9 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
     auto writer = AtomicFileWriter::Open(staged_predictions);
     std::string out = "file,line,label,prediction\n";
     for (size_t i = 0; i < test_predictions.size(); ++i) {
-      AppendInt(out, test_files[i]);
+      AppendInt(out, prepared.test_files[i]);
       out.push_back(',');
-      AppendInt(out, test_lines[i]);
+      AppendInt(out, prepared.test_lines[i]);
       out.push_back(',');
       AppendFloat(out, test_labels[i]);
       out.push_back(',');
@@ -199,53 +234,37 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   }
   double eval_seconds = Seconds(eval_start);
 
+  const nlohmann::json& counts = prepared.rows;
   nlohmann::json metrics = nlohmann::json::object();
   for (const auto& [name, value] : metric_list) metrics[name] = value;
-  metrics["rows_read"] = totals.rows_read;
-  metrics["rows_rejected"] = totals.rows_rejected;
-  metrics["rows_filtered"] = filtered.total();
+  metrics["rows_read"] = counts["read"];
+  metrics["rows_rejected"] = counts["rejected"];
+  metrics["rows_filtered"] = counts["filtered"];
   metrics["rows_train"] = split_rows[0];
   metrics["rows_valid"] = split_rows[1];
   metrics["rows_test"] = split_rows[2];
-
-  nlohmann::json counts = {
-      {"read", totals.rows_read},
-      {"rejected", totals.rows_rejected},
-      {"filtered", filtered.total()},
-      {"filtered_by_filter", filtered.by_filter},
-      {"filtered_unread", totals.rows_pruned},
-      {"filtered_missing_target", filtered.missing_target},
-      {"filtered_missing_value", filtered.missing_value},
-      {"kept", split_rows[0] + split_rows[1] + split_rows[2]},
-      {"train", split_rows[0]},
-      {"valid", split_rows[1]},
-      {"test", split_rows[2]},
-  };
-  int64_t accounted = counts["kept"].get<int64_t>() + filtered.total() + totals.rows_rejected;
-  if (accounted != totals.rows_read) {
-    ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " + std::to_string(accounted));
-  }
 
   auto save_start = Clock::now();
   nlohmann::json manifest;
   manifest["name"] = spec.name;
   manifest["created_unix"] = static_cast<int64_t>(std::time(nullptr));
   manifest["pipeline"] = spec.resolved;
-  manifest["data"] = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
+  manifest["data"] = prepared.data;
   manifest["rows"] = counts;
-  manifest["raw_schema"] = raw_schema.ToJson();
+  manifest["raw_schema"] = prepared.raw_schema.ToJson();
   manifest["task"] = task == Task::kRegression ? "regression" : "binary";
   manifest["seed"] = spec.seed;
   manifest["threads"] = threads;
   manifest["curve"] = curve;
   std::vector<std::pair<std::string, std::string>> extra = {{"test_predictions.csv", staged_predictions}};
-  std::string rejects_name;
-  if (rejects.count() > 0) {
+  std::string rejects_name = prepared.rejects_file;
+  if (!from_prepared && !prepared.rejects_file.empty()) {
     if (spec.rejects.empty()) {
-      extra.push_back({"rejects.csv", staged_rejects});
+      extra.push_back({"rejects.csv", prepared.rejects_file});
       rejects_name = (fs::path(spec.output) / "rejects.csv").string();
     } else {
-      fs::rename(staged_rejects, spec.rejects, ec);
+      std::error_code ec;
+      fs::rename(prepared.rejects_file, spec.rejects, ec);
       if (ec) ThrowIo("cannot write " + spec.rejects + ": " + ec.message());
       rejects_name = spec.rejects;
     }
@@ -257,18 +276,19 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   summary["name"] = spec.name;
   summary["artifact"] = spec.output;
   summary["rejects_file"] = rejects_name;
-  summary["first_reject"] = rejects.first();
+  summary["first_reject"] = prepared.first_reject;
   summary["rows"] = counts;
   summary["features"] = num_features;
-  summary["unused_columns"] = plan->unused_columns();
+  summary["unused_columns"] = prepared.unused_columns;
   summary["metrics"] = metrics;
   summary["task"] = manifest["task"];
   summary["model"] = model->Describe();
-  summary["fingerprint"] = totals.fingerprint;
+  summary["fingerprint"] = prepared.data.value("fingerprint", "");
   summary["matrix_bytes"] = (split_rows[0] + split_rows[1] + split_rows[2]) * num_features * sizeof(float);
   summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
-  summary["seconds"] = {{"read_fit", fit_seconds}, {"apply", apply_seconds}, {"train", train_seconds},
-                        {"evaluate", eval_seconds}, {"save", save_seconds}, {"total", Seconds(run_start)}};
+  summary["seconds"] = {{"read_fit", prepared.read_fit_seconds}, {"apply", prepared.apply_seconds},
+                        {"train", train_seconds},   {"evaluate", eval_seconds},
+                        {"save", save_seconds},     {"total", Seconds(run_start)}};
   return summary;
 }
 

@@ -1,0 +1,52 @@
+#pragma once
+// What training starts from: θ, the three split matrices and the record of
+// where every input row went. It comes either from this run's prep passes
+// (pipeline/training_run) or from a `sluice prep` output directory read back
+// from its Parquet datasets (train.prepared), so the training half of a
+// pipeline is the same code either way.
+//
+// A `sluice prep` output directory holds:
+//   prep.json                 θ (FittedPrep::ToJson)
+//   manifest.json             raw_schema, data (uri, files, fingerprint), rows
+//   train/ valid/ test/       Parquet datasets: the features, then the target
+//   rejects.csv               rows that could not be read
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/thread_pool.h"
+#include "data/schema.h"
+#include "nlohmann/json.hpp"
+#include "prep/fitted_prep.h"
+#include "train/dense_matrix.h"
+
+namespace sluice {
+
+struct PreparedData {
+  std::unique_ptr<FittedPrep> fitted;
+  DenseMatrix splits[3];  // train, valid, test
+  // Where each test row came from: the source file's index and line (from a
+  // prepared directory: the test part file's index and row in it).
+  std::vector<uint32_t> test_files;
+  std::vector<int64_t> test_lines;
+  Schema raw_schema;                  // every column of the training data
+  nlohmann::json data;                // uri, files, fingerprint
+  nlohmann::json rows;                // the row accounting
+  std::vector<std::string> unused_columns;
+  std::string rejects_file;           // where rejected rows are, if any
+  std::string first_reject;
+  double read_fit_seconds = 0, apply_seconds = 0;
+};
+
+// Writes manifest.json of a `sluice prep` output directory.
+void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, const nlohmann::json& data,
+                           const nlohmann::json& rows);
+
+// Reads a `sluice prep` output directory back. The splits must hold exactly
+// the rows its manifest counts, with every feature θ names and the target;
+// anything else is an input-data error naming the directory.
+PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool);
+
+}  // namespace sluice
