@@ -13,6 +13,7 @@
 #include "io/reject_file.h"
 #include "io/table_source.h"
 #include "io/table_writer.h"
+#include "common/error.h"
 
 namespace sluice {
 
@@ -23,6 +24,7 @@ struct ConvertArgs {
   int threads = 0;
   bool preload = false;
   std::vector<std::string> partition_by;
+  std::vector<std::string> parquet_types;
 };
 }  // namespace
 
@@ -37,6 +39,9 @@ CommandAction AddConvertCommand(CLI::App& app) {
   command->add_option("--threads", args->threads, "Worker threads (default: every core)");
   command->add_option("--partition-by", args->partition_by,
                       "Write a Parquet dataset with Hive-style folders (COLUMN=value/) by these columns");
+  command->add_option("--parquet-type", args->parquet_types,
+                      "Store a column in a narrower Parquet type: COLUMN=date (a timestamp at midnight UTC), "
+                      "COLUMN=int8|int16|int32|uint8|uint16|uint32 (an int64); values that do not fit are an error");
   command->add_flag("--preload", args->preload,
                     "Read the whole input into memory first, then write; prints both times (benchmarks the writer alone)");
   return [args]() {
@@ -51,6 +56,13 @@ CommandAction AddConvertCommand(CLI::App& app) {
     parquet.row_group_rows = args->row_group_rows;
     parquet.pool = &encode_pool;
     parquet.metadata = {{"sluice.schema", source->schema().ToJson().dump()}};
+    for (const auto& spec : args->parquet_types) {
+      auto equals = spec.find('=');
+      if (equals == std::string::npos) ThrowUsage("--parquet-type " + spec + ": expected COLUMN=TYPE");
+      std::string column = spec.substr(0, equals);
+      if (!source->schema().Find(column)) ThrowUsage("--parquet-type " + spec + ": the input has no column '" + column + "'");
+      parquet.column_storage[column] = ParquetWriteOptions::ParseStorage(spec.substr(equals + 1));
+    }
     auto writer = TableWriter::Open(args->output, source->schema(), parquet, args->partition_by);
     std::string rejects_path = args->rejects.empty() ? args->output + ".rejects.csv" : args->rejects;
     RejectFile rejects(rejects_path);

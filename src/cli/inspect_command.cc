@@ -30,6 +30,12 @@ std::string StatText(const SchemaElement& element, DataType type, const std::str
     } else {
       AppendInt(out, v);
     }
+  } else if (physical == PhysicalType::kInt32 && raw.size() == 4 && type == DataType::kTimestamp) {
+    AppendTimestamp(out, LoadPlain<int32_t>(raw.data()) * 86400LL * 1000000LL);  // DATE: days
+    out.resize(out.find(' ') == std::string::npos ? out.size() : out.find(' '));
+  } else if (physical == PhysicalType::kInt32 && raw.size() == 4 && element.logical.kind == LogicalType::kInteger &&
+             !element.logical.is_signed) {
+    AppendInt(out, static_cast<int64_t>(LoadPlain<uint32_t>(raw.data())));
   } else if (auto number = PlainNumber(physical, raw)) {
     if (physical == PhysicalType::kInt32) {
       AppendInt(out, static_cast<int64_t>(*number));

@@ -384,6 +384,17 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
   TaskGroup group(pool);
   const size_t max_in_flight = pool.num_threads() * 2;
   std::vector<std::shared_ptr<ParquetFile>> files;
+  // Row groups in parallel when there are enough to keep every thread busy,
+  // else the columns of each batch in parallel (a file of one big group).
+  size_t total_groups = 0;
+  bool column_parallel = false;
+  if (pool.num_threads() > 1) {
+    for (const auto& path : files_) {
+      total_groups += ParquetFile::Open(path)->num_row_groups();
+      if (total_groups >= pool.num_threads() * 2) break;
+    }
+    column_parallel = total_groups < pool.num_threads() * 2;
+  }
   for (size_t file_index = 0; file_index < files_.size() && !group.failed(); ++file_index) {
     std::shared_ptr<ParquetFile> file = ParquetFile::Open(files_[file_index]);
     files.push_back(file);
@@ -431,9 +442,8 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
       const size_t slices = std::max<size_t>(1, (static_cast<size_t>(row_group.num_rows) + slice_rows - 1) / slice_rows);
       const size_t first_index = batch_index;
       batch_index += slices;
-      group.Limit(max_in_flight);
-      if (group.failed()) break;
-      group.Submit([&, file, columns, g, first_row, first_index, slices, slice_rows, file_index, bytes]() {
+      auto read_group = [&, file, columns, g, first_row, first_index, slices, slice_rows, file_index,
+                         bytes](ThreadPool* column_pool) {
         size_t slice = 0;
         auto deliver = [&](RecordBatch&& batch) {
           for (size_t c = 0; c < data_schema_.size(); ++c) {
@@ -450,14 +460,30 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
           batch.source_bytes = bytes / slices + (slice + 1 == slices ? bytes % slices : 0);
           rows_read += static_cast<int64_t>(batch.num_rows());
           if (progress) progress->Advance(batch.source_bytes, batch.num_rows());
-          consume(first_index + slice++, std::move(batch));
+          const size_t index = first_index + slice++;
+          if (!column_pool) {
+            consume(index, std::move(batch));
+            return;
+          }
+          // The consumer's work runs on the pool while the next batch decodes.
+          auto shared = std::make_shared<RecordBatch>(std::move(batch));
+          group.Limit(max_in_flight);
+          group.Submit([&consume, index, shared] { consume(index, std::move(*shared)); });
         };
         if (file->metadata().row_groups[g].num_rows == 0) {
           deliver(file->ReadRowGroup(g, columns, first_row));
         } else {
-          file->ReadRowGroup(g, columns, first_row, slice_rows, deliver);
+          file->ReadRowGroup(g, columns, first_row, slice_rows, deliver, column_pool);
         }
-      });
+      };
+      if (column_parallel) {
+        // Few row groups: this thread walks the group, its columns decode on the pool.
+        read_group(&pool);
+      } else {
+        group.Limit(max_in_flight);
+        if (group.failed()) break;
+        group.Submit([read_group] { read_group(nullptr); });
+      }
       first_row += row_group.num_rows;
     }
   }

@@ -9,6 +9,8 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "io/ordered_batches.h"
+#include "io/parquet/parquet_writer.h"
 
 namespace sluice {
 namespace {
@@ -218,6 +220,62 @@ TEST_F(TableSourceTest, CategoricalOverrideDictionaryEncodes) {
   EXPECT_EQ(city.Int(0), city.Int(2));
   EXPECT_EQ(city.Category(1), "rome");
   EXPECT_TRUE(city.IsNull(3));
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// Parquet: one big row group (columns decoded in parallel) and many small
+// ones (row groups in parallel) give the same rows, lines and batch indexes.
+TEST_F(TableSourceTest, ParquetReadsTheSameWhetherRowGroupsOrColumnsRunInParallel) {
+  std::string csv = "a,b,s\n";
+  for (int i = 0; i < 30000; ++i) {
+    csv += std::to_string(i) + "," + (i % 11 == 0 ? "" : std::to_string(i * 0.5)) + ",v" + std::to_string(i % 7) + "\n";
+  }
+  SourceOptions csv_options;
+  csv_options.uri = Write("rows.csv", csv);
+  auto source = TableSource::Open(csv_options);
+  std::vector<RecordBatch> batches;
+  ThreadPool pool(2);
+  OrderedBatches ordered([&](RecordBatch& batch) { batches.push_back(std::move(batch)); });
+  source->Scan(pool, [&](size_t index, RecordBatch&& batch) { ordered.Put(index, std::move(batch)); });
+  for (size_t group_rows : {size_t{100000}, size_t{1000}}) {
+    ParquetWriteOptions options;
+    options.row_group_rows = group_rows;
+    std::string path = (dir_ / ("rows-" + std::to_string(group_rows) + ".parquet")).string();
+    auto writer = ParquetWriter::Open(path, source->schema(), options);
+    for (const auto& batch : batches) writer->Write(batch);
+    writer->Close();
+    SourceOptions parquet_options;
+    parquet_options.uri = path;
+    Result result = Read(parquet_options, 3);
+    ASSERT_EQ(result.totals.rows_read, 30000) << group_rows;
+    std::vector<int64_t> expected(30000);
+    for (int i = 0; i < 30000; ++i) expected[i] = i + 1;
+    EXPECT_EQ(result.lines, expected) << group_rows;
+    size_t next = 0;
+    double sum_b = 0;
+    int64_t nulls = 0;
+    for (const auto& [index, batch] : result.batches) {
+      EXPECT_EQ(index, next++);
+      const Column& b = batch.columns[1];
+      for (size_t r = 0; r < batch.num_rows(); ++r) {
+        EXPECT_EQ(batch.columns[0].Int(r), batch.lines[r] - 1);
+        if (b.IsNull(r)) {
+          ++nulls;
+        } else {
+          sum_b += b.Double(r);
+        }
+      }
+    }
+    EXPECT_EQ(nulls, 2728) << group_rows;
+    double expected_sum = 0;
+    for (int i = 0; i < 30000; ++i) expected_sum += i % 11 == 0 ? 0 : i * 0.5;
+    EXPECT_EQ(sum_b, expected_sum) << group_rows;
+  }
 }
 
 }  // namespace

@@ -225,3 +225,52 @@ test('DuckDB reads a Hive-partitioned dataset sluice writes, and sluice reads Du
     assert.equal(back[i].year, 2020 + (i % 2));
   }
 });
+
+test('DuckDB and hyparquet read DATE and narrow INT columns sluice writes, and sluice reads them back', async () => {
+  const src = join(dir, 'narrow.csv');
+  const lines = ['day,tiny,short,word,ubyte,ushort,uword'];
+  const expected = [];
+  for (let i = 0; i < 3000; i++) {
+    const nul = i % 9 === 4;
+    const row = {
+      day: nul ? null : 16436 + (i % 400) - 200,           // days since the epoch
+      tiny: nul ? null : (i % 256) - 128,
+      short: nul ? null : (i * 37 % 65536) - 32768,
+      word: nul ? null : (i * 1000003 % 4294967296) - 2147483648,
+      ubyte: nul ? null : i % 256,
+      ushort: nul ? null : i * 37 % 65536,
+      uword: nul ? null : 4294967295 - i * 7,
+    };
+    expected.push(row);
+    const dayText = row.day === null ? '' : new Date(row.day * 86400000).toISOString().slice(0, 10);
+    lines.push([dayText, row.tiny, row.short, row.word, row.ubyte, row.ushort, row.uword].map((v) => v ?? '').join(','));
+  }
+  writeFileSync(src, lines.join('\n') + '\n');
+  const file = join(dir, 'narrow.parquet');
+  sluice('convert', src, file, '--row-group-rows', '1000', '--parquet-type', 'day=date', '--parquet-type', 'tiny=int8',
+         '--parquet-type', 'short=int16', '--parquet-type', 'word=int32', '--parquet-type', 'ubyte=uint8',
+         '--parquet-type', 'ushort=uint16', '--parquet-type', 'uword=uint32');
+  const types = await query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '${file}')`);
+  assert.deepEqual(Object.fromEntries(types.map((t) => [t.column_name, t.column_type])), {
+    day: 'DATE', tiny: 'TINYINT', short: 'SMALLINT', word: 'INTEGER', ubyte: 'UTINYINT', ushort: 'USMALLINT', uword: 'UINTEGER',
+  });
+  const got = await query(`SELECT (day - DATE '1970-01-01')::INTEGER AS day, tiny, short, word, ubyte, ushort, uword FROM '${file}'`);
+  assert.equal(got.length, expected.length);
+  got.forEach((g, i) => {
+    for (const key of Object.keys(expected[i])) {
+      assert.equal(g[key] === null ? null : Number(g[key]), expected[i][key], `${key}, row ${i}`);
+    }
+  });
+  // Min/max statistics in the columns' own order (unsigned for UINT).
+  const stats = await query(`SELECT path_in_schema AS c, stats_min_value AS lo, stats_max_value AS hi
+                             FROM parquet_metadata('${file}') WHERE row_group_id = 0 AND path_in_schema = 'uword'`);
+  assert.equal(stats[0].hi, '4294967295');
+  const hy = await parquetReadObjects({ file: await asyncBufferFromFile(file), compressors });
+  assert.equal(hy.length, expected.length);
+  assert.equal(Number(hy[5].tiny), expected[5].tiny);
+  assert.equal(Number(hy[5].uword), expected[5].uword);
+  const back = sluiceRead(file);
+  assert.equal(back[5].uword, expected[5].uword);
+  assert.equal(back[5].day, new Date(expected[5].day * 86400000).toISOString().slice(0, 10) + ' 00:00:00');
+  assert.equal(back[4].day, null);
+});

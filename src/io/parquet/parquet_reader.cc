@@ -89,7 +89,7 @@ RecordBatch ParquetFile::ReadRowGroup(size_t group, const std::vector<size_t>& c
 }
 
 void ParquetFile::ReadRowGroup(size_t group, const std::vector<size_t>& columns, int64_t first_row, size_t batch_rows,
-                               const std::function<void(RecordBatch&&)>& sink) const {
+                               const std::function<void(RecordBatch&&)>& sink, ThreadPool* pool) const {
   const RowGroup& row_group = metadata_.row_groups.at(group);
   std::vector<std::unique_ptr<parquet::ColumnChunkReader>> readers;
   for (size_t column : columns) {
@@ -102,13 +102,20 @@ void ParquetFile::ReadRowGroup(size_t group, const std::vector<size_t>& columns,
   for (size_t done = 0; done < total;) {
     const size_t rows = std::min(batch_rows, total - done);
     RecordBatch batch;
-    for (size_t c = 0; c < columns.size(); ++c) {
-      const Field& field = schema_.field(columns[c]);
-      batch.schema.Add(field);
-      Column out(field.type);
-      out.Reserve(rows);
-      readers[c]->Read(rows, out);
-      batch.columns.push_back(std::move(out));
+    for (size_t column : columns) {
+      batch.schema.Add(schema_.field(column));
+      batch.columns.emplace_back(schema_.field(column).type);
+    }
+    auto decode = [&](size_t c) {
+      batch.columns[c].Reserve(rows);
+      readers[c]->Read(rows, batch.columns[c]);
+    };
+    if (pool && columns.size() > 1) {
+      TaskGroup tasks(*pool);
+      for (size_t c = 0; c < columns.size(); ++c) tasks.Submit([&decode, c] { decode(c); });
+      tasks.Wait();
+    } else {
+      for (size_t c = 0; c < columns.size(); ++c) decode(c);
     }
     batch.lines.resize(rows);
     for (size_t i = 0; i < rows; ++i) batch.lines[i] = first_row + static_cast<int64_t>(done + i);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/thread_pool.h"
 #include "data/record_batch.h"
 #include "io/parquet/metadata.h"
 #include "io/random_access_file.h"
@@ -39,8 +40,11 @@ class ParquetFile {
   // that order, handing each to `sink` in row order. Memory stays bounded by
   // the group's compressed bytes plus one batch, whatever the group's size.
   // Row i of the group gets line first_row + i. Safe from many threads.
+  // With a `pool`, each batch's columns decode in parallel on it (for files
+  // with fewer row groups than threads); the caller must then not be one of
+  // the pool's workers, since it waits for them.
   void ReadRowGroup(size_t group, const std::vector<size_t>& columns, int64_t first_row, size_t batch_rows,
-                    const std::function<void(RecordBatch&&)>& sink) const;
+                    const std::function<void(RecordBatch&&)>& sink, ThreadPool* pool = nullptr) const;
   // The whole row group as one batch.
   RecordBatch ReadRowGroup(size_t group, const std::vector<size_t>& columns, int64_t first_row) const;
 

@@ -247,3 +247,57 @@ TEST(PageChecksum, MatchesZlibCrc32OnEveryLengthAndAlignment) {
     }
   }
 }
+
+namespace sluice {
+namespace {
+
+TEST_F(ParquetTest, NarrowStorageRoundTripsAndRefusesValuesThatDoNotFit) {
+  RecordBatch batch;
+  batch.schema = Schema({{"day", DataType::kTimestamp}, {"n", DataType::kInt64}});
+  for (const auto& field : batch.schema.fields()) batch.columns.emplace_back(field.type);
+  constexpr int64_t kDay = 86400LL * 1000000LL;
+  for (int r = 0; r < 300; ++r) {
+    batch.columns[0].AppendInt((16000 + r) * kDay);
+    if (r % 10 == 0) {
+      batch.columns[1].AppendNull();
+    } else {
+      batch.columns[1].AppendInt(r - 150);
+    }
+    batch.lines.push_back(r + 1);
+  }
+  ParquetWriteOptions options;
+  options.column_storage = {{"day", ParquetStorage::kDate}, {"n", ParquetStorage::kInt16}};
+  std::string path = (dir_ / "narrow.parquet").string();
+  auto writer = ParquetWriter::Open(path, batch.schema, options);
+  writer->Write(batch);
+  writer->Close();
+  auto file = ParquetFile::Open(path);
+  EXPECT_EQ(file->element(0).type, parquet::PhysicalType::kInt32);
+  EXPECT_EQ(file->element(0).logical.kind, parquet::LogicalType::kDateKind);
+  EXPECT_EQ(file->element(1).logical.bit_width, 16);
+  ExpectSameColumns(batch, file->ReadRowGroup(0, {0, 1}, 1));
+
+  // A time of day cannot be a date; 40,000 does not fit 16 bits.
+  RecordBatch bad = batch;
+  bad.columns[0].mutable_ints()[7] += 1;
+  auto date_writer = ParquetWriter::Open((dir_ / "bad-date.parquet").string(), bad.schema, options);
+  date_writer->Write(bad);
+  try {
+    date_writer->Close();
+    FAIL() << "a timestamp that is not midnight was stored as a date";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("line 8"), std::string::npos) << error.what();
+  }
+  bad = batch;
+  bad.columns[1].mutable_ints()[3] = 40000;
+  auto int_writer = ParquetWriter::Open((dir_ / "bad-int.parquet").string(), bad.schema, options);
+  int_writer->Write(bad);
+  EXPECT_THROW(int_writer->Close(), Error);
+  EXPECT_FALSE(fs::exists(dir_ / "bad-int.parquet"));
+  // Only int64 columns narrow, only timestamps become dates.
+  options.column_storage = {{"n", ParquetStorage::kDate}};
+  EXPECT_THROW(ParquetWriter::Open((dir_ / "wrong.parquet").string(), batch.schema, options), Error);
+}
+
+}  // namespace
+}  // namespace sluice

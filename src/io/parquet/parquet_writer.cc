@@ -28,11 +28,39 @@ PhysicalType PhysicalOf(DataType type) {
   }
 }
 
-SchemaElement ElementOf(const Field& field) {
+// The bit width and signedness of a narrow integer storage.
+std::pair<int8_t, bool> IntegerOf(ParquetStorage storage) {
+  switch (storage) {
+    case ParquetStorage::kInt8: return {8, true};
+    case ParquetStorage::kInt16: return {16, true};
+    case ParquetStorage::kUInt8: return {8, false};
+    case ParquetStorage::kUInt16: return {16, false};
+    case ParquetStorage::kUInt32: return {32, false};
+    default: return {32, true};
+  }
+}
+
+SchemaElement ElementOf(const Field& field, ParquetStorage storage) {
   SchemaElement element;
   element.type = PhysicalOf(field.type);
   element.repetition = Repetition::kOptional;
   element.name = field.name;
+  if (storage == ParquetStorage::kDate) {
+    element.type = PhysicalType::kInt32;
+    element.converted_type = ConvertedType::kDate;
+    element.logical.kind = LogicalType::kDateKind;
+    return element;
+  }
+  if (storage != ParquetStorage::kDefault) {
+    auto [bits, is_signed] = IntegerOf(storage);
+    element.type = PhysicalType::kInt32;
+    element.logical.kind = LogicalType::kInteger;
+    element.logical.bit_width = bits;
+    element.logical.is_signed = is_signed;
+    element.converted_type = is_signed ? (bits == 8 ? ConvertedType::kInt8 : bits == 16 ? ConvertedType::kInt16 : ConvertedType::kInt32)
+                                       : (bits == 8 ? ConvertedType::kUint8 : bits == 16 ? ConvertedType::kUint16 : ConvertedType::kUint32);
+    return element;
+  }
   switch (field.type) {
     case DataType::kString:
     case DataType::kCategorical:
@@ -85,6 +113,13 @@ void AppendPlain(PhysicalType type, const ChunkValues& values, size_t begin, siz
     case PhysicalType::kInt64:
       out.append(reinterpret_cast<const char*>(values.ints.data() + begin), (end - begin) * 8);
       return;
+    case PhysicalType::kInt32:
+      // Values are already in range; unsigned ones keep their low 32 bits.
+      for (size_t i = begin; i < end; ++i) {
+        uint32_t value = static_cast<uint32_t>(values.ints[i]);
+        out.append(reinterpret_cast<const char*>(&value), 4);
+      }
+      return;
     case PhysicalType::kDouble:
       out.append(reinterpret_cast<const char*>(values.doubles.data() + begin), (end - begin) * 8);
       return;
@@ -97,8 +132,16 @@ void AppendPlain(PhysicalType type, const ChunkValues& values, size_t begin, siz
   }
 }
 
-bool StatLess(PhysicalType type, const std::string& a, const std::string& b) {
+// Compares two PLAIN statistics values in the column's sort order (INT32
+// values of an unsigned annotation compare as unsigned).
+bool StatLess(PhysicalType type, const std::string& a, const std::string& b, bool is_unsigned) {
   if (type == PhysicalType::kByteArray) return a < b;
+  if (type == PhysicalType::kInt32) {
+    uint32_t x, y;
+    std::memcpy(&x, a.data(), 4);
+    std::memcpy(&y, b.data(), 4);
+    return is_unsigned ? x < y : static_cast<int32_t>(x) < static_cast<int32_t>(y);
+  }
   if (type == PhysicalType::kDouble) {
     double x, y;
     std::memcpy(&x, a.data(), 8);
@@ -113,13 +156,18 @@ bool StatLess(PhysicalType type, const std::string& a, const std::string& b) {
 }
 
 // Widens `into` by the min and max of `from`.
-void MergeStatistics(PhysicalType type, const Statistics& from, Statistics& into) {
-  if (from.min_value && (!into.min_value || StatLess(type, *from.min_value, *into.min_value))) into.min_value = from.min_value;
-  if (from.max_value && (!into.max_value || StatLess(type, *into.max_value, *from.max_value))) into.max_value = from.max_value;
+void MergeStatistics(PhysicalType type, const Statistics& from, Statistics& into, bool is_unsigned) {
+  if (from.min_value && (!into.min_value || StatLess(type, *from.min_value, *into.min_value, is_unsigned))) {
+    into.min_value = from.min_value;
+  }
+  if (from.max_value && (!into.max_value || StatLess(type, *into.max_value, *from.max_value, is_unsigned))) {
+    into.max_value = from.max_value;
+  }
 }
 
 // Min and max of values [begin, end) in the column's sort order, PLAIN encoded.
-void AddStatistics(PhysicalType type, const ChunkValues& values, size_t begin, size_t end, Statistics& stats) {
+void AddStatistics(PhysicalType type, const ChunkValues& values, size_t begin, size_t end, Statistics& stats,
+                   bool is_unsigned) {
   if (begin == end) return;
   std::string min, max;
   if (type == PhysicalType::kByteArray) {
@@ -141,12 +189,16 @@ void AddStatistics(PhysicalType type, const ChunkValues& values, size_t begin, s
     min.assign(1, static_cast<char>(*lo));
     max.assign(1, static_cast<char>(*hi));
   } else {
+    // INT32 values are held as int64 in range (unsigned ones non-negative),
+    // so their int64 order is the column's order.
     auto [lo, hi] = std::minmax_element(values.ints.begin() + begin, values.ints.begin() + end);
-    min.assign(reinterpret_cast<const char*>(&*lo), 8);
-    max.assign(reinterpret_cast<const char*>(&*hi), 8);
+    const size_t width = type == PhysicalType::kInt32 ? 4 : 8;
+    uint32_t lo32 = static_cast<uint32_t>(*lo), hi32 = static_cast<uint32_t>(*hi);
+    min.assign(width == 4 ? reinterpret_cast<const char*>(&lo32) : reinterpret_cast<const char*>(&*lo), width);
+    max.assign(width == 4 ? reinterpret_cast<const char*>(&hi32) : reinterpret_cast<const char*>(&*hi), width);
   }
-  if (!stats.min_value || StatLess(type, min, *stats.min_value)) stats.min_value = min;
-  if (!stats.max_value || StatLess(type, *stats.max_value, max)) stats.max_value = max;
+  if (!stats.min_value || StatLess(type, min, *stats.min_value, is_unsigned)) stats.min_value = min;
+  if (!stats.max_value || StatLess(type, *stats.max_value, max, is_unsigned)) stats.max_value = max;
 }
 
 // Dictionary codes for 64-bit keys: open addressing with linear probing, far
@@ -227,10 +279,46 @@ void AppendPage(PageHeader header, const std::string& raw, const ParquetWriteOpt
   chunk.bytes += body;
 }
 
+// Turns the defined int64 values of one batch's column (the tail of `ints`)
+// into the narrow storage's values: days for DATE, range-checked integers.
+void NarrowValues(const Field& field, ParquetStorage storage, const RecordBatch& batch, const Column& column,
+                  std::vector<int64_t>& ints) {
+  constexpr int64_t kDay = 86400LL * 1000000LL;
+  size_t defined = 0;
+  for (uint8_t v : column.valid()) defined += v != 0;
+  size_t first = ints.size() - defined;
+  int64_t lo = 0, hi = 0;
+  if (storage != ParquetStorage::kDate) {
+    auto [bits, is_signed] = IntegerOf(storage);
+    lo = is_signed ? -(int64_t{1} << (bits - 1)) : 0;
+    hi = is_signed ? (int64_t{1} << (bits - 1)) - 1 : (int64_t{1} << bits) - 1;
+  }
+  size_t row = 0;
+  for (size_t i = first; i < ints.size(); ++i, ++row) {
+    while (!column.valid()[row]) ++row;
+    int64_t value = ints[i];
+    auto where = [&] {
+      return "parquet: column '" + field.name + "'" +
+             (row < batch.lines.size() ? ", input line " + std::to_string(batch.lines[row]) : std::string());
+    };
+    if (storage == ParquetStorage::kDate) {
+      if (value % kDay != 0) ThrowInputData(where() + ": timestamp is not midnight UTC, so it cannot be stored as a date");
+      ints[i] = value / kDay;
+      if (ints[i] < INT32_MIN || ints[i] > INT32_MAX) ThrowInputData(where() + ": date out of range");
+    } else if (value < lo || value > hi) {
+      ThrowInputData(where() + ": " + std::to_string(value) + " does not fit the column's " +
+                     std::to_string(IntegerOf(storage).first) + "-bit storage");
+    }
+  }
+}
+
 // Encodes column `index` of the buffered batches as one column chunk.
 EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& batches, size_t index,
                           const ParquetWriteOptions& options) {
-  PhysicalType type = PhysicalOf(field.type);
+  auto storage_it = options.column_storage.find(field.name);
+  const ParquetStorage storage = storage_it == options.column_storage.end() ? ParquetStorage::kDefault : storage_it->second;
+  const PhysicalType type = storage == ParquetStorage::kDefault ? PhysicalOf(field.type) : PhysicalType::kInt32;
+  const bool is_unsigned = storage != ParquetStorage::kDefault && storage != ParquetStorage::kDate && !IntegerOf(storage).second;
   size_t rows = 0;
   for (const auto& batch : batches) rows += batch.num_rows();
   ChunkValues values;
@@ -266,6 +354,7 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
       for (size_t row = 0; row < n; ++row) {
         if (valid[row]) values.ints.push_back(data[row]);
       }
+      if (storage != ParquetStorage::kDefault) NarrowValues(field, storage, batch, column, values.ints);
     }
   }
   nulls = static_cast<int64_t>(rows - values.size());
@@ -366,7 +455,8 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
   chunk.data_offset = static_cast<int64_t>(chunk.bytes.size());
 
   // Data pages of about page_bytes each.
-  size_t value_width = type == PhysicalType::kByteArray ? 16 : type == PhysicalType::kBoolean ? 1 : 8;
+  size_t value_width = type == PhysicalType::kByteArray ? 16 : type == PhysicalType::kBoolean ? 1
+                       : type == PhysicalType::kInt32 ? 4 : 8;
   if (type == PhysicalType::kByteArray && !values.strings.empty()) {
     size_t total = 0;
     for (auto value : values.strings) total += value.size() + 4;
@@ -400,8 +490,8 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
     data.repetition_level_encoding = Encoding::kRle;
     Statistics page_stats;
     page_stats.null_count = static_cast<int64_t>((last - first) - count);
-    AddStatistics(type, values, value_pos, value_end, page_stats);
-    MergeStatistics(type, page_stats, chunk_stats);
+    AddStatistics(type, values, value_pos, value_end, page_stats, is_unsigned);
+    MergeStatistics(type, page_stats, chunk_stats, is_unsigned);
     // A page whose values got no min/max (very long strings) leaves the chunk without them too.
     if (count > 0 && !page_stats.min_value) chunk_stats_complete = false;
     data.statistics = page_stats;
@@ -428,6 +518,18 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
 }
 
 }  // namespace
+
+ParquetStorage ParquetWriteOptions::ParseStorage(const std::string& name) {
+  static const std::pair<const char*, ParquetStorage> kNames[] = {
+      {"date", ParquetStorage::kDate},     {"int8", ParquetStorage::kInt8},     {"int16", ParquetStorage::kInt16},
+      {"int32", ParquetStorage::kInt32},   {"uint8", ParquetStorage::kUInt8},   {"uint16", ParquetStorage::kUInt16},
+      {"uint32", ParquetStorage::kUInt32}, {"int64", ParquetStorage::kDefault}, {"timestamp", ParquetStorage::kDefault},
+  };
+  for (const auto& [text, storage] : kNames) {
+    if (name == text) return storage;
+  }
+  ThrowUsage("parquet type '" + name + "': expected date, int8, int16, int32, uint8, uint16 or uint32");
+}
 
 Codec ParquetWriteOptions::ParseCodec(const std::string& name) {
   if (name == "zstd") return Codec::kZstd;
@@ -460,7 +562,16 @@ std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path, cons
   root.num_children = static_cast<int32_t>(schema.size());
   writer->metadata_.schema.push_back(root);
   for (const auto& field : schema.fields()) {
-    writer->metadata_.schema.push_back(ElementOf(field));
+    auto storage = options.column_storage.find(field.name);
+    if (storage != options.column_storage.end()) {
+      const bool date = storage->second == ParquetStorage::kDate;
+      if (date ? field.type != DataType::kTimestamp : field.type != DataType::kInt64) {
+        ThrowUsage("parquet: column '" + field.name + "' is " + std::string(DataTypeName(field.type)) + "; only " +
+                   (date ? "timestamp columns can be stored as date" : "int64 columns can be stored as narrower integers"));
+      }
+    }
+    writer->metadata_.schema.push_back(
+        ElementOf(field, storage == options.column_storage.end() ? ParquetStorage::kDefault : storage->second));
   }
   writer->metadata_.created_by = std::string("sluice version ") + SLUICE_VERSION;
   writer->metadata_.key_value_metadata = options.metadata;

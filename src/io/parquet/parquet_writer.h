@@ -2,7 +2,8 @@
 // Writes a flat Parquet file from record batches. Every sluice column becomes
 // an OPTIONAL column (nulls as definition levels): bool -> BOOLEAN, int64 ->
 // INT64 (INT(64, signed)), float64 -> DOUBLE, string and categorical ->
-// BYTE_ARRAY (STRING), timestamp -> INT64 TIMESTAMP(MICROS, UTC). Values are
+// BYTE_ARRAY (STRING), timestamp -> INT64 TIMESTAMP(MICROS, UTC); by option,
+// an int64 column as INT32 INT(8|16|32, signed or not), a timestamp as DATE. Values are
 // dictionary encoded (RLE_DICTIONARY) while the dictionary stays small, PLAIN
 // otherwise; data pages are v1 with CRCs and min/max/null-count statistics,
 // as are column chunks. A full row group is encoded and written in the
@@ -12,6 +13,7 @@
 
 #include <cstdint>
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +25,12 @@
 
 namespace sluice {
 
+// How an int64 or timestamp column is stored instead of the default INT64:
+// as INT32 with a narrower INT(bits, signed) annotation, or as DATE (days
+// since 1970-01-01, from timestamps at midnight UTC). Values that do not fit
+// are an input-data error naming the column and row.
+enum class ParquetStorage { kDefault, kDate, kInt8, kInt16, kInt32, kUInt8, kUInt16, kUInt32 };
+
 struct ParquetWriteOptions {
   parquet::Codec codec = parquet::Codec::kZstd;
   int zstd_level = 3;
@@ -31,9 +39,12 @@ struct ParquetWriteOptions {
   size_t dictionary_max_bytes = 1 << 20;  // past this a column chunk falls back to PLAIN
   std::vector<parquet::KeyValue> metadata;
   ThreadPool* pool = nullptr;  // encodes a row group's columns in parallel when set
+  std::map<std::string, ParquetStorage> column_storage;  // by column name
 
   // Parses "zstd", "snappy", "gzip", "none"/"uncompressed"; throws a usage error.
   static parquet::Codec ParseCodec(const std::string& name);
+  // Parses "date", "int8", "int16", "int32", "uint8", "uint16", "uint32"; throws a usage error.
+  static ParquetStorage ParseStorage(const std::string& name);
 };
 
 class ParquetWriter {
