@@ -25,6 +25,7 @@ struct ConvertArgs {
   bool preload = false;
   std::vector<std::string> partition_by;
   std::vector<std::string> parquet_types;
+  std::vector<std::string> parquet_required;
 };
 }  // namespace
 
@@ -41,7 +42,10 @@ CommandAction AddConvertCommand(CLI::App& app) {
                       "Write a Parquet dataset with Hive-style folders (COLUMN=value/) by these columns");
   command->add_option("--parquet-type", args->parquet_types,
                       "Store a column in a narrower Parquet type: COLUMN=date (a timestamp at midnight UTC), "
-                      "COLUMN=int8|int16|int32|uint8|uint16|uint32 (an int64); values that do not fit are an error");
+                      "COLUMN=int8|int16|int32|uint8|uint16|uint32 (an int64), COLUMN=float (a float64, rounded); "
+                      "values that do not fit are an error");
+  command->add_option("--parquet-required", args->parquet_required,
+                      "Write this column REQUIRED (no definition levels); a null in it is an error");
   command->add_flag("--preload", args->preload,
                     "Read the whole input into memory first, then write; prints both times (benchmarks the writer alone)");
   return [args]() {
@@ -63,6 +67,7 @@ CommandAction AddConvertCommand(CLI::App& app) {
       if (!source->schema().Find(column)) ThrowUsage("--parquet-type " + spec + ": the input has no column '" + column + "'");
       parquet.column_storage[column] = ParquetWriteOptions::ParseStorage(spec.substr(equals + 1));
     }
+    parquet.required_columns.insert(args->parquet_required.begin(), args->parquet_required.end());
     auto writer = TableWriter::Open(args->output, source->schema(), parquet, args->partition_by);
     std::string rejects_path = args->rejects.empty() ? args->output + ".rejects.csv" : args->rejects;
     RejectFile rejects(rejects_path);

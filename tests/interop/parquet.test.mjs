@@ -228,7 +228,7 @@ test('DuckDB reads a Hive-partitioned dataset sluice writes, and sluice reads Du
 
 test('DuckDB and hyparquet read DATE and narrow INT columns sluice writes, and sluice reads them back', async () => {
   const src = join(dir, 'narrow.csv');
-  const lines = ['day,tiny,short,word,ubyte,ushort,uword'];
+  const lines = ['day,tiny,short,word,ubyte,ushort,uword,half,id'];
   const expected = [];
   for (let i = 0; i < 3000; i++) {
     const nul = i % 9 === 4;
@@ -240,21 +240,29 @@ test('DuckDB and hyparquet read DATE and narrow INT columns sluice writes, and s
       ubyte: nul ? null : i % 256,
       ushort: nul ? null : i * 37 % 65536,
       uword: nul ? null : 4294967295 - i * 7,
+      half: nul ? null : i * 0.25 - 300,  // exact in float32
+      id: i,                                // never null: REQUIRED
     };
     expected.push(row);
     const dayText = row.day === null ? '' : new Date(row.day * 86400000).toISOString().slice(0, 10);
-    lines.push([dayText, row.tiny, row.short, row.word, row.ubyte, row.ushort, row.uword].map((v) => v ?? '').join(','));
+    lines.push([dayText, row.tiny, row.short, row.word, row.ubyte, row.ushort, row.uword, row.half, row.id]
+      .map((v) => v ?? '').join(','));
   }
   writeFileSync(src, lines.join('\n') + '\n');
   const file = join(dir, 'narrow.parquet');
   sluice('convert', src, file, '--row-group-rows', '1000', '--parquet-type', 'day=date', '--parquet-type', 'tiny=int8',
          '--parquet-type', 'short=int16', '--parquet-type', 'word=int32', '--parquet-type', 'ubyte=uint8',
-         '--parquet-type', 'ushort=uint16', '--parquet-type', 'uword=uint32');
+         '--parquet-type', 'ushort=uint16', '--parquet-type', 'uword=uint32', '--parquet-type', 'half=float',
+         '--parquet-required', 'id');
   const types = await query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '${file}')`);
   assert.deepEqual(Object.fromEntries(types.map((t) => [t.column_name, t.column_type])), {
     day: 'DATE', tiny: 'TINYINT', short: 'SMALLINT', word: 'INTEGER', ubyte: 'UTINYINT', ushort: 'USMALLINT', uword: 'UINTEGER',
+    half: 'FLOAT', id: 'BIGINT',
   });
-  const got = await query(`SELECT (day - DATE '1970-01-01')::INTEGER AS day, tiny, short, word, ubyte, ushort, uword FROM '${file}'`);
+  const repetition = await query(`SELECT name, repetition_type FROM parquet_schema('${file}') WHERE name IN ('id', 'half')`);
+  assert.deepEqual(Object.fromEntries(repetition.map((r) => [r.name, r.repetition_type])), { id: 'REQUIRED', half: 'OPTIONAL' });
+  const got = await query(`SELECT (day - DATE '1970-01-01')::INTEGER AS day, tiny, short, word, ubyte, ushort, uword, half, id
+                           FROM '${file}'`);
   assert.equal(got.length, expected.length);
   got.forEach((g, i) => {
     for (const key of Object.keys(expected[i])) {

@@ -301,3 +301,46 @@ TEST_F(ParquetTest, NarrowStorageRoundTripsAndRefusesValuesThatDoNotFit) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST_F(ParquetTest, FloatAndRequiredColumnsRoundTripAndRequiredRefusesNulls) {
+  RecordBatch batch;
+  batch.schema = Schema({{"x", DataType::kFloat64}, {"y", DataType::kFloat64}});
+  for (const auto& field : batch.schema.fields()) batch.columns.emplace_back(field.type);
+  for (int r = 0; r < 5000; ++r) {
+    batch.columns[0].AppendDouble(static_cast<float>(r * 0.37 - 99));  // float32 values: stored exactly
+    if (r % 7 == 0) {
+      batch.columns[1].AppendNull();
+    } else {
+      batch.columns[1].AppendDouble(static_cast<float>(r % 13) / 4);
+    }
+    batch.lines.push_back(r + 1);
+  }
+  ParquetWriteOptions options;
+  options.column_storage = {{"x", ParquetStorage::kFloat}, {"y", ParquetStorage::kFloat}};
+  options.required_columns = {"x"};
+  std::string path = (dir_ / "float.parquet").string();
+  auto writer = ParquetWriter::Open(path, batch.schema, options);
+  writer->Write(batch);
+  writer->Close();
+  auto file = ParquetFile::Open(path);
+  EXPECT_EQ(file->element(0).type, parquet::PhysicalType::kFloat);
+  EXPECT_EQ(file->element(0).repetition, parquet::Repetition::kRequired);
+  EXPECT_EQ(file->element(1).repetition, parquet::Repetition::kOptional);
+  ExpectSameColumns(batch, file->ReadRowGroup(0, {0, 1}, 1));
+
+  options.required_columns = {"y"};
+  auto nulls_writer = ParquetWriter::Open((dir_ / "nulls.parquet").string(), batch.schema, options);
+  nulls_writer->Write(batch);
+  try {
+    nulls_writer->Close();
+    FAIL() << "a null was written to a required column";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("line 1"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace sluice

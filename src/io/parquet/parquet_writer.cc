@@ -40,11 +40,15 @@ std::pair<int8_t, bool> IntegerOf(ParquetStorage storage) {
   }
 }
 
-SchemaElement ElementOf(const Field& field, ParquetStorage storage) {
+SchemaElement ElementOf(const Field& field, ParquetStorage storage, bool required) {
   SchemaElement element;
   element.type = PhysicalOf(field.type);
-  element.repetition = Repetition::kOptional;
+  element.repetition = required ? Repetition::kRequired : Repetition::kOptional;
   element.name = field.name;
+  if (storage == ParquetStorage::kFloat) {
+    element.type = PhysicalType::kFloat;
+    return element;
+  }
   if (storage == ParquetStorage::kDate) {
     element.type = PhysicalType::kInt32;
     element.converted_type = ConvertedType::kDate;
@@ -123,6 +127,12 @@ void AppendPlain(PhysicalType type, const ChunkValues& values, size_t begin, siz
     case PhysicalType::kDouble:
       out.append(reinterpret_cast<const char*>(values.doubles.data() + begin), (end - begin) * 8);
       return;
+    case PhysicalType::kFloat:
+      for (size_t i = begin; i < end; ++i) {
+        float value = static_cast<float>(values.doubles[i]);
+        out.append(reinterpret_cast<const char*>(&value), 4);
+      }
+      return;
     default:
       for (size_t i = begin; i < end; ++i) {
         uint32_t length = static_cast<uint32_t>(values.strings[i].size());
@@ -141,6 +151,12 @@ bool StatLess(PhysicalType type, const std::string& a, const std::string& b, boo
     std::memcpy(&x, a.data(), 4);
     std::memcpy(&y, b.data(), 4);
     return is_unsigned ? x < y : static_cast<int32_t>(x) < static_cast<int32_t>(y);
+  }
+  if (type == PhysicalType::kFloat) {
+    float x, y;
+    std::memcpy(&x, a.data(), 4);
+    std::memcpy(&y, b.data(), 4);
+    return x < y;
   }
   if (type == PhysicalType::kDouble) {
     double x, y;
@@ -176,14 +192,20 @@ void AddStatistics(PhysicalType type, const ChunkValues& values, size_t begin, s
     if (lo->size() > 256 || hi->size() > 256) return;
     min = std::string(*lo);
     max = std::string(*hi);
-  } else if (type == PhysicalType::kDouble) {
+  } else if (type == PhysicalType::kDouble || type == PhysicalType::kFloat) {
     double lo = values.doubles[begin], hi = lo;
     for (size_t i = begin; i < end; ++i) {
       lo = std::min(lo, values.doubles[i]);
       hi = std::max(hi, values.doubles[i]);
     }
-    min.assign(reinterpret_cast<const char*>(&lo), 8);
-    max.assign(reinterpret_cast<const char*>(&hi), 8);
+    if (type == PhysicalType::kFloat) {
+      float lo32 = static_cast<float>(lo), hi32 = static_cast<float>(hi);
+      min.assign(reinterpret_cast<const char*>(&lo32), 4);
+      max.assign(reinterpret_cast<const char*>(&hi32), 4);
+    } else {
+      min.assign(reinterpret_cast<const char*>(&lo), 8);
+      max.assign(reinterpret_cast<const char*>(&hi), 8);
+    }
   } else if (type == PhysicalType::kBoolean) {
     auto [lo, hi] = std::minmax_element(values.ints.begin() + begin, values.ints.begin() + end);
     min.assign(1, static_cast<char>(*lo));
@@ -317,8 +339,11 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
                           const ParquetWriteOptions& options) {
   auto storage_it = options.column_storage.find(field.name);
   const ParquetStorage storage = storage_it == options.column_storage.end() ? ParquetStorage::kDefault : storage_it->second;
-  const PhysicalType type = storage == ParquetStorage::kDefault ? PhysicalOf(field.type) : PhysicalType::kInt32;
-  const bool is_unsigned = storage != ParquetStorage::kDefault && storage != ParquetStorage::kDate && !IntegerOf(storage).second;
+  const PhysicalType type = storage == ParquetStorage::kDefault ? PhysicalOf(field.type)
+                            : storage == ParquetStorage::kFloat  ? PhysicalType::kFloat
+                                                                 : PhysicalType::kInt32;
+  const bool is_unsigned = type == PhysicalType::kInt32 && storage != ParquetStorage::kDate && !IntegerOf(storage).second;
+  const bool required = options.required_columns.count(field.name) > 0;
   size_t rows = 0;
   for (const auto& batch : batches) rows += batch.num_rows();
   ChunkValues values;
@@ -336,10 +361,20 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
     size_t n = column.size();
     const uint8_t* valid = column.valid().data();
     values.defined.insert(values.defined.end(), valid, valid + n);
+    if (required) {
+      for (size_t row = 0; row < n; ++row) {
+        if (!valid[row]) {
+          ThrowInputData("parquet: column '" + field.name + "' is required but has a null" +
+                         (row < batch.lines.size() ? " at input line " + std::to_string(batch.lines[row]) : std::string()));
+        }
+      }
+    }
     if (column.type() == DataType::kFloat64) {
       const double* data = column.doubles().data();
+      // FLOAT storage: round first, so the dictionary and statistics see the stored values.
+      const bool to_float = type == PhysicalType::kFloat;
       for (size_t row = 0; row < n; ++row) {
-        if (valid[row]) values.doubles.push_back(data[row]);
+        if (valid[row]) values.doubles.push_back(to_float ? static_cast<double>(static_cast<float>(data[row])) : data[row]);
       }
     } else if (column.type() == DataType::kString) {
       for (size_t row = 0; row < n; ++row) {
@@ -378,7 +413,7 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
       std::unordered_set<int64_t> seen;
       for (size_t i = 0; i < kSample; ++i) {
         int64_t key;
-        if (type == PhysicalType::kDouble) {
+        if (type == PhysicalType::kDouble || type == PhysicalType::kFloat) {
           std::memcpy(&key, &values.doubles[i], 8);
         } else {
           key = values.ints[i];
@@ -409,7 +444,7 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
       }
     } else {
       IntCodes codes;
-      const bool is_double = type == PhysicalType::kDouble;
+      const bool is_double = type == PhysicalType::kDouble || type == PhysicalType::kFloat;
       size_t n = values.size();
       for (size_t i = 0; i < n; ++i) {
         int64_t key;
@@ -456,7 +491,7 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
 
   // Data pages of about page_bytes each.
   size_t value_width = type == PhysicalType::kByteArray ? 16 : type == PhysicalType::kBoolean ? 1
-                       : type == PhysicalType::kInt32 ? 4 : 8;
+                       : type == PhysicalType::kInt32 || type == PhysicalType::kFloat ? 4 : 8;
   if (type == PhysicalType::kByteArray && !values.strings.empty()) {
     size_t total = 0;
     for (auto value : values.strings) total += value.size() + 4;
@@ -475,11 +510,13 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
     levels.assign(values.defined.begin() + first, values.defined.begin() + last);
     for (auto& level : levels) level = level != 0;
     std::string raw;
-    std::string level_bytes;
-    RleEncoder(def_width).Encode(levels.data(), levels.size(), level_bytes);
-    uint32_t level_length = static_cast<uint32_t>(level_bytes.size());
-    raw.append(reinterpret_cast<const char*>(&level_length), 4);
-    raw += level_bytes;
+    if (!required) {
+      std::string level_bytes;
+      RleEncoder(def_width).Encode(levels.data(), levels.size(), level_bytes);
+      uint32_t level_length = static_cast<uint32_t>(level_bytes.size());
+      raw.append(reinterpret_cast<const char*>(&level_length), 4);
+      raw += level_bytes;
+    }
     size_t count = static_cast<size_t>(std::count(levels.begin(), levels.end(), 1u));
     size_t value_end = value_pos + count;
     PageHeader header;
@@ -524,11 +561,12 @@ ParquetStorage ParquetWriteOptions::ParseStorage(const std::string& name) {
       {"date", ParquetStorage::kDate},     {"int8", ParquetStorage::kInt8},     {"int16", ParquetStorage::kInt16},
       {"int32", ParquetStorage::kInt32},   {"uint8", ParquetStorage::kUInt8},   {"uint16", ParquetStorage::kUInt16},
       {"uint32", ParquetStorage::kUInt32}, {"int64", ParquetStorage::kDefault}, {"timestamp", ParquetStorage::kDefault},
+      {"float", ParquetStorage::kFloat},   {"double", ParquetStorage::kDefault},
   };
   for (const auto& [text, storage] : kNames) {
     if (name == text) return storage;
   }
-  ThrowUsage("parquet type '" + name + "': expected date, int8, int16, int32, uint8, uint16 or uint32");
+  ThrowUsage("parquet type '" + name + "': expected date, int8, int16, int32, uint8, uint16, uint32 or float");
 }
 
 Codec ParquetWriteOptions::ParseCodec(const std::string& name) {
@@ -561,17 +599,24 @@ std::unique_ptr<ParquetWriter> ParquetWriter::Open(const std::string& path, cons
   root.name = "schema";
   root.num_children = static_cast<int32_t>(schema.size());
   writer->metadata_.schema.push_back(root);
+  for (const auto& name : options.required_columns) {
+    if (!schema.Find(name)) ThrowUsage("parquet: required column '" + name + "' is not in the data");
+  }
   for (const auto& field : schema.fields()) {
     auto storage = options.column_storage.find(field.name);
     if (storage != options.column_storage.end()) {
-      const bool date = storage->second == ParquetStorage::kDate;
-      if (date ? field.type != DataType::kTimestamp : field.type != DataType::kInt64) {
+      const ParquetStorage kind = storage->second;
+      const DataType needed = kind == ParquetStorage::kDate    ? DataType::kTimestamp
+                              : kind == ParquetStorage::kFloat ? DataType::kFloat64
+                                                               : DataType::kInt64;
+      if (kind != ParquetStorage::kDefault && field.type != needed) {
         ThrowUsage("parquet: column '" + field.name + "' is " + std::string(DataTypeName(field.type)) + "; only " +
-                   (date ? "timestamp columns can be stored as date" : "int64 columns can be stored as narrower integers"));
+                   std::string(DataTypeName(needed)) + " columns can be stored that way");
       }
     }
     writer->metadata_.schema.push_back(
-        ElementOf(field, storage == options.column_storage.end() ? ParquetStorage::kDefault : storage->second));
+        ElementOf(field, storage == options.column_storage.end() ? ParquetStorage::kDefault : storage->second,
+                  options.required_columns.count(field.name) > 0));
   }
   writer->metadata_.created_by = std::string("sluice version ") + SLUICE_VERSION;
   writer->metadata_.key_value_metadata = options.metadata;

@@ -3,7 +3,8 @@
 // an OPTIONAL column (nulls as definition levels): bool -> BOOLEAN, int64 ->
 // INT64 (INT(64, signed)), float64 -> DOUBLE, string and categorical ->
 // BYTE_ARRAY (STRING), timestamp -> INT64 TIMESTAMP(MICROS, UTC); by option,
-// an int64 column as INT32 INT(8|16|32, signed or not), a timestamp as DATE. Values are
+// an int64 column as INT32 INT(8|16|32, signed or not), a timestamp as DATE,
+// a float64 as FLOAT, and any column REQUIRED. Values are
 // dictionary encoded (RLE_DICTIONARY) while the dictionary stays small, PLAIN
 // otherwise; data pages are v1 with CRCs and min/max/null-count statistics,
 // as are column chunks. A full row group is encoded and written in the
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <future>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,7 +31,9 @@ namespace sluice {
 // as INT32 with a narrower INT(bits, signed) annotation, or as DATE (days
 // since 1970-01-01, from timestamps at midnight UTC). Values that do not fit
 // are an input-data error naming the column and row.
-enum class ParquetStorage { kDefault, kDate, kInt8, kInt16, kInt32, kUInt8, kUInt16, kUInt32 };
+// A float64 column may be stored as FLOAT (rounded to the nearest float32:
+// exact for values that were float32, as prepared features are).
+enum class ParquetStorage { kDefault, kDate, kInt8, kInt16, kInt32, kUInt8, kUInt16, kUInt32, kFloat };
 
 struct ParquetWriteOptions {
   parquet::Codec codec = parquet::Codec::kZstd;
@@ -40,10 +44,13 @@ struct ParquetWriteOptions {
   std::vector<parquet::KeyValue> metadata;
   ThreadPool* pool = nullptr;  // encodes a row group's columns in parallel when set
   std::map<std::string, ParquetStorage> column_storage;  // by column name
+  // Columns written REQUIRED (no definition levels); a null in one is an
+  // input-data error naming the column and line. The rest are OPTIONAL.
+  std::set<std::string> required_columns;
 
   // Parses "zstd", "snappy", "gzip", "none"/"uncompressed"; throws a usage error.
   static parquet::Codec ParseCodec(const std::string& name);
-  // Parses "date", "int8", "int16", "int32", "uint8", "uint16", "uint32"; throws a usage error.
+  // Parses "date", "int8", "int16", "int32", "uint8", "uint16", "uint32", "float"; throws a usage error.
   static ParquetStorage ParseStorage(const std::string& name);
 };
 
