@@ -14,6 +14,7 @@ using CommandAction = std::function<int()>;
 CommandAction AddRunCommand(CLI::App& app);
 CommandAction AddDatagenCommand(CLI::App& app);
 CommandAction AddPredictCommand(CLI::App& app);
+CommandAction AddTransformCommand(CLI::App& app);
 CommandAction AddPrepCommand(CLI::App& app);
 CommandAction AddConvertCommand(CLI::App& app);
 CommandAction AddInspectCommand(CLI::App& app);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add(sluice::AddDatagenCommand);
   add(sluice::AddPrepCommand);
   add(sluice::AddPredictCommand);
+  add(sluice::AddTransformCommand);
   add(sluice::AddConvertCommand);
   add(sluice::AddInspectCommand);
   add(sluice::AddServeCommand);

@@ -18,6 +18,15 @@ void AppendFloat(std::string& out, float value) {
   out.append(buffer, result.ptr);
 }
 
+double FloatAsDecimalDouble(float value) {
+  if (!std::isfinite(value)) return value;
+  char buffer[32];
+  auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+  double result = value;
+  std::from_chars(buffer, end, result);
+  return result;
+}
+
 void AppendInt(std::string& out, int64_t value) {
   char buffer[24];
   auto result = std::to_chars(buffer, buffer + sizeof buffer, value);

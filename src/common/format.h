@@ -10,6 +10,10 @@ namespace sluice {
 
 void AppendDouble(std::string& out, double value);
 void AppendFloat(std::string& out, float value);
+// The double nearest the shortest decimal that reads back as `value`: a
+// float32 result kept in a float64 column prints as the float does (0.1f
+// gives 0.1, not 0.100000001490116) and still rounds back to `value`.
+double FloatAsDecimalDouble(float value);
 void AppendInt(std::string& out, int64_t value);
 std::string FormatDouble(double value);
 // 1234567 -> "1,234,567"

@@ -264,6 +264,10 @@ class XgboostLearner : public Learner {
       XGBoosterFree(booster);
       ThrowInputData(path + ": cannot load XGBoost model: " + message);
     }
+    // A loaded model is called from many threads at once (a batch per pool
+    // thread, a request per server worker): each call runs on its caller's
+    // thread, as OpenMP threads of their own would oversubscribe the cores.
+    Check(XGBoosterSetParam(booster, "nthread", "1"), "XGBoosterSetParam");
     Task task = saved.value("task", "regression") == "binary" ? Task::kBinaryClassification : Task::kRegression;
     return std::make_unique<XgboostModel>(booster, task, saved.at("num_features").get<size_t>(), saved);
   }

@@ -1,0 +1,35 @@
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "common/format.h"
+#include "serve/batch_transform.h"
+
+namespace sluice {
+
+CommandAction AddTransformCommand(CLI::App& app) {
+  auto options = std::make_shared<TransformOptions>();
+  CLI::App* command = app.add_subcommand(
+      "transform", "Batch transform: score raw rows with a model artifact, streamed, in input order, to CSV, JSON Lines or Parquet");
+  command->add_option("--model", options->model_dir, "The artifact directory")->required();
+  command->add_option("--input", options->input, "Raw rows: CSV, JSON Lines or Parquet (file, directory, dataset or glob)")->required();
+  command->add_option("--output", options->output,
+                      "Output: .csv, .jsonl or .parquet; a directory ending in / for a Parquet dataset")->required();
+  command->add_option("--carry", options->carry, "Input columns to copy beside the prediction (repeatable)")->delimiter(',');
+  command->add_option("--prediction-column", options->prediction_column, "Name of the prediction column (default: prediction)");
+  command->add_option("--rejects", options->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
+  command->add_option("--threads", options->threads, "Worker threads (default: every core)");
+  return [options]() {
+    TransformTotals totals = TransformFile(*options);
+    std::printf("transformed %s of %s rows -> %s\n", FormatCount(totals.rows_predicted).c_str(),
+                FormatCount(totals.rows_read).c_str(), options->output.c_str());
+    if (totals.rows_rejected > 0) {
+      std::printf("rejected %s rows (null prediction) -> %s; first: %s\n", FormatCount(totals.rows_rejected).c_str(),
+                  totals.rejects_file.c_str(), totals.first_reject.c_str());
+    }
+    return 0;
+  };
+}
+
+}  // namespace sluice

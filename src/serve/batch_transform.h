@@ -1,0 +1,37 @@
+#pragma once
+// `sluice transform`: batch transform (SageMaker's term) of raw rows with a
+// model artifact, from a file, directory, glob or Parquet dataset to a CSV,
+// JSON Lines or Parquet file or a Parquet dataset directory. Streamed: batches
+// are read, aligned, encoded and scored on the thread pool and written in
+// input order, so peak memory does not grow with the input. Each input row
+// gives one output row — the chosen input columns carried alongside the
+// prediction; a row that could not be read gives a row of nulls there, and
+// goes to the rejects file with its line and reason.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+struct TransformOptions {
+  std::string model_dir;
+  std::string input;
+  std::string output;               // .csv, .jsonl, .parquet, or a directory (ending in /) for a dataset
+  std::vector<std::string> carry;   // input columns copied to the output, before the prediction
+  std::string prediction_column = "prediction";
+  std::string rejects;              // empty: <output>.rejects.csv
+  int threads = 0;                  // 0: every core
+};
+
+struct TransformTotals {
+  int64_t rows_read = 0;
+  int64_t rows_predicted = 0;
+  int64_t rows_rejected = 0;
+  std::string rejects_file;
+  std::string first_reject;
+};
+
+TransformTotals TransformFile(const TransformOptions& options);
+
+}  // namespace sluice
