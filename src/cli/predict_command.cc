@@ -4,20 +4,22 @@
 
 #include "cli/commands.h"
 #include "common/format.h"
-#include "serve/batch_predict.h"
+#include "serve/batch_transform.h"
 
 namespace sluice {
 
+// `sluice predict` is `sluice transform` with nothing carried: one prediction
+// per input row, in input order, empty for a rejected row.
 CommandAction AddPredictCommand(CLI::App& app) {
-  auto options = std::make_shared<PredictOptions>();
+  auto options = std::make_shared<TransformOptions>();
   CLI::App* command = app.add_subcommand("predict", "Score raw rows with a model artifact, one prediction per input row");
   command->add_option("--model", options->model_dir, "The artifact directory")->required();
-  command->add_option("--input", options->input, "Raw rows: CSV or JSON Lines (file, directory or glob)")->required();
-  command->add_option("--output", options->output, "Predictions: .csv or .jsonl")->required();
+  command->add_option("--input", options->input, "Raw rows: CSV, JSON Lines or Parquet (file, directory or glob)")->required();
+  command->add_option("--output", options->output, "Predictions: .csv, .jsonl or .parquet")->required();
   command->add_option("--rejects", options->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
   command->add_option("--threads", options->threads, "Worker threads (default: every core)");
   return [options]() {
-    PredictTotals totals = PredictFile(*options);
+    TransformTotals totals = TransformFile(*options);
     std::printf("predicted %s of %s rows -> %s\n", FormatCount(totals.rows_predicted).c_str(),
                 FormatCount(totals.rows_read).c_str(), options->output.c_str());
     if (totals.rows_rejected > 0) {

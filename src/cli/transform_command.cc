@@ -22,12 +22,11 @@ CommandAction AddTransformCommand(CLI::App& app) {
   command->add_option("--threads", options->threads, "Worker threads (default: every core)");
   return [options]() {
     TransformTotals totals = TransformFile(*options);
-    std::printf("transformed %s of %s rows -> %s\n", FormatCount(totals.rows_predicted).c_str(),
-                FormatCount(totals.rows_read).c_str(), options->output.c_str());
-    if (totals.rows_rejected > 0) {
-      std::printf("rejected %s rows (null prediction) -> %s; first: %s\n", FormatCount(totals.rows_rejected).c_str(),
-                  totals.rejects_file.c_str(), totals.first_reject.c_str());
-    }
+    std::printf("transformed %s of %s rows -> %s%s\n", FormatCount(totals.rows_predicted).c_str(),
+                FormatCount(totals.rows_read).c_str(), options->output.c_str(),
+                totals.rows_rejected > 0 ? ("; rejected " + FormatCount(totals.rows_rejected) + " (null prediction) -> " +
+                                            totals.rejects_file + "; first: " + totals.first_reject).c_str()
+                                         : "");
     return 0;
   };
 }

@@ -9,7 +9,7 @@
 
 #include "common/atomic_file.h"
 #include "datagen/taxi_generator.h"
-#include "serve/batch_predict.h"
+#include "serve/batch_transform.h"
 
 namespace sluice {
 namespace {
@@ -85,12 +85,12 @@ TEST_F(TrainingRunTest, ArtifactPredictionsOnRawRowsEqualTheTrainingProcessBitFo
   }
   WriteFileAtomically((dir_ / "test_raw.csv").string(), raw_test);
 
-  PredictOptions options;
+  TransformOptions options;
   options.model_dir = (dir_ / "model-bits").string();
   options.input = (dir_ / "test_raw.csv").string();
   options.output = (dir_ / "predictions.csv").string();
   options.threads = 2;
-  PredictTotals totals = PredictFile(options);
+  TransformTotals totals = TransformFile(options);
   EXPECT_EQ(totals.rows_predicted, static_cast<int64_t>(expected.size()));
   std::ifstream got_in(options.output);
   std::getline(got_in, line);
