@@ -1,23 +1,44 @@
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "serve/model_server.h"
 
 namespace sluice {
 
+namespace {
+struct ServeArgs {
+  ServeOptions options;
+  std::vector<std::string> models;
+};
+}  // namespace
+
 CommandAction AddServeCommand(CLI::App& app) {
-  auto options = std::make_shared<ServeOptions>();
+  auto args = std::make_shared<ServeArgs>();
+  ServeOptions& options = args->options;
   CLI::App* command = app.add_subcommand(
-      "serve", "Serve a model over HTTP with the SageMaker container contract (GET /ping, POST /invocations)");
-  command->add_option("--model", options->model_dir, "The artifact directory (default: SageMaker's /opt/ml/model)");
-  command->add_option("--host", options->host, "Address to bind (default 127.0.0.1)");
-  command->add_option("--port", options->port, "Port (default 8080; 0 picks a free one and prints it)");
-  command->add_option("--threads", options->threads, "Worker threads (default: every core)");
-  command->add_option("--max-body", options->max_body_bytes, "Largest request body in bytes (default 6 MB)");
-  command->add_flag("--access-log", options->access_log, "Log one JSON line per request on stderr");
-  return [options]() {
-    Serve(*options);
+      "serve", "Serve models over HTTP with the SageMaker container contract (GET /ping, POST /invocations, /models...)");
+  command->add_option("--model", args->models,
+                      "A model: DIR or NAME=DIR (repeatable; the first answers /invocations; default: SageMaker's /opt/ml/model)");
+  command->add_option("--model-root", options.model_root, "Directory POST /models may load models from (default: loading by API is off)");
+  command->add_option("--host", options.host, "Address to bind (default 127.0.0.1)");
+  command->add_option("--port", options.port, "Port (default 8080; 0 picks a free one and prints it)");
+  command->add_option("--threads", options.threads, "Worker threads (default: every core)");
+  command->add_option("--max-body", options.max_body_bytes, "Largest request body in bytes (default 6 MB)");
+  command->add_option("--read-timeout", options.read_timeout_seconds, "Seconds a request may take to arrive before 408 (default 10)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--idle-unload", options.idle_unload_seconds,
+                      "Unload a model idle this many seconds; the next request loads it again (a cold start)");
+  command->add_option("--batch-window-us", options.batch_window_us,
+                      "Microseconds a model call may wait for more requests to batch (default 0: batch only what is queued)");
+  command->add_option("--max-batch-rows", options.max_batch_rows, "Most rows in one model call (default 4096)");
+  command->add_option("--auth-token-file", options.auth_token_file,
+                      "Require 'Authorization: Bearer <token>' (the file's contents) on every route but /ping");
+  command->add_flag("--access-log", options.access_log, "Log one JSON line per request on stderr");
+  return [args]() {
+    for (const auto& spec : args->models) args->options.models.push_back(ParseModelSpec(spec));
+    Serve(args->options);
     return 0;
   };
 }

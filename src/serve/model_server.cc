@@ -1,68 +1,116 @@
 #include "serve/model_server.h"
 
 #include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 
-#include "artifact/artifact.h"
 #include "common/error.h"
-#include "serve/invocation_codec.h"
-#include "serve/server_metrics.h"
+#include "serve/bearer_auth.h"
+#include "serve/model_registry.h"
 
 namespace sluice {
 
+namespace fs = std::filesystem;
+
 namespace {
 
-std::string JsonError(const std::string& message) {
-  std::string out = "{\"error\":\"";
-  for (char c : message) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out + "\"}";
+std::string JsonError(const std::string& message) { return nlohmann::json{{"error", message}}.dump(); }
+
+void Reply(httplib::Response& response, int status, const std::string& message) {
+  response.status = status;
+  response.set_content(JsonError(message), "application/json");
+}
+
+// Whether `path` resolves (symlinks followed) to somewhere inside `root`.
+bool Inside(const std::string& root, const std::string& path) {
+  std::error_code ec;
+  fs::path real_root = fs::weakly_canonical(root, ec);
+  if (ec) return false;
+  fs::path real = fs::weakly_canonical(path, ec);
+  if (ec) return false;
+  auto [root_end, ignored] = std::mismatch(real_root.begin(), real_root.end(), real.begin(), real.end());
+  return root_end == real_root.end() && real != real_root;
 }
 
 }  // namespace
 
+std::pair<std::string, std::string> ParseModelSpec(const std::string& spec) {
+  auto equals = spec.find('=');
+  if (equals != std::string::npos) return {spec.substr(0, equals), spec.substr(equals + 1)};
+  std::string name = fs::path(spec).lexically_normal().filename().string();
+  if (name.empty()) name = fs::path(spec).lexically_normal().parent_path().filename().string();
+  return {name.empty() ? "model" : name, spec};
+}
+
 void Serve(const ServeOptions& options) {
-  ServerMetrics metrics;
-  auto load_start = std::chrono::steady_clock::now();
-  std::shared_ptr<const Artifact> artifact = Artifact::Load(options.model_dir);
-  metrics.SetModelLoadSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count());
-  const std::string model_name = std::filesystem::path(options.model_dir).filename().string();
-  Schema raw_schema = artifact->manifest().contains("raw_schema") ? Schema::FromJson(artifact->manifest()["raw_schema"])
-                                                                   : artifact->prep().source_schema();
-  InvocationCodec codec(artifact->prep(), raw_schema);
+  // Signals go to one thread that waits for them; block them before any
+  // other thread starts, so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ModelRegistry::Options registry_options;
+  registry_options.idle_unload = std::chrono::milliseconds(static_cast<int64_t>(options.idle_unload_seconds * 1000));
+  registry_options.batch_window = std::chrono::microseconds(options.batch_window_us);
+  registry_options.max_batch_rows = options.max_batch_rows;
+  ModelRegistry registry(registry_options);
+  auto models = options.models;
+  if (models.empty()) models.push_back({"model", "/opt/ml/model"});
+  for (const auto& [name, dir] : models) registry.Add(name, dir);
+  std::optional<BearerAuth> auth;
+  if (!options.auth_token_file.empty()) auth = BearerAuth::FromFile(options.auth_token_file);
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                        : std::max<size_t>(1, std::thread::hardware_concurrency());
+  std::atomic<int64_t> in_flight{0};
+  RefusedRequests refused;
 
   httplib::Server server;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_tcp_nodelay(true);
   server.set_payload_max_length(options.max_body_bytes);
-  server.set_read_timeout(10, 0);
+  server.set_read_timeout(options.read_timeout_seconds, 0);
+
+  if (auth) {
+    server.set_pre_routing_handler([&](const httplib::Request& request, httplib::Response& response) {
+      if (request.path == "/ping" || auth->Allows(request.get_header_value("Authorization"))) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      response.set_header("WWW-Authenticate", "Bearer");
+      Reply(response, 401, "missing or wrong bearer token");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
 
   server.Get("/ping", [&](const httplib::Request&, httplib::Response& response) {
+    if (registry.size() == 0) return Reply(response, 503, "no model is loaded");
     response.set_content("{\"status\":\"ok\"}", "application/json");
   });
 
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& response) {
-    response.set_content(metrics.Render(model_name), "text/plain; version=0.0.4");
+    response.set_content(RenderMetrics(registry.AllMetrics(), in_flight.load(), refused.Snapshot()),
+                         "text/plain; version=0.0.4");
   });
 
-  server.Post("/invocations", [&](const httplib::Request& request, httplib::Response& response) {
+  // Scores the body with model `name`.
+  auto invoke = [&](const std::string& name, const httplib::Request& request, httplib::Response& response) {
     auto start = std::chrono::steady_clock::now();
-    metrics.RequestStarted();
+    ++in_flight;
     uint64_t rows = 0;
+    ModelMetrics* metrics = registry.Metrics(name);
     try {
+      auto model = registry.Acquire(name);
+      if (!model) throw InvocationError(404, "no model named '" + name + "' (GET /models lists them)");
       std::string content_type = request.get_header_value("Content-Type");
       if (content_type.empty()) content_type = "text/csv";
       PayloadFormat in = ParsePayloadFormat(content_type, "Content-Type");
@@ -71,40 +119,97 @@ void Serve(const ServeOptions& options) {
                               ? in
                               : ParsePayloadFormat(accept, "Accept");
       bool header = request.has_param("header") && request.get_param_value("header") == "true";
-      RecordBatch batch = codec.Decode(in, request.body, header);
-      std::vector<float> scratch, predictions;
-      artifact->Predict(batch, scratch, &predictions);
-      rows = predictions.size();
-      response.set_content(codec.Encode(out, predictions), MediaType(out));
+      RecordBatch batch = model->codec->Decode(in, request.body, header);
+      // θ on this worker thread; the model call may be shared with other requests.
+      const FittedPrep& prep = model->artifact->prep();
+      prep.Derive(batch);
+      rows = batch.num_rows();
+      std::vector<float> features(rows * prep.num_features()), predictions(rows);
+      prep.Encode(batch, features.data());
+      model->batcher->Predict(features.data(), rows, predictions.data());
+      response.set_content(model->codec->Encode(out, predictions), MediaType(out));
     } catch (const InvocationError& error) {
-      response.status = error.status();
-      response.set_content(JsonError(error.what()), "application/json");
+      Reply(response, error.status(), error.what());
     } catch (const Error& error) {
-      response.status = error.kind() == ErrorKind::kInputData || error.kind() == ErrorKind::kUsage ? 400 : 500;
-      response.set_content(JsonError(error.what()), "application/json");
+      Reply(response, error.kind() == ErrorKind::kInputData || error.kind() == ErrorKind::kUsage ? 400 : 500, error.what());
     } catch (const std::exception& error) {
-      response.status = 500;
-      response.set_content(JsonError(error.what()), "application/json");
+      Reply(response, 500, error.what());
     }
-    metrics.RequestFinished(response.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-                            rows);
+    --in_flight;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (metrics) {
+      metrics->RequestFinished(response.status, seconds, response.status < 300 ? rows : 0);
+    } else {
+      refused.Add(response.status);
+    }
+  };
+  server.Post("/invocations", [&](const httplib::Request& request, httplib::Response& response) {
+    invoke(registry.default_name(), request, response);
+  });
+  server.Post(R"(/models/([^/]+)/invocations)", [&](const httplib::Request& request, httplib::Response& response) {
+    invoke(request.matches[1], request, response);
+  });
+
+  server.Get("/models", [&](const httplib::Request&, httplib::Response& response) {
+    response.set_content(nlohmann::json{{"models", registry.List()}}.dump(), "application/json");
+  });
+  // SageMaker's multi-model load: {"model_name": NAME, "url": DIRECTORY}.
+  server.Post("/models", [&](const httplib::Request& request, httplib::Response& response) {
+    if (options.model_root.empty()) return Reply(response, 403, "loading models by API needs --model-root");
+    nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("model_name") || !body.contains("url") || !body["model_name"].is_string() ||
+        !body["url"].is_string()) {
+      return Reply(response, 400, "expected {\"model_name\": NAME, \"url\": DIRECTORY}");
+    }
+    std::string name = body["model_name"], url = body["url"];
+    if (url.rfind("file://", 0) == 0) url = url.substr(7);
+    if (!fs::path(url).is_absolute()) url = (fs::path(options.model_root) / url).string();
+    if (!ModelRegistry::ValidName(name)) return Reply(response, 400, "model name '" + name + "': use letters, digits, '.', '_' and '-' only");
+    if (!Inside(options.model_root, url)) return Reply(response, 403, url + " is not inside --model-root");
+    try {
+      registry.Add(name, url);
+    } catch (const Error& error) {
+      return Reply(response, error.kind() == ErrorKind::kUsage ? 409 : 400, error.what());
+    }
+    response.status = 200;
+    response.set_content(nlohmann::json{{"loaded", name}}.dump(), "application/json");
+  });
+  server.Delete(R"(/models/([^/]+))", [&](const httplib::Request& request, httplib::Response& response) {
+    if (!registry.Remove(request.matches[1])) return Reply(response, 404, "no model named '" + std::string(request.matches[1]) + "'");
+    response.set_content(nlohmann::json{{"unloaded", std::string(request.matches[1])}}.dump(), "application/json");
+  });
+  server.Post(R"(/models/([^/]+)/reload)", [&](const httplib::Request& request, httplib::Response& response) {
+    std::string name = request.matches[1];
+    try {
+      if (!registry.Reload(name)) return Reply(response, 404, "no model named '" + name + "'");
+    } catch (const std::exception& error) {
+      return Reply(response, 500, "reload failed, the previous model keeps serving: " + std::string(error.what()));
+    }
+    response.set_content(nlohmann::json{{"reloaded", name}}.dump(), "application/json");
   });
 
   // One structured access-log line a request, when asked for.
   if (options.access_log) {
     server.set_logger([](const httplib::Request& request, const httplib::Response& response) {
-      std::fprintf(stderr, "{\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"bytes_in\":%zu,\"bytes_out\":%zu}\n",
-                   request.method.c_str(), request.path.c_str(), response.status, request.body.size(), response.body.size());
+      nlohmann::json line = {{"method", request.method}, {"path", request.path}, {"status", response.status},
+                             {"bytes_in", request.body.size()}, {"bytes_out", response.body.size()}};
+      std::fprintf(stderr, "%s\n", line.dump().c_str());
     });
   }
 
-  server.set_error_handler([&](const httplib::Request&, httplib::Response& response) {
-    if (response.body.empty()) {
-      metrics.RequestRefused(response.status);
-      std::string message = response.status == 413 ? "the request body is larger than --max-body"
-                                                   : response.status == 404 ? "no such route" : "request failed";
-      response.set_content(JsonError(message), "application/json");
+  server.set_error_handler([&](const httplib::Request& request, httplib::Response& response) {
+    if (!response.body.empty()) return;
+    // A body that stopped arriving before --read-timeout: the client was too slow.
+    if (response.status == 400 && request.has_header("Content-Length")) {
+      size_t expected = std::strtoull(request.get_header_value("Content-Length").c_str(), nullptr, 10);
+      if (request.body.size() < expected) response.status = 408;
     }
+    refused.Add(response.status);
+    std::string message = response.status == 413   ? "the request body is larger than --max-body"
+                          : response.status == 408 ? "the request did not arrive within the read timeout"
+                          : response.status == 404 ? "no such route"
+                                                   : "bad request";
+    response.set_content(JsonError(message), "application/json");
   });
 
   int port = options.port;
@@ -114,10 +219,44 @@ void Serve(const ServeOptions& options) {
   } else if (!server.bind_to_port(options.host.c_str(), port)) {
     ThrowIo("cannot bind " + options.host + ":" + std::to_string(port) + " (in use?)");
   }
-  std::printf("sluice serve: model %s on http://%s:%d (%zu threads)\n", options.model_dir.c_str(),
+
+  // SIGHUP reloads every model; SIGTERM / SIGINT stop the server.
+  std::atomic<bool> signal_thread_done{false};
+  std::thread signal_thread([&] {
+    for (;;) {
+      int signal = 0;
+      if (sigwait(&signals, &signal) != 0) continue;
+      if (signal == SIGHUP) {
+        for (const auto& failure : registry.ReloadAll()) {
+          std::fprintf(stderr, "sluice serve: reload failed, the previous model keeps serving: %s\n", failure.c_str());
+        }
+        std::fprintf(stderr, "sluice serve: reloaded on SIGHUP\n");
+        continue;
+      }
+      server.stop();
+      signal_thread_done = true;
+      return;
+    }
+  });
+  std::atomic<bool> stopping{false};
+  std::thread idle_thread([&] {
+    while (!stopping.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      registry.UnloadIdle();
+    }
+  });
+
+  std::printf("sluice serve: model %s on http://%s:%d (%zu threads)\n", registry.default_name().c_str(),
               options.host.c_str(), port, threads);
   std::fflush(stdout);
-  if (!server.listen_after_bind()) ThrowIo("the server stopped unexpectedly");
+  bool clean = server.listen_after_bind();
+  stopping = true;
+  idle_thread.join();
+  // The signal thread returns after stopping the server; if the server ended on
+  // its own, wake it so it can finish.
+  if (!signal_thread_done.load()) pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  if (!clean) ThrowIo("the server stopped unexpectedly");
 }
 
 }  // namespace sluice

@@ -1,27 +1,49 @@
 #pragma once
 // `sluice serve`: an HTTP endpoint speaking the SageMaker inference container
-// contract — GET /ping answers 200 while a model is loaded, POST /invocations
-// scores raw rows (the training data's columns) through the artifact's own
-// prep and model, GET /metrics reports in Prometheus' text format. A fixed pool of worker threads; TCP_NODELAY, since
+// contract, for one model or many (docs/http-api.md):
+//   GET  /ping                          200 while a model is being served
+//   POST /invocations                   score raw rows with the default model
+//   POST /models/NAME/invocations       ... with model NAME
+//   GET  /models                        the models, loaded or idle
+//   POST /models                        load one: {"model_name", "url"} (inside --model-root)
+//   DELETE /models/NAME                 unload one
+//   POST /models/NAME/reload            load NAME's directory again, swap atomically
+//   GET  /metrics                       Prometheus text format
+// SIGHUP reloads every model; SIGTERM and SIGINT stop the server cleanly. A
+// fixed pool of worker threads; requests for one model that arrive together
+// are scored in one model call (serve/request_batcher). TCP_NODELAY, since
 // Nagle's algorithm with delayed ACKs adds ~40 ms to small replies. Binds
-// 127.0.0.1 unless told otherwise.
+// 127.0.0.1 unless told otherwise; with --auth-token-file every route but
+// /ping needs the bearer token.
 
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sluice {
 
 struct ServeOptions {
-  std::string model_dir = "/opt/ml/model";
+  // (name, directory); empty: SageMaker's /opt/ml/model, named "model".
+  std::vector<std::pair<std::string, std::string>> models;
+  std::string model_root;            // where POST /models may load from; empty: loading by API is off
   std::string host = "127.0.0.1";
-  int port = 8080;              // 0: any free port (printed)
-  int threads = 0;              // 0: every core
+  int port = 8080;                   // 0: any free port (printed)
+  int threads = 0;                   // 0: every core
   size_t max_body_bytes = 6u << 20;  // SageMaker's limit
+  int read_timeout_seconds = 10;     // a request not received by then gets 408
+  double idle_unload_seconds = 0;    // 0: models stay loaded
+  int batch_window_us = 0;           // how long a batch may wait for company
+  size_t max_batch_rows = 4096;
+  std::string auth_token_file;
   bool access_log = false;           // one JSON line a request on stderr
 };
 
-// Serves until the process is stopped; throws when the model cannot be
-// loaded or the address cannot be bound.
+// "NAME=DIR" or "DIR" (named by the directory's last component).
+std::pair<std::string, std::string> ParseModelSpec(const std::string& spec);
+
+// Serves until SIGTERM or SIGINT; throws when a model cannot be loaded or
+// the address cannot be bound.
 void Serve(const ServeOptions& options);
 
 }  // namespace sluice
