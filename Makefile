@@ -42,6 +42,8 @@ test: unit e2e interop fuzz
 bench: release
 	@SLUICE=$(abspath $(SLUICE)) bench/prep-vs-duckdb
 	@SLUICE=$(abspath $(SLUICE)) bench/parquet-vs-duckdb
+	@SLUICE=$(abspath $(SLUICE)) bench/transform-throughput
+	@SLUICE=$(abspath $(SLUICE)) bench/serve-latency
 
 demo: release
 	@mkdir -p demo

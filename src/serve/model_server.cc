@@ -70,8 +70,11 @@ void Serve(const ServeOptions& options) {
   for (const auto& [name, dir] : models) registry.Add(name, dir);
   std::optional<BearerAuth> auth;
   if (!options.auth_token_file.empty()) auth = BearerAuth::FromFile(options.auth_token_file);
+  // A worker serves one keep-alive connection at a time and mostly waits on
+  // its socket; the CPU work is bounded by the model calls, which batch. So
+  // the default pool is larger than the core count.
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
-                                       : std::max<size_t>(1, std::thread::hardware_concurrency());
+                                       : std::max<size_t>(64, 8 * std::thread::hardware_concurrency());
   std::atomic<int64_t> in_flight{0};
   RefusedRequests refused;
 
@@ -80,6 +83,9 @@ void Serve(const ServeOptions& options) {
   server.set_tcp_nodelay(true);
   server.set_payload_max_length(options.max_body_bytes);
   server.set_read_timeout(options.read_timeout_seconds, 0);
+  // Clients keep their connections (httplib's default closes one after 5 requests).
+  server.set_keep_alive_max_count(100000);
+  server.set_keep_alive_timeout(5);
 
   if (auth) {
     server.set_pre_routing_handler([&](const httplib::Request& request, httplib::Response& response) {
