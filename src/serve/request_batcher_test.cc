@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "nlohmann/json.hpp"
 #include "serve/bearer_auth.h"
 
 namespace sluice {
