@@ -22,8 +22,8 @@ CommandAction AddServeCommand(CLI::App& app) {
   command->add_option("--model", args->models,
                       "A model: DIR or NAME=DIR (repeatable; the first answers /invocations; default: SageMaker's /opt/ml/model)");
   command->add_option("--model-root", options.model_root, "Directory POST /models may load models from (default: loading by API is off)");
-  command->add_option("--host", options.host, "Address to bind (default 127.0.0.1)");
-  command->add_option("--port", options.port, "Port (default 8080; 0 picks a free one and prints it)");
+  command->add_option("--host", options.host, "Address to bind (default 127.0.0.1; 0.0.0.0 inside a SageMaker container, where /opt/ml exists)");
+  command->add_option("--port", options.port, "Port (default $SAGEMAKER_BIND_TO_PORT or 8080; 0 picks a free one and prints it)");
   command->add_option("--threads", options.threads, "Worker threads, one per open keep-alive connection (default: 8 per core, at least 64)");
   command->add_option("--max-body", options.max_body_bytes, "Largest request body in bytes (default 6 MB)");
   command->add_option("--read-timeout", options.read_timeout_seconds, "Seconds a request may take to arrive before 408 (default 10)")

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -218,12 +219,20 @@ void Serve(const ServeOptions& options) {
     response.set_content(JsonError(message), "application/json");
   });
 
+  // SageMaker's conventions when asked nothing: port 8080 (or the one the
+  // platform names), and inside its container every interface.
+  const bool sagemaker = fs::is_directory("/opt/ml");
+  std::string host = options.host.empty() ? (sagemaker ? "0.0.0.0" : "127.0.0.1") : options.host;
   int port = options.port;
+  if (port < 0) {
+    const char* bind_to = std::getenv("SAGEMAKER_BIND_TO_PORT");
+    port = bind_to && std::atoi(bind_to) > 0 ? std::atoi(bind_to) : 8080;
+  }
   if (port == 0) {
-    port = server.bind_to_any_port(options.host.c_str());
-    if (port < 0) ThrowIo("cannot bind " + options.host);
-  } else if (!server.bind_to_port(options.host.c_str(), port)) {
-    ThrowIo("cannot bind " + options.host + ":" + std::to_string(port) + " (in use?)");
+    port = server.bind_to_any_port(host.c_str());
+    if (port < 0) ThrowIo("cannot bind " + host);
+  } else if (!server.bind_to_port(host.c_str(), port)) {
+    ThrowIo("cannot bind " + host + ":" + std::to_string(port) + " (in use?)");
   }
 
   // SIGHUP reloads every model; SIGTERM / SIGINT stop the server.
@@ -252,8 +261,8 @@ void Serve(const ServeOptions& options) {
     }
   });
 
-  std::printf("sluice serve: model %s on http://%s:%d (%zu threads)\n", registry.default_name().c_str(),
-              options.host.c_str(), port, threads);
+  std::printf("sluice serve: model %s on http://%s:%d (%zu threads)\n", registry.default_name().c_str(), host.c_str(),
+              port, threads);
   std::fflush(stdout);
   bool clean = server.listen_after_bind();
   stopping = true;

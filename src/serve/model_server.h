@@ -13,8 +13,10 @@
 // fixed pool of worker threads; requests for one model that arrive together
 // are scored in one model call (serve/request_batcher). TCP_NODELAY, since
 // Nagle's algorithm with delayed ACKs adds ~40 ms to small replies. Binds
-// 127.0.0.1 unless told otherwise; with --auth-token-file every route but
-// /ping needs the bearer token.
+// 127.0.0.1 unless told otherwise — except inside a SageMaker container
+// (/opt/ml exists), where the platform reaches port 8080 (or
+// $SAGEMAKER_BIND_TO_PORT) from outside, so 0.0.0.0. With --auth-token-file
+// every route but /ping needs the bearer token.
 
 #include <cstddef>
 #include <string>
@@ -27,8 +29,8 @@ struct ServeOptions {
   // (name, directory); empty: SageMaker's /opt/ml/model, named "model".
   std::vector<std::pair<std::string, std::string>> models;
   std::string model_root;            // where POST /models may load from; empty: loading by API is off
-  std::string host = "127.0.0.1";
-  int port = 8080;                   // 0: any free port (printed)
+  std::string host;                  // empty: 127.0.0.1, or 0.0.0.0 inside a SageMaker container
+  int port = -1;                     // -1: $SAGEMAKER_BIND_TO_PORT or 8080; 0: any free port (printed)
   int threads = 0;                   // 0: every core
   size_t max_body_bytes = 6u << 20;  // SageMaker's limit
   int read_timeout_seconds = 10;     // a request not received by then gets 408
