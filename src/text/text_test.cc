@@ -89,3 +89,86 @@ TEST(LabelMap, NumbersIntegerLabelsInOrderAndRefusesOneClass) {
 
 }  // namespace
 }  // namespace sluice
+
+#include <filesystem>
+#include <random>
+#include <unistd.h>
+
+#include "text/ngram_features.h"
+#include "text/ngram_model.h"
+
+namespace sluice {
+namespace {
+
+// Reviews of 8 words: two carry the sentiment (from a small positive or
+// negative list), six are noise shared by both classes.
+std::vector<std::pair<std::vector<std::string>, int>> SeparableReviews(size_t n, uint64_t seed) {
+  const std::vector<std::string> good = {"great", "love", "excellent", "perfect", "happy"};
+  const std::vector<std::string> bad = {"awful", "hate", "broken", "terrible", "refund"};
+  std::vector<std::string> noise;
+  for (int i = 0; i < 200; ++i) noise.push_back(std::string(1, 'a' + i % 26) + std::to_string(i / 26));
+  std::mt19937_64 random(seed);
+  std::vector<std::pair<std::vector<std::string>, int>> reviews;
+  for (size_t i = 0; i < n; ++i) {
+    int label = static_cast<int>(random() % 2);
+    std::vector<std::string> words;
+    for (int k = 0; k < 6; ++k) words.push_back(noise[random() % noise.size()]);
+    const auto& pool = label ? good : bad;
+    for (int k = 0; k < 2; ++k) words.insert(words.begin() + static_cast<long>(random() % words.size()), pool[random() % pool.size()]);
+    reviews.push_back({words, label});
+  }
+  return reviews;
+}
+
+TEST(NgramModel, LearnsASeparableTaskAndRoundTripsThroughAFile) {
+  auto train = SeparableReviews(2000, 1), test = SeparableReviews(500, 2);
+  TokenCounts counts;
+  for (const auto& [words, label] : train) counts.Add(words);
+  Vocabulary vocabulary = Vocabulary::Fit(counts, 1, 0);
+  constexpr uint32_t kBuckets = 10000;
+  TextExamples examples;
+  std::vector<int32_t> features;
+  for (const auto& [words, label] : train) {
+    features.clear();
+    NgramFeatures(vocabulary, words, kBuckets, features);
+    examples.Add(features, label);
+  }
+  NgramConfig config;
+  config.num_features = vocabulary.size() + kBuckets;
+  config.dim = 16;
+  config.epochs = 5;
+  config.threads = 2;
+  std::vector<double> losses;
+  NgramModel model = NgramModel::Train(examples, config, [&](int, double loss) { losses.push_back(loss); });
+  ASSERT_EQ(losses.size(), 5u);
+  EXPECT_LT(losses.back(), losses.front());
+  int correct = 0;
+  std::vector<std::vector<float>> predicted;
+  for (const auto& [words, label] : test) {
+    features.clear();
+    NgramFeatures(vocabulary, words, kBuckets, features);
+    std::vector<float> p(2);
+    model.Predict(features.data(), features.size(), p.data());
+    correct += (p[1] > p[0]) == (label == 1);
+    predicted.push_back(p);
+  }
+  EXPECT_GE(correct, 475) << "accuracy " << correct / 500.0;  // >= 95%
+
+  std::string path = (std::filesystem::temp_directory_path() / ("ngram-" + std::to_string(::getpid()) + ".bin")).string();
+  model.Save(path);
+  NgramModel loaded = NgramModel::Load(path);
+  for (size_t i = 0; i < test.size(); ++i) {
+    features.clear();
+    NgramFeatures(vocabulary, test[i].first, kBuckets, features);
+    std::vector<float> p(2);
+    loaded.Predict(features.data(), features.size(), p.data());
+    ASSERT_EQ(p, predicted[i]);
+  }
+  // A file cut short is refused before anything is allocated from its header.
+  std::filesystem::resize_file(path, 100);
+  EXPECT_THROW(NgramModel::Load(path), Error);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace sluice

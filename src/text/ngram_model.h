@@ -1,0 +1,64 @@
+#pragma once
+// The `ngram` learner: fastText's supervised model, sluice's own. A document
+// is a bag of feature ids (text/ngram_features); its vector is the mean of
+// their embeddings; a linear layer and softmax give class probabilities.
+// Trained by SGD on the softmax loss with a learning rate decaying linearly
+// to zero, several threads updating the shared weights without locks
+// (Hogwild, as fastText does; relaxed atomic loads and stores, so the races
+// are by design and defined). With one thread training is deterministic.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+// Documents as feature-id lists (CSR) with their class ids.
+struct TextExamples {
+  std::vector<int32_t> ids;
+  std::vector<size_t> offsets{0};
+  std::vector<int32_t> labels;
+
+  size_t size() const { return labels.size(); }
+  void Add(const std::vector<int32_t>& features, int32_t label) {
+    ids.insert(ids.end(), features.begin(), features.end());
+    offsets.push_back(ids.size());
+    labels.push_back(label);
+  }
+};
+
+struct NgramConfig {
+  size_t num_features = 0;  // vocabulary + buckets
+  int num_classes = 2;
+  int dim = 64;
+  int epochs = 10;
+  double learning_rate = 0.5;
+  int threads = 1;
+  uint64_t seed = 42;
+};
+
+class NgramModel {
+ public:
+  // `on_epoch(epoch, mean_loss)` after each epoch (may be empty).
+  static NgramModel Train(const TextExamples& examples, const NgramConfig& config,
+                          const std::function<void(int, double)>& on_epoch);
+  // Class probabilities of one document into `probabilities` (num_classes).
+  void Predict(const int32_t* ids, size_t count, float* probabilities) const;
+
+  // A binary file: a header, then the two weight matrices.
+  void Save(const std::string& path) const;
+  static NgramModel Load(const std::string& path);
+
+  int num_classes() const { return classes_; }
+  int dim() const { return dim_; }
+  size_t num_features() const { return features_; }
+
+ private:
+  size_t features_ = 0;
+  int classes_ = 0, dim_ = 0;
+  std::vector<float> input_;   // features x dim: the embeddings
+  std::vector<float> output_;  // classes x dim: the linear layer
+};
+
+}  // namespace sluice
