@@ -1,57 +1,25 @@
 #include "artifact/artifact.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-
-#include "common/atomic_file.h"
+#include "artifact/artifact_directory.h"
 #include "common/error.h"
-#include "sluice_version.h"
 
 namespace sluice {
 
-namespace fs = std::filesystem;
-
 void Artifact::Save(const std::string& dir, const FittedPrep& prep, const Model& model, nlohmann::json manifest,
                     const nlohmann::json& metrics, const std::vector<std::pair<std::string, std::string>>& extra_files) {
-  fs::path final_dir = fs::absolute(dir).lexically_normal();
-  if (final_dir.filename().empty()) final_dir = final_dir.parent_path();
-  std::error_code ec;
-  fs::create_directories(final_dir.parent_path(), ec);
-  std::string staged = final_dir.string() + ".staging-" + std::to_string(::getpid());
-  fs::remove_all(staged, ec);
-  if (!fs::create_directories(staged, ec) && ec) ThrowIo("cannot create " + staged + ": " + ec.message());
-  try {
-    manifest["format_version"] = kArtifactFormatVersion;
-    manifest["sluice_version"] = SLUICE_VERSION;
-    manifest["input_schema"] = prep.InputSchema().ToJson();
-    manifest["target"] = prep.target();
-    manifest["prep"] = prep.ToJson();
-    manifest["model"] = model.Save(staged);
-    manifest["model"]["learner"] = model.learner();
-    manifest["metrics"] = metrics;
-    WriteFileAtomically(staged + "/sluice-model.json", manifest.dump(2) + "\n");
-    WriteFileAtomically(staged + "/metrics.json", metrics.dump(2) + "\n");
-    for (const auto& [name, path] : extra_files) {
-      fs::rename(path, staged + "/" + name, ec);
-      if (ec) ThrowIo("cannot move " + path + " into the artifact: " + ec.message());
-    }
-    ReplaceDirectory(staged, final_dir.string());
-  } catch (...) {
-    fs::remove_all(staged, ec);
-    throw;
-  }
+  SaveArtifactDirectory(dir, std::move(manifest), metrics, extra_files, [&](const std::string& staged, nlohmann::json& m) {
+    m["input_schema"] = prep.InputSchema().ToJson();
+    m["target"] = prep.target();
+    m["prep"] = prep.ToJson();
+    m["model"] = model.Save(staged);
+    m["model"]["learner"] = model.learner();
+  });
 }
 
 std::unique_ptr<Artifact> Artifact::Load(const std::string& dir) {
   std::string manifest_path = dir + "/sluice-model.json";
-  if (!fs::exists(manifest_path)) ThrowUsage(dir + ": not a sluice model (no sluice-model.json)");
   std::unique_ptr<Artifact> artifact(new Artifact());
-  try {
-    artifact->manifest_ = nlohmann::json::parse(ReadFileToString(manifest_path));
-  } catch (const nlohmann::json::exception& error) {
-    ThrowInputData(manifest_path + ": " + error.what());
-  }
+  artifact->manifest_ = ReadArtifactManifest(dir);
   const auto& manifest = artifact->manifest_;
   int version = manifest.value("format_version", 0);
   if (version != kArtifactFormatVersion) {

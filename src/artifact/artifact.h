@@ -17,13 +17,12 @@
 #include <vector>
 
 #include "data/record_batch.h"
+#include "artifact/artifact_directory.h"
 #include "nlohmann/json.hpp"
 #include "prep/fitted_prep.h"
 #include "train/learner.h"
 
 namespace sluice {
-
-constexpr int kArtifactFormatVersion = 1;
 
 class Artifact {
  public:

@@ -1,0 +1,53 @@
+#include "artifact/artifact_directory.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "sluice_version.h"
+
+namespace sluice {
+
+namespace fs = std::filesystem;
+
+void SaveArtifactDirectory(const std::string& dir, nlohmann::json manifest, const nlohmann::json& metrics,
+                           const std::vector<std::pair<std::string, std::string>>& extra_files,
+                           const std::function<void(const std::string&, nlohmann::json&)>& write_model) {
+  fs::path final_dir = fs::absolute(dir).lexically_normal();
+  if (final_dir.filename().empty()) final_dir = final_dir.parent_path();
+  std::error_code ec;
+  fs::create_directories(final_dir.parent_path(), ec);
+  std::string staged = final_dir.string() + ".staging-" + std::to_string(::getpid());
+  fs::remove_all(staged, ec);
+  if (!fs::create_directories(staged, ec) && ec) ThrowIo("cannot create " + staged + ": " + ec.message());
+  try {
+    manifest["format_version"] = kArtifactFormatVersion;
+    manifest["sluice_version"] = SLUICE_VERSION;
+    write_model(staged, manifest);
+    manifest["metrics"] = metrics;
+    WriteFileAtomically(staged + "/sluice-model.json", manifest.dump(2) + "\n");
+    WriteFileAtomically(staged + "/metrics.json", metrics.dump(2) + "\n");
+    for (const auto& [name, path] : extra_files) {
+      fs::rename(path, staged + "/" + name, ec);
+      if (ec) ThrowIo("cannot move " + path + " into the artifact: " + ec.message());
+    }
+    ReplaceDirectory(staged, final_dir.string());
+  } catch (...) {
+    fs::remove_all(staged, ec);
+    throw;
+  }
+}
+
+nlohmann::json ReadArtifactManifest(const std::string& dir) {
+  std::string path = dir + "/sluice-model.json";
+  if (!fs::exists(path)) ThrowUsage(dir + ": not a sluice model (no sluice-model.json)");
+  try {
+    return nlohmann::json::parse(ReadFileToString(path));
+  } catch (const nlohmann::json::exception& error) {
+    ThrowInputData(path + ": " + error.what());
+  }
+}
+
+}  // namespace sluice
