@@ -173,14 +173,15 @@ FilterCounts PrepPlan::Filter(RecordBatch& batch) const {
   return counts;
 }
 
+SplitPart SplitOfRow(const SplitSpec& split, uint32_t file_index, int64_t line) {
+  const double u = UnitInterval(MixInt(static_cast<uint64_t>(line), MixInt(split.seed, file_index)));
+  return u < split.train ? SplitPart::kTrain : u < split.train + split.valid ? SplitPart::kValid : SplitPart::kTest;
+}
+
 std::vector<uint8_t> PrepPlan::AssignSplit(const RecordBatch& batch) const {
   std::vector<uint8_t> split(batch.num_rows());
-  double train = spec_.split.train;
-  double valid = spec_.split.train + spec_.split.valid;
-  uint64_t seed = MixInt(spec_.split.seed, batch.file_index);
   for (size_t row = 0; row < split.size(); ++row) {
-    double u = UnitInterval(MixInt(static_cast<uint64_t>(batch.lines[row]), seed));
-    split[row] = static_cast<uint8_t>(u < train ? SplitPart::kTrain : u < valid ? SplitPart::kValid : SplitPart::kTest);
+    split[row] = static_cast<uint8_t>(SplitOfRow(spec_.split, batch.file_index, batch.lines[row]));
   }
   return split;
 }

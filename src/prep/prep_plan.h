@@ -24,6 +24,11 @@ namespace sluice {
 
 enum class SplitPart : uint8_t { kTrain = 0, kValid = 1, kTest = 2 };
 
+// The split of the row starting at `line` of file `file_index`: a hash of
+// (seed, file, line), so a row lands in the same split however the input
+// was chunked or threaded, in every pass and every run.
+SplitPart SplitOfRow(const SplitSpec& split, uint32_t file_index, int64_t line);
+
 // Rows prep removed, by reason.
 struct FilterCounts {
   int64_t by_filter = 0;

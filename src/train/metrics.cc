@@ -61,4 +61,45 @@ MetricList BinaryMetrics(const std::vector<float>& labels, const std::vector<flo
   return {{"accuracy", (tp + tn) / n}, {"precision", precision}, {"recall", recall}, {"f1", f1}, {"auc", auc}};
 }
 
+MetricList ClassificationMetrics(const std::vector<int>& labels, const std::vector<float>& probabilities, int classes,
+                                 std::vector<std::vector<int64_t>>* confusion) {
+  std::vector<std::vector<int64_t>> counts(static_cast<size_t>(classes), std::vector<int64_t>(static_cast<size_t>(classes), 0));
+  int64_t correct = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const float* p = probabilities.data() + i * static_cast<size_t>(classes);
+    int predicted = static_cast<int>(std::max_element(p, p + classes) - p);
+    ++counts[static_cast<size_t>(labels[i])][static_cast<size_t>(predicted)];
+    correct += predicted == labels[i];
+  }
+  double precision = 0, recall = 0, f1 = 0;
+  for (int c = 0; c < classes; ++c) {
+    int64_t true_positive = counts[c][c], predicted = 0, actual = 0;
+    for (int k = 0; k < classes; ++k) {
+      predicted += counts[k][c];
+      actual += counts[c][k];
+    }
+    double p = predicted > 0 ? static_cast<double>(true_positive) / predicted : 0;
+    double r = actual > 0 ? static_cast<double>(true_positive) / actual : 0;
+    precision += p;
+    recall += r;
+    f1 += p + r > 0 ? 2 * p * r / (p + r) : 0;
+  }
+  MetricList metrics = {{"accuracy", labels.empty() ? 0 : static_cast<double>(correct) / labels.size()},
+                        {"precision_macro", precision / classes},
+                        {"recall_macro", recall / classes},
+                        {"f1_macro", f1 / classes}};
+  if (classes == 2) {
+    std::vector<float> binary_labels(labels.size()), scores(labels.size());
+    for (size_t i = 0; i < labels.size(); ++i) {
+      binary_labels[i] = static_cast<float>(labels[i]);
+      scores[i] = probabilities[i * 2 + 1];
+    }
+    for (const auto& [name, value] : BinaryMetrics(binary_labels, scores)) {
+      if (name == "auc") metrics.emplace_back("auc", value);
+    }
+  }
+  if (confusion) *confusion = std::move(counts);
+  return metrics;
+}
+
 }  // namespace sluice

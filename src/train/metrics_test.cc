@@ -35,5 +35,33 @@ TEST(Metrics, AucCountsTiesAsHalf) {
   EXPECT_DOUBLE_EQ(m["auc"], 0.5);
 }
 
+TEST(ClassificationMetrics, MacroAveragesEachClassAndCountsTheConfusion) {
+  // Three classes; class 2 is never predicted.
+  std::vector<int> labels = {0, 0, 1, 1, 2};
+  std::vector<float> probabilities = {0.9f, 0.1f, 0.0f,   // 0 -> 0
+                                      0.2f, 0.7f, 0.1f,   // 0 -> 1
+                                      0.1f, 0.8f, 0.1f,   // 1 -> 1
+                                      0.1f, 0.6f, 0.3f,   // 1 -> 1
+                                      0.5f, 0.4f, 0.1f};  // 2 -> 0
+  std::vector<std::vector<int64_t>> confusion;
+  MetricList metrics = ClassificationMetrics(labels, probabilities, 3, &confusion);
+  auto get = [&](const std::string& name) {
+    for (const auto& [key, value] : metrics) {
+      if (key == name) return value;
+    }
+    return -1.0;
+  };
+  EXPECT_DOUBLE_EQ(get("accuracy"), 0.6);
+  // precision: class 0 1/2, class 1 2/3, class 2 0 -> mean 7/18
+  EXPECT_NEAR(get("precision_macro"), 7.0 / 18, 1e-12);
+  // recall: 1/2, 1, 0 -> 1/2
+  EXPECT_NEAR(get("recall_macro"), 0.5, 1e-12);
+  EXPECT_EQ(get("auc"), -1.0);  // only for two classes
+  EXPECT_EQ(confusion, (std::vector<std::vector<int64_t>>{{1, 1, 0}, {0, 2, 0}, {1, 0, 0}}));
+  MetricList binary = ClassificationMetrics({0, 1, 1, 0}, {0.8f, 0.2f, 0.3f, 0.7f, 0.1f, 0.9f, 0.6f, 0.4f}, 2, nullptr);
+  EXPECT_EQ(binary.back().first, "auc");
+  EXPECT_DOUBLE_EQ(binary.back().second, 1.0);
+}
+
 }  // namespace
 }  // namespace sluice
