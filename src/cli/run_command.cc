@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "pipeline/pipeline_keys.h"
+#include "pipeline/text_run.h"
 #include "pipeline/training_run.h"
 
 namespace sluice {
@@ -40,7 +41,7 @@ CommandAction AddRunCommand(CLI::App& app) {
     if (args->threads >= 0) spec.threads = args->threads;
     RunOptions options;
     options.quiet = args->json;
-    nlohmann::json summary = RunTraining(spec, options);
+    nlohmann::json summary = spec.text_column.empty() ? RunTraining(spec, options) : RunTextTraining(spec, options);
     if (args->json) {
       std::printf("%s\n", summary.dump(2).c_str());
     } else {

@@ -264,6 +264,10 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
   if (!train || !train["target"]) reader.Fail("train.target", "not set (the label column)");
   spec.prep.target = reader.String(train["target"], "train.target");
   if (train["learner"]) spec.learner = reader.String(train["learner"], "train.learner");
+  if (train["text"]) {
+    spec.text_column = reader.String(train["text"], "train.text");
+    if (!train["learner"]) spec.learner = "ngram";
+  }
   if (train["rounds"]) spec.train.rounds = static_cast<int>(reader.Int(train["rounds"], "train.rounds", 1));
   if (train["early_stopping_rounds"]) {
     spec.train.early_stopping_rounds = static_cast<int>(reader.Int(train["early_stopping_rounds"], "train.early_stopping_rounds", 0));

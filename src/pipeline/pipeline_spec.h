@@ -25,7 +25,8 @@ struct PipelineSpec {
   SourceOptions source;
   PrepSpec prep;
   std::string learner = "xgboost";
-  std::string train_prepared;  // a `sluice prep` output to train from instead of source + prep
+  std::string train_prepared;
+  std::string text_column;     // train.text: a text job (pipeline/text_run) instead of the tabular one  // a `sluice prep` output to train from instead of source + prep
   TrainConfig train;
   nlohmann::json resolved;  // the file after overrides, for the artifact's record
 };

@@ -18,6 +18,7 @@
 #include "io/reject_file.h"
 #include "pipeline/prep_passes.h"
 #include "pipeline/prepared_data.h"
+#include "pipeline/run_support.h"
 #include "prep/prep_plan.h"
 #include "train/metrics.h"
 
@@ -26,24 +27,6 @@ namespace sluice {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-// Removes the files a run stages beside its output if it fails before they
-// are moved into the artifact.
-class StagedFiles {
- public:
-  ~StagedFiles() {
-    std::error_code ec;
-    for (const auto& path : paths_) fs::remove(path, ec);
-  }
-  const std::string& Add(std::string path) { return paths_.emplace_back(std::move(path)); }
-
- private:
-  std::vector<std::string> paths_;
-};
-
 // One batch's rows after prep, encoded, by split.
 struct EncodedBatch {
   DenseBlock parts[3];
@@ -71,7 +54,7 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
       "; schema: " + source->schema().ToString());
 
   // Pass 1: fit θ on the train split.
-  auto fit_start = Clock::now();
+  auto fit_start = RunClock::now();
   std::string staged_rejects = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
@@ -80,10 +63,10 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache);
   prepared.fitted = std::move(fit.fitted);
   const FittedPrep& fitted = *prepared.fitted;
-  prepared.read_fit_seconds = Seconds(fit_start);
+  prepared.read_fit_seconds = SecondsSince(fit_start);
 
   // Pass 2: apply θ and build the matrices, one block per batch and split.
-  auto apply_start = Clock::now();
+  auto apply_start = RunClock::now();
   size_t num_features = fitted.num_features();
   std::vector<EncodedBatch> encoded;
   std::mutex encoded_mutex;
@@ -122,7 +105,7 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   encoded.clear();
   encoded.shrink_to_fit();
   for (int part = 0; part < 3; ++part) matrices[part].num_features = num_features;
-  prepared.apply_seconds = Seconds(apply_start);
+  prepared.apply_seconds = SecondsSince(apply_start);
 
   const int64_t split_rows[3] = {static_cast<int64_t>(matrices[0].num_rows()), static_cast<int64_t>(matrices[1].num_rows()),
                                  static_cast<int64_t>(matrices[2].num_rows())};
@@ -139,7 +122,7 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
 }  // namespace
 
 nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) {
-  auto run_start = Clock::now();
+  auto run_start = RunClock::now();
   size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
   ThreadPool pool(threads);
   Progress::SetEnabled(!options.quiet);
@@ -153,14 +136,14 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   PreparedData prepared;
   const bool from_prepared = !spec.train_prepared.empty();
   if (from_prepared) {
-    auto load_start = Clock::now();
+    auto load_start = RunClock::now();
     log("prepared data: " + spec.train_prepared + " (its source, prep and split stand for the pipeline's)");
     prepared = LoadPreparedData(spec.train_prepared, pool);
     if (prepared.fitted->target() != spec.prep.target) {
       ThrowUsage("train.target is '" + spec.prep.target + "' but " + spec.train_prepared + " was prepared for '" +
                  prepared.fitted->target() + "'");
     }
-    prepared.read_fit_seconds = Seconds(load_start);
+    prepared.read_fit_seconds = SecondsSince(load_start);
   } else {
     prepared = PrepareFromSource(spec, pool, staged, log);
   }
@@ -173,7 +156,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
       FormatCount(split_rows[1]) + ", test " + FormatCount(split_rows[2]) + " rows");
 
   // Train.
-  auto train_start = Clock::now();
+  auto train_start = RunClock::now();
   TrainConfig config = spec.train;
   config.threads = static_cast<int>(threads);
   bool terminal = ::isatty(STDERR_FILENO) != 0;
@@ -196,10 +179,10 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   };
   auto model = learner->Train(std::move(matrices[0]), std::move(matrices[1]), config, observer);
   if (terminal && !options.quiet) std::fprintf(stderr, "\r\033[K");
-  double train_seconds = Seconds(train_start);
+  double train_seconds = SecondsSince(train_start);
 
   // Evaluate on the test split, and keep the test predictions.
-  auto eval_start = Clock::now();
+  auto eval_start = RunClock::now();
   std::vector<float> test_labels = matrices[2].AllLabels();
   std::vector<float> test_predictions;
   test_predictions.reserve(test_labels.size());
@@ -232,7 +215,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
     writer.Write(out);
     writer.Commit();
   }
-  double eval_seconds = Seconds(eval_start);
+  double eval_seconds = SecondsSince(eval_start);
 
   const nlohmann::json& counts = prepared.rows;
   nlohmann::json metrics = nlohmann::json::object();
@@ -244,7 +227,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   metrics["rows_valid"] = split_rows[1];
   metrics["rows_test"] = split_rows[2];
 
-  auto save_start = Clock::now();
+  auto save_start = RunClock::now();
   nlohmann::json manifest;
   manifest["name"] = spec.name;
   manifest["created_unix"] = static_cast<int64_t>(std::time(nullptr));
@@ -270,7 +253,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
     }
   }
   Artifact::Save(spec.output, fitted, *model, manifest, metrics, extra);
-  double save_seconds = Seconds(save_start);
+  double save_seconds = SecondsSince(save_start);
 
   nlohmann::json summary;
   summary["name"] = spec.name;
@@ -288,7 +271,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
   summary["seconds"] = {{"read_fit", prepared.read_fit_seconds}, {"apply", prepared.apply_seconds},
                         {"train", train_seconds},   {"evaluate", eval_seconds},
-                        {"save", save_seconds},     {"total", Seconds(run_start)}};
+                        {"save", save_seconds},     {"total", SecondsSince(run_start)}};
   return summary;
 }
 
@@ -325,10 +308,23 @@ std::string FormatRunSummary(const nlohmann::json& summary) {
     row("model", trees);
   }
   for (const auto& [name, value] : summary["metrics"].items()) {
-    if (name.rfind("rows_", 0) == 0) continue;
+    if (name.rfind("rows_", 0) == 0 || !value.is_number()) continue;
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.6g", value.get<double>());
     row("test " + name, buffer);
+  }
+  if (summary["metrics"].contains("confusion_matrix")) {
+    std::string matrix;
+    for (const auto& counts : summary["metrics"]["confusion_matrix"]) {
+      if (!matrix.empty()) matrix.append(" | ");
+      bool first = true;
+      for (const auto& count : counts) {
+        if (!first) matrix.push_back(' ');
+        first = false;
+        AppendInt(matrix, count.get<int64_t>());
+      }
+    }
+    row("test confusion", matrix + "  (rows: true class, columns: predicted)");
   }
   const auto& seconds = summary["seconds"];
   row("time read + fit", FormatSeconds(seconds["read_fit"].get<double>()));
