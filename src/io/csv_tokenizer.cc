@@ -33,7 +33,7 @@ bool CsvTokenizer::Next() {
   size_t record_start = pos_;
   size_t pos = pos_;
   for (;;) {
-    if (pos < size_ && data_[pos] == quote) {
+    if (options_.quoting && pos < size_ && data_[pos] == quote) {
       // Quoted field.
       size_t start = ++pos;
       bool escaped = false;

@@ -13,6 +13,11 @@ namespace sluice {
 struct CsvOptions {
   char delimiter = ',';
   char quote = '"';
+  // Whether `quote` quotes fields. Tab-separated files have no quoting (the
+  // IANA text/tab-separated-values format): a '"' there is text, so TSV
+  // turns quoting off unless the pipeline set source.quote.
+  bool quoting = true;
+  bool quoting_set = false;
   bool header = true;
 };
 

@@ -205,6 +205,7 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
   source->format_ = FormatOf(source->files_[0], options.format);
   if (options.format == "tsv" || (options.format == "auto" && EndsWith(StripCompression(source->files_[0]), ".tsv"))) {
     source->options_.csv.delimiter = '\t';
+    if (!options.csv.quoting_set) source->options_.csv.quoting = false;
   }
   for (const auto& file : source->files_) source->total_bytes_ += fs::file_size(file);
   source->InferSchema();
@@ -510,7 +511,8 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
   for (size_t file_index = 0; file_index < files_.size() && !group.failed(); ++file_index) {
     const std::string& path = files_[file_index];
     auto stream = ByteStream::Open(path);
-    RecordChunker chunker(*stream, options_.chunk_bytes, format_ == FileFormat::kCsv, options_.csv.quote);
+    RecordChunker chunker(*stream, options_.chunk_bytes, format_ == FileFormat::kCsv && options_.csv.quoting,
+                          options_.csv.quote);
     bool first_chunk = true;
     StreamingHash file_hash;
     while (auto chunk = chunker.Next()) {

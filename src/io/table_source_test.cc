@@ -280,3 +280,27 @@ TEST_F(TableSourceTest, ParquetReadsTheSameWhetherRowGroupsOrColumnsRunInParalle
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST_F(TableSourceTest, TabSeparatedFilesHaveNoQuotingUnlessAsked) {
+  // A '"' in a TSV is text: the row with an odd quote must not swallow the next lines.
+  std::string tsv = "text\tlabel\n\"Great\" phone, 5\" screen\t1\nit's \"ok\t0\nnot good\t0\n";
+  SourceOptions options;
+  options.uri = Write("reviews.tsv", tsv);
+  Result result = Read(options);
+  ASSERT_EQ(result.totals.rows_read, 3);
+  EXPECT_EQ(result.totals.rows_rejected, 0);
+  const RecordBatch& batch = result.batches.begin()->second;
+  EXPECT_EQ(batch.columns[0].String(0), "\"Great\" phone, 5\" screen");
+  EXPECT_EQ(batch.columns[0].String(1), "it's \"ok");
+  // Asked for, quoting works in a TSV too.
+  options.csv.quoting_set = true;
+  options.uri = Write("quoted.tsv", "text\tlabel\n\"a\tb\"\t1\n");
+  Result quoted = Read(options);
+  EXPECT_EQ(quoted.batches.begin()->second.columns[0].String(0), "a\tb");
+}
+
+}  // namespace
+}  // namespace sluice

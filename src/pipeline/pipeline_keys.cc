@@ -15,6 +15,7 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"source.uri", "uri", "required", "The input: a file, a directory of files (a Parquet dataset, Hive-style key=value folders included) or a glob; a path or file:// URI. CSV (optionally gzip), JSON Lines or Parquet. Not needed with train.prepared."},
       {"source.format", "string", "auto", "csv, tsv, jsonl, parquet, or auto (by extension)."},
       {"source.delimiter", "string", ",", "CSV field delimiter (one character)."},
+      {"source.quote", "string", "\" (none for .tsv)", "The character that quotes CSV fields, or none. Tab-separated files have no quoting unless this is set."},
       {"source.header", "bool", "true", "Whether the first CSV record names the columns (else column_1, column_2...)."},
       {"source.null_values", "list of strings", "\"\", NULL, null, NA, N/A, NaN, nan", "Unquoted field values read as null in non-string columns."},
       {"source.schema.<column>", "type", "inferred", "Overrides the inferred type of a column: bool, int64, float64, string, timestamp, categorical."},

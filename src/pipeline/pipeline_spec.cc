@@ -191,6 +191,17 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
     spec.source.csv.delimiter = delimiter[0];
   }
   if (source["header"]) spec.source.csv.header = reader.Bool(source["header"], "source.header");
+  if (source["quote"]) {
+    std::string quote = reader.String(source["quote"], "source.quote");
+    spec.source.csv.quoting_set = true;
+    if (quote == "none") {
+      spec.source.csv.quoting = false;
+    } else if (quote.size() == 1) {
+      spec.source.csv.quote = quote[0];
+    } else {
+      reader.Fail("source.quote", "must be one character, or none");
+    }
+  }
   if (source["null_values"]) spec.source.conversion.null_values = reader.StringList(source["null_values"], "source.null_values");
   if (source["schema"]) {
     for (const auto& item : source["schema"]) {
