@@ -1,8 +1,12 @@
 #include "serve/batch_transform.h"
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
+#include <memory>
 
 #include "artifact/artifact.h"
+#include "artifact/text_artifact.h"
 #include "common/error.h"
 #include "common/format.h"
 #include "common/thread_pool.h"
@@ -13,74 +17,167 @@
 
 namespace sluice {
 
-TransformTotals TransformFile(const TransformOptions& options) {
-  auto artifact = Artifact::Load(options.model_dir);
-  const FittedPrep& prep = artifact->prep();
+namespace {
 
+// What a model kind contributes to a transform: the types its input columns
+// must be read as, its output columns, and how it scores a batch.
+struct Scorer {
+  std::map<std::string, DataType> input_types;
+  std::vector<Field> outputs;
+  // Moves rows the model cannot score into batch.rejects (with a reason),
+  // before the carried columns are taken.
+  std::function<void(RecordBatch&)> screen = [](RecordBatch&) {};
+  // Appends one value per row of `batch` to each output column.
+  std::function<void(RecordBatch&&, std::vector<Column>&)> score;
+};
+
+// The tabular model's scorer, less its score function (which needs the
+// source's final schema to align rows).
+Scorer TabularScorer(std::shared_ptr<const Artifact> artifact, const Schema& input_schema, const std::string& name) {
+  Scorer scorer;
+  const FittedPrep& prep = artifact->prep();
+  for (const auto& field : prep.source_schema().fields()) {
+    if (input_schema.Find(field.name)) scorer.input_types[field.name] = field.type;
+  }
+  scorer.outputs = {{name, DataType::kFloat64}};
+  return scorer;
+}
+
+Scorer TextScorer(std::shared_ptr<const TextArtifact> artifact, const std::string& name) {
+  Scorer scorer;
+  const std::string column = artifact->text_column();
+  scorer.input_types[column] = DataType::kString;
+  scorer.outputs.push_back({name, DataType::kString});
+  for (const auto& label : artifact->labels().labels()) scorer.outputs.push_back({"p_" + label, DataType::kFloat64});
+  scorer.screen = [column](RecordBatch& batch) {
+    auto index = batch.schema.Find(column);
+    if (!index) ThrowUsage("the input has no column '" + column + "', the text the model reads");
+    const Column& text = batch.columns[*index];
+    std::vector<uint8_t> keep(batch.num_rows(), 1);
+    bool any = false;
+    for (size_t row = 0; row < batch.num_rows(); ++row) {
+      if (text.IsNull(row) || text.String(row).empty()) {
+        keep[row] = 0;
+        any = true;
+        batch.rejects.push_back({batch.lines[row], "column " + column + ": empty text", ""});
+      }
+    }
+    if (!any) return;
+    std::sort(batch.rejects.begin(), batch.rejects.end(),
+              [](const RejectedRow& a, const RejectedRow& b) { return a.line < b.line; });
+    batch.Filter(keep);
+  };
+  scorer.score = [artifact, column](RecordBatch&& batch, std::vector<Column>& out) {
+    const Column& text = batch.columns[*batch.schema.Find(column)];
+    std::vector<float> probabilities;
+    for (size_t row = 0; row < batch.num_rows(); ++row) {
+      std::string error;
+      if (!artifact->Predict(text.String(row), probabilities, &error)) {
+        for (auto& column_out : out) column_out.AppendNull();  // the reader rejects invalid UTF-8 first
+        continue;
+      }
+      int best = static_cast<int>(std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin());
+      out[0].AppendString(artifact->labels().Label(best));
+      for (size_t c = 0; c < probabilities.size(); ++c) out[c + 1].AppendDouble(FloatAsDecimalDouble(probabilities[c]));
+    }
+  };
+  return scorer;
+}
+
+}  // namespace
+
+TransformTotals TransformFile(const TransformOptions& options) {
   // Read the input's columns with the types the model was trained on.
   SourceOptions source_options;
   source_options.uri = options.input;
   auto probe = TableSource::Open(source_options);
-  for (const auto& field : prep.source_schema().fields()) {
-    if (probe->schema().Find(field.name)) source_options.column_types[field.name] = field.type;
+  Scorer scorer;
+  std::string model_name;
+  std::shared_ptr<const Artifact> tabular;
+  if (TextArtifact::IsTextModel(options.model_dir)) {
+    std::shared_ptr<const TextArtifact> artifact = TextArtifact::Load(options.model_dir);
+    model_name = artifact->manifest().value("name", "");
+    scorer = TextScorer(artifact, options.prediction_column);
+  } else {
+    tabular = Artifact::Load(options.model_dir);
+    model_name = tabular->manifest().value("name", "");
+    scorer = TabularScorer(tabular, probe->schema(), options.prediction_column);
   }
+  source_options.column_types = scorer.input_types;
   auto source = TableSource::Open(source_options);
-  Artifact::Aligner aligner(prep.source_schema(), prep.target(), source->schema());
+  if (tabular) {
+    // Rows are mapped onto the training data's layout by column name.
+    auto aligner = std::make_shared<Artifact::Aligner>(tabular->prep().source_schema(), tabular->prep().target(),
+                                                       source->schema());
+    scorer.score = [tabular, aligner](RecordBatch&& batch, std::vector<Column>& out) {
+      RecordBatch aligned = aligner->Align(std::move(batch));
+      std::vector<float> scratch, scores;
+      tabular->Predict(aligned, scratch, &scores);
+      for (float score : scores) out[0].AppendDouble(FloatAsDecimalDouble(score));
+    };
+  }
 
   Schema out_schema;
   std::vector<size_t> carry_index;
   for (const auto& name : options.carry) {
     auto index = source->schema().Find(name);
     if (!index) ThrowUsage("--carry " + name + ": the input has no such column (it has " + source->schema().ToString() + ")");
-    if (name == options.prediction_column) ThrowUsage("--carry " + name + ": clashes with the prediction column's name");
+    for (const auto& output : scorer.outputs) {
+      if (name == output.name) ThrowUsage("--carry " + name + ": clashes with the output column of that name");
+    }
     carry_index.push_back(*index);
     out_schema.Add(source->schema().field(*index));
   }
-  out_schema.Add({options.prediction_column, DataType::kFloat64});
+  for (const auto& output : scorer.outputs) out_schema.Add(output);
+  const size_t num_carried = carry_index.size();
 
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads) : ThreadPool::DefaultThreads();
   ThreadPool pool(threads);
   ThreadPool encode_pool(threads);
   ParquetWriteOptions parquet;
   parquet.pool = &encode_pool;
-  parquet.metadata = {{"sluice.model", artifact->manifest().value("name", "")}};
+  parquet.metadata = {{"sluice.model", model_name}};
   auto writer = TableWriter::Open(options.output, out_schema, parquet);
   std::string rejects_path = options.rejects.empty() ? options.output + ".rejects.csv" : options.rejects;
   RejectFile rejects(rejects_path);
   OrderedBatches ordered([&](RecordBatch& batch) { writer->Write(std::move(batch)); });
 
-  std::atomic<int64_t> predicted{0};
+  std::atomic<int64_t> predicted{0}, screened{0};
   ScanTotals totals = source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
-    // The carried columns, taken before alignment reorders the batch.
+    const size_t rejected_before = batch.rejects.size();
+    scorer.screen(batch);
+    screened += static_cast<int64_t>(batch.rejects.size() - rejected_before);
+    // The carried columns, taken before scoring consumes the batch.
     std::vector<Column> carried;
     for (size_t c : carry_index) carried.push_back(batch.columns[c]);
-    RecordBatch aligned = aligner.Align(std::move(batch));
-    std::vector<float> scratch, scores;
-    artifact->Predict(aligned, scratch, &scores);
-    predicted += static_cast<int64_t>(scores.size());
+    std::vector<int64_t> lines = batch.lines;
+    std::vector<RejectedRow> rejected = std::move(batch.rejects);
+    std::string source_name = batch.source_name;
+    std::vector<Column> scores;
+    for (const auto& output : scorer.outputs) scores.emplace_back(output.type);
+    scorer.score(std::move(batch), scores);
+    predicted += static_cast<int64_t>(lines.size());
 
     // Scored rows and rejected rows back into input (line) order.
     RecordBatch out;
     out.schema = out_schema;
     for (const auto& field : out_schema.fields()) out.columns.emplace_back(field.type);
-    const size_t total = scores.size() + aligned.rejects.size();
+    const size_t total = lines.size() + rejected.size();
     for (auto& column : out.columns) column.Reserve(total);
     out.lines.reserve(total);
-    const auto& rejected = aligned.rejects;
     size_t reject_index = 0;
     auto add_reject = [&] {
       for (auto& column : out.columns) column.AppendNull();
       out.lines.push_back(rejected[reject_index++].line);
     };
-    Column& prediction = out.columns.back();
-    for (size_t row = 0; row < scores.size(); ++row) {
-      while (reject_index < rejected.size() && rejected[reject_index].line < aligned.lines[row]) add_reject();
-      for (size_t c = 0; c < carried.size(); ++c) out.columns[c].AppendFrom(carried[c], row);
-      prediction.AppendDouble(FloatAsDecimalDouble(scores[row]));
-      out.lines.push_back(aligned.lines[row]);
+    for (size_t row = 0; row < lines.size(); ++row) {
+      while (reject_index < rejected.size() && rejected[reject_index].line < lines[row]) add_reject();
+      for (size_t c = 0; c < num_carried; ++c) out.columns[c].AppendFrom(carried[c], row);
+      for (size_t k = 0; k < scores.size(); ++k) out.columns[num_carried + k].AppendFrom(scores[k], row);
+      out.lines.push_back(lines[row]);
     }
     while (reject_index < rejected.size()) add_reject();
-    rejects.Add(index, aligned.source_name, std::move(aligned.rejects));
+    rejects.Add(index, source_name, std::move(rejected));
     ordered.Put(index, std::move(out));
   });
   writer->Close();
@@ -89,7 +186,7 @@ TransformTotals TransformFile(const TransformOptions& options) {
   TransformTotals result;
   result.rows_read = totals.rows_read;
   result.rows_predicted = predicted;
-  result.rows_rejected = totals.rows_rejected;
+  result.rows_rejected = totals.rows_rejected + screened;
   result.first_reject = rejects.first();
   if (rejects.count() > 0) result.rejects_file = rejects_path;
   return result;
