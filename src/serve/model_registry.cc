@@ -28,6 +28,12 @@ std::shared_ptr<const ServedModel> ModelRegistry::Load(const std::string& name, 
   auto model = std::make_shared<ServedModel>();
   model->name = name;
   model->dir = dir;
+  if (TextArtifact::IsTextModel(dir)) {
+    model->text = TextArtifact::Load(dir);
+    model->text_codec = std::make_unique<TextCodec>(model->text->text_column(), model->text->labels().labels());
+    metrics->Loaded(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), cold);
+    return model;
+  }
   model->artifact = Artifact::Load(dir);
   const Artifact& artifact = *model->artifact;
   Schema raw_schema = artifact.manifest().contains("raw_schema") ? Schema::FromJson(artifact.manifest()["raw_schema"])
@@ -153,7 +159,10 @@ nlohmann::json ModelRegistry::List() const {
     std::lock_guard<std::mutex> lock(slot->mutex);
     nlohmann::json entry = {{"name", name}, {"path", slot->dir}, {"loaded", slot->current != nullptr},
                             {"idle_seconds", (now - slot->last_used_ms.load()) / 1000.0}};
-    if (slot->current) entry["model"] = slot->current->artifact->manifest().value("name", "");
+    if (slot->current) {
+      entry["model"] = slot->current->manifest().value("name", "");
+      entry["kind"] = slot->current->text ? "text" : "tabular";
+    }
     out.push_back(entry);
   }
   return out;

@@ -21,19 +21,26 @@
 #include <vector>
 
 #include "artifact/artifact.h"
+#include "artifact/text_artifact.h"
 #include "nlohmann/json.hpp"
 #include "serve/invocation_codec.h"
 #include "serve/request_batcher.h"
 #include "serve/server_metrics.h"
+#include "serve/text_codec.h"
 
 namespace sluice {
 
-// One loaded instance of a model.
+// One loaded instance of a model: a tabular artifact (with its codec and
+// batcher) or a text model (with its codec).
 struct ServedModel {
   std::string name, dir;
   std::unique_ptr<const Artifact> artifact;
   std::unique_ptr<InvocationCodec> codec;
   std::unique_ptr<RequestBatcher> batcher;
+  std::unique_ptr<const TextArtifact> text;
+  std::unique_ptr<TextCodec> text_codec;
+
+  const nlohmann::json& manifest() const { return text ? text->manifest() : artifact->manifest(); }
 };
 
 class ModelRegistry {

@@ -126,15 +126,32 @@ void Serve(const ServeOptions& options) {
                               ? in
                               : ParsePayloadFormat(accept, "Accept");
       bool header = request.has_param("header") && request.get_param_value("header") == "true";
-      RecordBatch batch = model->codec->Decode(in, request.body, header);
-      // θ on this worker thread; the model call may be shared with other requests.
-      const FittedPrep& prep = model->artifact->prep();
-      prep.Derive(batch);
-      rows = batch.num_rows();
-      std::vector<float> features(rows * prep.num_features()), predictions(rows);
-      prep.Encode(batch, features.data());
-      model->batcher->Predict(features.data(), rows, predictions.data());
-      response.set_content(model->codec->Encode(out, predictions), MediaType(out));
+      if (model->text) {
+        // A text model: each text tokenized and scored on this worker thread.
+        std::vector<std::string> texts = model->text_codec->Decode(in, request.body, header);
+        const size_t classes = model->text->labels().size();
+        std::vector<float> probabilities(texts.size() * classes), one;
+        for (size_t i = 0; i < texts.size(); ++i) {
+          std::string error;
+          if (!model->text->Predict(texts[i], one, &error)) {
+            throw InvocationError(400, "row " + std::to_string(i + 1) + ": column " + model->text->text_column() + ": " + error);
+          }
+          std::copy(one.begin(), one.end(), probabilities.begin() + static_cast<std::ptrdiff_t>(i * classes));
+        }
+        rows = texts.size();
+        if (metrics) metrics->BatchScored(rows, 1);
+        response.set_content(model->text_codec->Encode(out, probabilities), MediaType(out));
+      } else {
+        RecordBatch batch = model->codec->Decode(in, request.body, header);
+        // θ on this worker thread; the model call may be shared with other requests.
+        const FittedPrep& prep = model->artifact->prep();
+        prep.Derive(batch);
+        rows = batch.num_rows();
+        std::vector<float> features(rows * prep.num_features()), predictions(rows);
+        prep.Encode(batch, features.data());
+        model->batcher->Predict(features.data(), rows, predictions.data());
+        response.set_content(model->codec->Encode(out, predictions), MediaType(out));
+      }
     } catch (const InvocationError& error) {
       Reply(response, error.status(), error.what());
     } catch (const Error& error) {
