@@ -44,6 +44,7 @@ bench: release
 	@SLUICE=$(abspath $(SLUICE)) bench/parquet-vs-duckdb
 	@SLUICE=$(abspath $(SLUICE)) bench/transform-throughput
 	@SLUICE=$(abspath $(SLUICE)) bench/serve-latency
+	@SLUICE=$(abspath $(SLUICE)) bench/text-vs-fasttext
 
 demo: release
 	@mkdir -p demo

@@ -34,7 +34,7 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"split.test", "number", "0.1", "Fraction of rows in the test split (final metrics)."},
       {"split.seed", "integer", "seed", "Seed of the split; a row's split depends only on it, its file and its line."},
       {"train.learner", "string", "xgboost (ngram with train.text)", "The learner: xgboost for tables; ngram (fastText-style) for text."},
-      {"train.text", "column", "none", "A text job: the column holding the text (train.target holds its label, strings or integers). No prep section is needed; the ngram learner's settings go in train.params: dim (64), epochs (10), learning_rate (0.5), buckets (200000 hashed word pairs), min_count (1), max_vocabulary (200000), max_tokens (256), lowercase, strip_html, strip_urls (true)."},
+      {"train.text", "column", "none", "A text job: the column holding the text (train.target holds its label, strings or integers). No prep section is needed; the ngram learner's settings go in train.params: dim (64), epochs (10), learning_rate (0.5), buckets (200000 hashed word pairs), min_count (1), max_vocabulary (200000), max_tokens (256), lowercase, strip_html, strip_urls (true), shuffle (true: a fresh example order each epoch; false: input order, as fastText reads its file)."},
       {"train.prepared", "path", "none", "Train from a `sluice prep` output directory (its Parquet train/valid/test datasets and θ) instead of reading source and running prep; source, prep and split keys are then not used."},
       {"train.target", "column", "required", "The label column (numeric; 0/1 for binary classification)."},
       {"train.rounds", "integer", "100", "Boosting rounds (the most, with early stopping)."},

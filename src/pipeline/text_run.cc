@@ -75,9 +75,11 @@ TextParams ParseTextParams(const std::map<std::string, std::string>& params) {
       out.tokenizer.strip_html = flag(key, value);
     } else if (key == "strip_urls") {
       out.tokenizer.strip_urls = flag(key, value);
+    } else if (key == "shuffle") {
+      out.ngram.shuffle = flag(key, value);
     } else {
       ThrowUsage("train.params." + key + ": not a setting of the ngram learner (dim, epochs, learning_rate, buckets, "
-                 "min_count, max_vocabulary, max_tokens, lowercase, strip_html, strip_urls)");
+                 "min_count, max_vocabulary, max_tokens, lowercase, strip_html, strip_urls, shuffle)");
     }
   }
   return out;

@@ -74,11 +74,14 @@ NgramModel NgramModel::Train(const TextExamples& examples, const NgramConfig& co
   const uint64_t total_steps = static_cast<uint64_t>(n) * static_cast<uint64_t>(config.epochs);
   std::atomic<uint64_t> steps_done{0};
   for (int epoch = 0; epoch < config.epochs; ++epoch) {
-    // Each epoch visits the examples in a fresh order (seeded: reproducible).
+    // Each epoch visits the examples in a fresh order (seeded: reproducible),
+    // or, asked for, in input order as fastText reads its file.
     std::vector<uint32_t> order(n);
     for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-    std::mt19937_64 shuffle(config.seed + static_cast<uint64_t>(epoch) * 7919);
-    std::shuffle(order.begin(), order.end(), shuffle);
+    if (config.shuffle) {
+      std::mt19937_64 shuffle(config.seed + static_cast<uint64_t>(epoch) * 7919);
+      std::shuffle(order.begin(), order.end(), shuffle);
+    }
     std::vector<double> losses(static_cast<size_t>(threads), 0.0);
     auto work = [&](int t) {
       std::vector<float> hidden(static_cast<size_t>(model.dim_)), grad(static_cast<size_t>(model.dim_));

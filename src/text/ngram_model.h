@@ -36,6 +36,9 @@ struct NgramConfig {
   double learning_rate = 0.5;
   int threads = 1;
   uint64_t seed = 42;
+  // Shuffle the examples every epoch; off, each thread reads its contiguous
+  // share in input order (fastText's way; poor for input sorted by label).
+  bool shuffle = true;
 };
 
 class NgramModel {
