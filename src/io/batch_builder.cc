@@ -22,9 +22,7 @@ std::string Shorten(std::string_view text) {
 
 }  // namespace
 
-BatchBuilder::BatchBuilder(const Schema& schema, const TextConversion& conversion,
-                           const std::string& source_name)
-    : conversion_(conversion), source_name_(source_name) {
+BatchBuilder::BatchBuilder(const Schema& schema, const TextConversion& conversion) : conversion_(conversion) {
   batch_.schema = schema;
   category_codes_.resize(schema.size());
   dictionaries_.resize(schema.size());
@@ -78,6 +76,12 @@ bool BatchBuilder::AppendText(size_t index, std::string_view text, bool quoted) 
     }
     return false;
   };
+  // A value that did not parse: a null token, or the row's reject reason.
+  auto null_or_fail = [&](const char* problem) {
+    if (!is_null_token()) return Fail(index, text, problem);
+    column.AppendNull();
+    return true;
+  };
   switch (type) {
     case DataType::kInt64: {
       int64_t parsed;
@@ -91,14 +95,9 @@ bool BatchBuilder::AppendText(size_t index, std::string_view text, bool quoted) 
         column.AppendInt(static_cast<int64_t>(as_double));
         return true;
       }
-      if (is_null_token()) {
-        column.AppendNull();
-        return true;
-      }
-      if (ParseFloat64(value, &as_double)) {
-        return Fail(index, text, "is not an integer (declare the column float64 in source.schema)");
-      }
-      return Fail(index, text, "is not an integer");
+      return null_or_fail(ParseFloat64(value, &as_double)
+                              ? "is not an integer (declare the column float64 in source.schema)"
+                              : "is not an integer");
     }
     case DataType::kFloat64: {
       double parsed = 0;
@@ -111,11 +110,7 @@ bool BatchBuilder::AppendText(size_t index, std::string_view text, bool quoted) 
         }
         return true;
       }
-      if (is_null_token()) {
-        column.AppendNull();
-        return true;
-      }
-      return Fail(index, text, "is not a number");
+      return null_or_fail("is not a number");
     }
     case DataType::kBool: {
       bool parsed;
@@ -123,11 +118,7 @@ bool BatchBuilder::AppendText(size_t index, std::string_view text, bool quoted) 
         column.AppendInt(parsed);
         return true;
       }
-      if (is_null_token()) {
-        column.AppendNull();
-        return true;
-      }
-      return Fail(index, text, "is not a boolean");
+      return null_or_fail("is not a boolean");
     }
     case DataType::kTimestamp: {
       int64_t micros;
@@ -135,11 +126,7 @@ bool BatchBuilder::AppendText(size_t index, std::string_view text, bool quoted) 
         column.AppendInt(micros);
         return true;
       }
-      if (is_null_token()) {
-        column.AppendNull();
-        return true;
-      }
-      return Fail(index, text, "is not a timestamp (YYYY-MM-DD HH:MM:SS)");
+      return null_or_fail("is not a timestamp (YYYY-MM-DD HH:MM:SS)");
     }
     default:
       return Fail(index, text, "cannot be converted");

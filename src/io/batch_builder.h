@@ -22,7 +22,7 @@ struct TextConversion {
 
 class BatchBuilder {
  public:
-  BatchBuilder(const Schema& schema, const TextConversion& conversion, const std::string& source_name);
+  BatchBuilder(const Schema& schema, const TextConversion& conversion);
 
   // Appends the next field of the current row to column `index`. Returns false
   // (and sets error()) when the text is not a value of the column's type.
@@ -48,7 +48,6 @@ class BatchBuilder {
 
   RecordBatch batch_;
   const TextConversion& conversion_;
-  const std::string& source_name_;
   std::vector<std::unordered_map<std::string, int64_t>> category_codes_;
   std::vector<std::shared_ptr<Dictionary>> dictionaries_;
   std::string error_;

@@ -260,7 +260,7 @@ void TableSource::AddPartitionColumns(RecordBatch& batch) const {
     const std::string& text = partition_values_[batch.file_index][k];
     Column column(field.type == DataType::kCategorical ? DataType::kString : field.type);
     column.Reserve(rows);
-    BatchBuilder one(Schema({{field.name, column.type()}}), options_.conversion, batch.source_name);
+    BatchBuilder one(Schema({{field.name, column.type()}}), options_.conversion);
     bool is_null = text == kHiveNull || !one.AppendText(0, text, false);
     RecordBatch value = one.Finish();
     for (size_t row = 0; row < rows; ++row) {
@@ -489,12 +489,7 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
     }
   }
   group.Wait();
-  ScanTotals totals;
-  totals.rows_read = rows_read;
-  totals.rows_pruned = rows_pruned;
-  totals.num_batches = batch_index;
-  totals.fingerprint = fingerprint.Hex();
-  return totals;
+  return {.rows_read = rows_read, .rows_pruned = rows_pruned, .num_batches = batch_index, .fingerprint = fingerprint.Hex()};
 }
 
 ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
@@ -539,7 +534,7 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
       auto shared_chunk = std::make_shared<Chunk>(std::move(*chunk));
       group.Submit([&, shared_chunk, skip, first_line, index, file_index, path]() {
         const Chunk& c = *shared_chunk;
-        BatchBuilder builder(data_schema_, options_.conversion, path);
+        BatchBuilder builder(data_schema_, options_.conversion);
         const char* data = c.data() + skip;
         size_t size = c.size - skip;
         builder.Reserve(static_cast<size_t>(static_cast<double>(size) / record_bytes_ * 1.1) + 16);
@@ -593,12 +588,7 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
     fingerprint.Add(file_hash.Digest());
   }
   group.Wait();
-  ScanTotals totals;
-  totals.rows_read = rows_read;
-  totals.rows_rejected = rows_rejected;
-  totals.num_batches = batch_index;
-  totals.fingerprint = fingerprint.Hex();
-  return totals;
+  return {.rows_read = rows_read, .rows_rejected = rows_rejected, .num_batches = batch_index, .fingerprint = fingerprint.Hex()};
 }
 
 }  // namespace sluice

@@ -57,13 +57,18 @@ class TableSourceTest : public ::testing::Test {
     return result;
   }
 
+  // Writes `content` as file `name` and reads it with default options.
+  Result ReadText(const std::string& name, const std::string& content) {
+    SourceOptions options;
+    options.uri = Write(name, content);
+    return Read(options);
+  }
+
   fs::path dir_;
 };
 
 TEST_F(TableSourceTest, InfersTypesAndReadsEveryRow) {
-  SourceOptions options;
-  options.uri = Write("a.csv", "id,price,when,flag,name\n1,2.5,2015-01-01 10:00:00,true,x\n2,,2015-01-02 11:00:00,false,\"y, z\"\n");
-  Result result = Read(options);
+  Result result = ReadText("a.csv", "id,price,when,flag,name\n1,2.5,2015-01-01 10:00:00,true,x\n2,,2015-01-02 11:00:00,false,\"y, z\"\n");
   EXPECT_EQ(result.schema.ToString(), "id int64, price float64, when timestamp, flag bool, name string");
   EXPECT_EQ(result.totals.rows_read, 2);
   const RecordBatch& batch = result.batches.at(0);
@@ -122,9 +127,7 @@ TEST_F(TableSourceTest, ReadsGzipInput) {
 }
 
 TEST_F(TableSourceTest, ReadsJsonLinesWithMissingKeysAndBadLines) {
-  SourceOptions options;
-  options.uri = Write("r.jsonl", "{\"a\": 1, \"b\": \"x\"}\n{\"b\": \"y\"}\nnot json\n{\"a\": 2.5, \"b\": null, \"extra\": true}\n");
-  Result result = Read(options);
+  Result result = ReadText("r.jsonl", "{\"a\": 1, \"b\": \"x\"}\n{\"b\": \"y\"}\nnot json\n{\"a\": 2.5, \"b\": null, \"extra\": true}\n");
   EXPECT_EQ(result.schema.ToString(), "a float64, b string, extra bool");
   EXPECT_EQ(result.totals.rows_read, 4);
   ASSERT_EQ(result.rejects.size(), 1u);

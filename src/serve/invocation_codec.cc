@@ -66,7 +66,7 @@ RecordBatch InvocationCodec::Decode(PayloadFormat format, std::string_view body,
 
 RecordBatch InvocationCodec::DecodeCsv(std::string_view body, bool header) const {
   CsvTokenizer tokenizer(body.data(), body.size(), 1, CsvOptions{});
-  BatchBuilder builder(input_schema_, Conversion(), "request");
+  BatchBuilder builder(input_schema_, Conversion());
   // Field position -> input column; without a header, the input schema's order.
   std::vector<int> target(input_schema_.size());
   for (size_t i = 0; i < target.size(); ++i) target[i] = static_cast<int>(i);
@@ -126,7 +126,7 @@ RecordBatch InvocationCodec::DecodeCsv(std::string_view body, bool header) const
 }
 
 RecordBatch InvocationCodec::DecodeJson(std::string_view body, bool lines) const {
-  BatchBuilder builder(input_schema_, Conversion(), "request");
+  BatchBuilder builder(input_schema_, Conversion());
   simdjson::dom::parser parser;
   size_t row = 0;
   std::vector<uint8_t> seen(input_schema_.size());
@@ -173,17 +173,11 @@ RecordBatch InvocationCodec::DecodeJson(std::string_view body, bool lines) const
     return document;
   };
   if (lines) {
-    size_t pos = 0;
-    while (pos < body.size()) {
-      size_t end = body.find('\n', pos);
-      if (end == std::string_view::npos) end = body.size();
-      std::string_view line = body.substr(pos, end - pos);
-      pos = end + 1;
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    ForEachJsonLine(body, [&](std::string_view line) {
       simdjson::dom::object object;
       if (parse(line).get_object().get(object)) throw InvocationError(400, "line " + std::to_string(row + 1) + ": not a JSON object");
       add_object(object);
-    }
+    });
   } else {
     simdjson::dom::element document = parse(body);
     simdjson::dom::object object;

@@ -32,6 +32,19 @@ enum class PayloadFormat { kCsv, kJson, kJsonLines };
 PayloadFormat ParsePayloadFormat(std::string_view media_type, const char* header_name);
 const char* MediaType(PayloadFormat format);
 
+// Calls `line(text)` for each line of a JSON Lines body that is not blank.
+template <typename Line>
+void ForEachJsonLine(std::string_view body, Line&& line) {
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t end = body.find('\n', pos);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view text = body.substr(pos, end - pos);
+    pos = end + 1;
+    if (text.find_first_not_of(" \t\r") != std::string_view::npos) line(text);
+  }
+}
+
 class InvocationCodec {
  public:
   // `raw_schema`: every column of the training data (the artifact's

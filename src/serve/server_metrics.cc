@@ -82,11 +82,31 @@ std::string RenderMetrics(const std::vector<std::pair<std::string, const ModelMe
                           const std::array<uint64_t, 8>& refused) {
   std::string out;
   char line[256];
-  auto counter = [&](const char* name, const std::string& model, uint64_t value) {
-    std::snprintf(line, sizeof line, "%s{model=\"%s\"} %llu\n", name, model.c_str(), static_cast<unsigned long long>(value));
+  auto header = [&](const char* name, const char* type, const char* help) {
+    std::snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
     out += line;
   };
-  out += "# HELP sluice_requests_total Invocations answered, by model and status.\n# TYPE sluice_requests_total counter\n";
+  // A family with one sample per model: counts print as integers, times with
+  // microsecond precision.
+  auto per_model = [&](const char* name, const char* type, const char* help, auto value) {
+    header(name, type, help);
+    for (const auto& [model, metrics] : models) {
+      const double v = value(*metrics);
+      if (v == static_cast<double>(static_cast<uint64_t>(v))) {
+        std::snprintf(line, sizeof line, "%s{model=\"%s\"} %llu\n", name, model.c_str(),
+                      static_cast<unsigned long long>(v));
+      } else {
+        std::snprintf(line, sizeof line, "%s{model=\"%s\"} %.6f\n", name, model.c_str(), v);
+      }
+      out += line;
+    }
+  };
+  auto histograms = [&](const char* name, const char* help, const auto& bounds, auto histogram) {
+    header(name, "histogram", help);
+    for (const auto& [model, metrics] : models) RenderHistogram(out, name, model, bounds, histogram(*metrics));
+  };
+
+  header("sluice_requests_total", "counter", "Invocations answered, by model and status.");
   for (const auto& [name, metrics] : models) {
     for (size_t i = 0; i < metrics->by_status_.size(); ++i) {
       std::snprintf(line, sizeof line, "sluice_requests_total{model=\"%s\",status=\"%s\"} %llu\n", name.c_str(),
@@ -94,51 +114,30 @@ std::string RenderMetrics(const std::vector<std::pair<std::string, const ModelMe
       out += line;
     }
   }
-  out += "# HELP sluice_refused_requests_total Requests refused before a model was chosen, by status.\n"
-         "# TYPE sluice_refused_requests_total counter\n";
+  header("sluice_refused_requests_total", "counter", "Requests refused before a model was chosen, by status.");
   for (size_t i = 0; i < refused.size(); ++i) {
     std::snprintf(line, sizeof line, "sluice_refused_requests_total{status=\"%s\"} %llu\n", kStatusLabels[i],
                   static_cast<unsigned long long>(refused[i]));
     out += line;
   }
-  out += "# HELP sluice_request_seconds Invocation latency.\n# TYPE sluice_request_seconds histogram\n";
-  for (const auto& [name, metrics] : models) {
-    RenderHistogram(out, "sluice_request_seconds", name, ModelMetrics::kLatencyBuckets, metrics->latency_);
-  }
-  out += "# HELP sluice_batch_rows Rows per model call (dynamic batching).\n# TYPE sluice_batch_rows histogram\n";
-  for (const auto& [name, metrics] : models) {
-    RenderHistogram(out, "sluice_batch_rows", name, ModelMetrics::kRowBuckets, metrics->batch_rows_);
-  }
-  out += "# HELP sluice_batch_requests Requests per model call (dynamic batching).\n"
-         "# TYPE sluice_batch_requests histogram\n";
-  for (const auto& [name, metrics] : models) {
-    RenderHistogram(out, "sluice_batch_requests", name, ModelMetrics::kRowBuckets, metrics->batch_requests_);
-  }
-  out += "# HELP sluice_rows_total Rows scored.\n# TYPE sluice_rows_total counter\n";
-  for (const auto& [name, metrics] : models) counter("sluice_rows_total", name, metrics->rows_.load());
-  out += "# HELP sluice_model_loads_total Model loads (start, reload, load by API, cold start).\n"
-         "# TYPE sluice_model_loads_total counter\n";
-  for (const auto& [name, metrics] : models) counter("sluice_model_loads_total", name, metrics->loads_.load());
-  out += "# HELP sluice_cold_starts_total Loads on a request after an idle unload.\n# TYPE sluice_cold_starts_total counter\n";
-  for (const auto& [name, metrics] : models) counter("sluice_cold_starts_total", name, metrics->cold_starts_.load());
-  out += "# HELP sluice_cold_start_seconds_total Time spent in cold starts.\n"
-         "# TYPE sluice_cold_start_seconds_total counter\n";
-  for (const auto& [name, metrics] : models) {
-    std::snprintf(line, sizeof line, "sluice_cold_start_seconds_total{model=\"%s\"} %.6f\n", name.c_str(),
-                  metrics->cold_start_seconds_.load());
-    out += line;
-  }
-  out += "# HELP sluice_model_load_seconds Time the last load of the model took.\n"
-         "# TYPE sluice_model_load_seconds gauge\n";
-  for (const auto& [name, metrics] : models) {
-    std::snprintf(line, sizeof line, "sluice_model_load_seconds{model=\"%s\"} %.6f\n", name.c_str(),
-                  metrics->load_seconds_.load());
-    out += line;
-  }
-  std::snprintf(line, sizeof line,
-                "# HELP sluice_requests_in_flight Requests being answered.\n# TYPE sluice_requests_in_flight gauge\n"
-                "sluice_requests_in_flight %lld\n",
-                static_cast<long long>(in_flight));
+  using M = ModelMetrics;
+  histograms("sluice_request_seconds", "Invocation latency.", M::kLatencyBuckets,
+             [](const M& m) -> const auto& { return m.latency_; });
+  histograms("sluice_batch_rows", "Rows per model call (dynamic batching).", M::kRowBuckets,
+             [](const M& m) -> const auto& { return m.batch_rows_; });
+  histograms("sluice_batch_requests", "Requests per model call (dynamic batching).", M::kRowBuckets,
+             [](const M& m) -> const auto& { return m.batch_requests_; });
+  per_model("sluice_rows_total", "counter", "Rows scored.", [](const M& m) { return static_cast<double>(m.rows_.load()); });
+  per_model("sluice_model_loads_total", "counter", "Model loads (start, reload, load by API, cold start).",
+            [](const M& m) { return static_cast<double>(m.loads_.load()); });
+  per_model("sluice_cold_starts_total", "counter", "Loads on a request after an idle unload.",
+            [](const M& m) { return static_cast<double>(m.cold_starts_.load()); });
+  per_model("sluice_cold_start_seconds_total", "counter", "Time spent in cold starts.",
+            [](const M& m) { return m.cold_start_seconds_.load(); });
+  per_model("sluice_model_load_seconds", "gauge", "Time the last load of the model took.",
+            [](const M& m) { return m.load_seconds_.load(); });
+  header("sluice_requests_in_flight", "gauge", "Requests being answered.");
+  std::snprintf(line, sizeof line, "sluice_requests_in_flight %lld\n", static_cast<long long>(in_flight));
   out += line;
   return out;
 }

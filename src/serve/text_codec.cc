@@ -53,15 +53,8 @@ std::vector<std::string> TextCodec::Decode(PayloadFormat format, std::string_vie
   };
   try {
     if (format == PayloadFormat::kJsonLines) {
-      size_t row = 0, start = 0;
-      while (start < body.size()) {
-        size_t end = body.find('\n', start);
-        if (end == std::string_view::npos) end = body.size();
-        std::string_view line = body.substr(start, end - start);
-        start = end + 1;
-        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-        take(nlohmann::json::parse(line), ++row);
-      }
+      size_t row = 0;
+      ForEachJsonLine(body, [&](std::string_view line) { take(nlohmann::json::parse(line), ++row); });
     } else {
       nlohmann::json document = nlohmann::json::parse(body);
       const nlohmann::json* rows = &document;

@@ -93,18 +93,15 @@ void WriteColumnChunk(ThriftWriter& w, const ColumnChunk& c) {
 Statistics ReadStatistics(ThriftReader& r) {
   Statistics s;
   std::optional<std::string> legacy_min, legacy_max;
-  r.BeginStruct();
-  int16_t id;
-  Type type;
-  while (r.NextField(&id, &type)) {
+  r.ReadStruct([&](int16_t id, Type type) {
     if (id == 1 && type == thrift::kBinary) legacy_max = r.ReadBinary();
     else if (id == 2 && type == thrift::kBinary) legacy_min = r.ReadBinary();
     else if (id == 3 && type == thrift::kI64) s.null_count = r.ReadInt();
     else if (id == 5 && type == thrift::kBinary) s.max_value = r.ReadBinary();
     else if (id == 6 && type == thrift::kBinary) s.min_value = r.ReadBinary();
-    else r.Skip(type);
-  }
-  r.EndStruct();
+    else return false;
+    return true;
+  });
   // The deprecated min/max are signed-order only; use them only if nothing better.
   if (!s.min_value && legacy_min) s.min_value = legacy_min;
   if (!s.max_value && legacy_max) s.max_value = legacy_max;
@@ -113,146 +110,159 @@ Statistics ReadStatistics(ThriftReader& r) {
 
 // Reads an empty-struct union member and returns its field id.
 int16_t ReadUnionKind(ThriftReader& r) {
-  int16_t kind = 0, id;
-  Type type;
-  r.BeginStruct();
-  while (r.NextField(&id, &type)) {
+  int16_t kind = 0;
+  r.ReadStruct([&](int16_t id, Type) {
     kind = id;
-    r.Skip(type);
-  }
-  r.EndStruct();
+    return false;  // the member's own struct is skipped
+  });
   return kind;
 }
 
 LogicalType ReadLogicalType(ThriftReader& r) {
   LogicalType t;
-  r.BeginStruct();
-  int16_t id;
-  Type type;
-  while (r.NextField(&id, &type)) {
-    if (type != thrift::kStruct) {
-      r.Skip(type);
-      continue;
-    }
+  r.ReadStruct([&](int16_t id, Type type) {
+    if (type != thrift::kStruct) return false;
     t.kind = static_cast<LogicalType::Kind>(id);
-    r.BeginStruct();
-    int16_t inner;
-    Type inner_type;
-    while (r.NextField(&inner, &inner_type)) {
+    const bool time = id == LogicalType::kTime || id == LogicalType::kTimestamp;
+    r.ReadStruct([&](int16_t inner, Type inner_type) {
       if (id == LogicalType::kDecimalKind && inner == 1) t.scale = static_cast<int32_t>(r.ReadInt());
       else if (id == LogicalType::kDecimalKind && inner == 2) t.precision = static_cast<int32_t>(r.ReadInt());
-      else if ((id == LogicalType::kTime || id == LogicalType::kTimestamp) && inner == 1) t.adjusted_to_utc = r.ReadBool(inner_type);
-      else if ((id == LogicalType::kTime || id == LogicalType::kTimestamp) && inner == 2 && inner_type == thrift::kStruct) t.unit = ReadUnionKind(r);
+      else if (time && inner == 1) t.adjusted_to_utc = r.ReadBool(inner_type);
+      else if (time && inner == 2 && inner_type == thrift::kStruct) t.unit = ReadUnionKind(r);
       else if (id == LogicalType::kInteger && inner == 1) t.bit_width = inner_type == thrift::kByte ? r.ReadByte() : static_cast<int8_t>(r.ReadInt());
       else if (id == LogicalType::kInteger && inner == 2) t.is_signed = r.ReadBool(inner_type);
-      else r.Skip(inner_type);
-    }
-    r.EndStruct();
-  }
-  r.EndStruct();
+      else return false;
+      return true;
+    });
+    return true;
+  });
   return t;
 }
 
 SchemaElement ReadSchemaElement(ThriftReader& r) {
   SchemaElement e;
-  r.BeginStruct();
-  int16_t id;
-  Type type;
-  while (r.NextField(&id, &type)) {
+  r.ReadStruct([&](int16_t id, Type type) {
     switch (id) {
-      case 1: e.type = static_cast<PhysicalType>(r.ReadInt()); break;
-      case 2: e.type_length = static_cast<int32_t>(r.ReadInt()); break;
-      case 3: e.repetition = static_cast<Repetition>(r.ReadInt()); break;
-      case 4: e.name = r.ReadBinary(); break;
-      case 5: e.num_children = static_cast<int32_t>(r.ReadInt()); break;
-      case 6: e.converted_type = static_cast<int32_t>(r.ReadInt()); break;
-      case 7: e.scale = static_cast<int32_t>(r.ReadInt()); break;
-      case 8: e.precision = static_cast<int32_t>(r.ReadInt()); break;
+      case 1: e.type = static_cast<PhysicalType>(r.ReadInt()); return true;
+      case 2: e.type_length = static_cast<int32_t>(r.ReadInt()); return true;
+      case 3: e.repetition = static_cast<Repetition>(r.ReadInt()); return true;
+      case 4: e.name = r.ReadBinary(); return true;
+      case 5: e.num_children = static_cast<int32_t>(r.ReadInt()); return true;
+      case 6: e.converted_type = static_cast<int32_t>(r.ReadInt()); return true;
+      case 7: e.scale = static_cast<int32_t>(r.ReadInt()); return true;
+      case 8: e.precision = static_cast<int32_t>(r.ReadInt()); return true;
       case 10:
-        if (type == thrift::kStruct) {
-          e.logical = ReadLogicalType(r);
-          break;
-        }
-        [[fallthrough]];
-      default: r.Skip(type);
+        if (type != thrift::kStruct) return false;
+        e.logical = ReadLogicalType(r);
+        return true;
+      default: return false;
     }
-  }
-  r.EndStruct();
+  });
   return e;
 }
 
 ColumnMetaData ReadColumnMetaData(ThriftReader& r) {
   ColumnMetaData m;
-  r.BeginStruct();
-  int16_t id;
-  Type type;
-  while (r.NextField(&id, &type)) {
+  r.ReadStruct([&](int16_t id, Type type) {
     switch (id) {
-      case 1: m.type = static_cast<PhysicalType>(r.ReadInt()); break;
-      case 2: {
-        Type element;
-        size_t n = r.ReadListHeader(&element);
-        for (size_t i = 0; i < n; ++i) m.encodings.push_back(static_cast<Encoding>(r.ReadInt()));
-        break;
-      }
-      case 3: {
-        Type element;
-        size_t n = r.ReadListHeader(&element);
-        for (size_t i = 0; i < n; ++i) m.path.push_back(r.ReadBinary());
-        break;
-      }
-      case 4: m.codec = static_cast<Codec>(r.ReadInt()); break;
-      case 5: m.num_values = r.ReadInt(); break;
-      case 6: m.total_uncompressed_size = r.ReadInt(); break;
-      case 7: m.total_compressed_size = r.ReadInt(); break;
-      case 9: m.data_page_offset = r.ReadInt(); break;
-      case 11: m.dictionary_page_offset = r.ReadInt(); break;
+      case 1: m.type = static_cast<PhysicalType>(r.ReadInt()); return true;
+      case 2: r.ReadList([&] { m.encodings.push_back(static_cast<Encoding>(r.ReadInt())); }); return true;
+      case 3: r.ReadList([&] { m.path.push_back(r.ReadBinary()); }); return true;
+      case 4: m.codec = static_cast<Codec>(r.ReadInt()); return true;
+      case 5: m.num_values = r.ReadInt(); return true;
+      case 6: m.total_uncompressed_size = r.ReadInt(); return true;
+      case 7: m.total_compressed_size = r.ReadInt(); return true;
+      case 9: m.data_page_offset = r.ReadInt(); return true;
+      case 11: m.dictionary_page_offset = r.ReadInt(); return true;
       case 12:
-        if (type == thrift::kStruct) {
-          m.statistics = ReadStatistics(r);
-          break;
-        }
-        [[fallthrough]];
-      default: r.Skip(type);
+        if (type != thrift::kStruct) return false;
+        m.statistics = ReadStatistics(r);
+        return true;
+      default: return false;
     }
-  }
-  r.EndStruct();
+  });
   return m;
+}
+
+ColumnChunk ReadColumnChunk(ThriftReader& r) {
+  ColumnChunk c;
+  r.ReadStruct([&](int16_t id, Type type) {
+    if (id == 1 && type == thrift::kBinary) c.file_path = r.ReadBinary();
+    else if (id == 2) c.file_offset = r.ReadInt();
+    else if (id == 3 && type == thrift::kStruct) c.meta = ReadColumnMetaData(r);
+    else return false;
+    return true;
+  });
+  return c;
 }
 
 RowGroup ReadRowGroup(ThriftReader& r) {
   RowGroup g;
-  r.BeginStruct();
-  int16_t id;
-  Type type;
-  while (r.NextField(&id, &type)) {
-    if (id == 1 && type == thrift::kList) {
-      Type element;
-      size_t n = r.ReadListHeader(&element);
-      for (size_t i = 0; i < n; ++i) {
-        ColumnChunk c;
-        r.BeginStruct();
-        int16_t cid;
-        Type ctype;
-        while (r.NextField(&cid, &ctype)) {
-          if (cid == 1 && ctype == thrift::kBinary) c.file_path = r.ReadBinary();
-          else if (cid == 2) c.file_offset = r.ReadInt();
-          else if (cid == 3 && ctype == thrift::kStruct) c.meta = ReadColumnMetaData(r);
-          else r.Skip(ctype);
-        }
-        r.EndStruct();
-        g.columns.push_back(std::move(c));
-      }
-    } else if (id == 2) {
-      g.total_byte_size = r.ReadInt();
-    } else if (id == 3) {
-      g.num_rows = r.ReadInt();
-    } else {
-      r.Skip(type);
-    }
-  }
-  r.EndStruct();
+  r.ReadStruct([&](int16_t id, Type type) {
+    if (id == 1 && type == thrift::kList) r.ReadList([&] { g.columns.push_back(ReadColumnChunk(r)); });
+    else if (id == 2) g.total_byte_size = r.ReadInt();
+    else if (id == 3) g.num_rows = r.ReadInt();
+    else return false;
+    return true;
+  });
   return g;
+}
+
+KeyValue ReadKeyValue(ThriftReader& r) {
+  KeyValue kv;
+  r.ReadStruct([&](int16_t id, Type type) {
+    if (id == 1 && type == thrift::kBinary) kv.key = r.ReadBinary();
+    else if (id == 2 && type == thrift::kBinary) kv.value = r.ReadBinary();
+    else return false;
+    return true;
+  });
+  return kv;
+}
+
+DataPageHeader ReadDataPageHeader(ThriftReader& r) {
+  DataPageHeader d;
+  r.ReadStruct([&](int16_t id, Type type) {
+    if (id == 1) d.num_values = static_cast<int32_t>(r.ReadInt());
+    else if (id == 2) d.encoding = static_cast<Encoding>(r.ReadInt());
+    else if (id == 3) d.definition_level_encoding = static_cast<Encoding>(r.ReadInt());
+    else if (id == 4) d.repetition_level_encoding = static_cast<Encoding>(r.ReadInt());
+    else if (id == 5 && type == thrift::kStruct) d.statistics = ReadStatistics(r);
+    else return false;
+    return true;
+  });
+  return d;
+}
+
+DictionaryPageHeader ReadDictionaryPageHeader(ThriftReader& r) {
+  DictionaryPageHeader d;
+  r.ReadStruct([&](int16_t id, Type) {
+    if (id == 1) d.num_values = static_cast<int32_t>(r.ReadInt());
+    else if (id == 2) d.encoding = static_cast<Encoding>(r.ReadInt());
+    else return false;
+    return true;
+  });
+  return d;
+}
+
+DataPageHeaderV2 ReadDataPageHeaderV2(ThriftReader& r) {
+  DataPageHeaderV2 d;
+  r.ReadStruct([&](int16_t id, Type type) {
+    switch (id) {
+      case 1: d.num_values = static_cast<int32_t>(r.ReadInt()); return true;
+      case 2: d.num_nulls = static_cast<int32_t>(r.ReadInt()); return true;
+      case 3: d.num_rows = static_cast<int32_t>(r.ReadInt()); return true;
+      case 4: d.encoding = static_cast<Encoding>(r.ReadInt()); return true;
+      case 5: d.definition_levels_byte_length = static_cast<int32_t>(r.ReadInt()); return true;
+      case 6: d.repetition_levels_byte_length = static_cast<int32_t>(r.ReadInt()); return true;
+      case 7: d.is_compressed = r.ReadBool(type); return true;
+      case 8:
+        if (type != thrift::kStruct) return false;
+        d.statistics = ReadStatistics(r);
+        return true;
+      default: return false;
+    }
+  });
+  return d;
 }
 
 }  // namespace
@@ -322,117 +332,37 @@ std::string SerializePageHeader(const PageHeader& header) {
 FileMetaData ParseFileMetaData(const uint8_t* data, size_t size) {
   ThriftReader r(data, size);
   FileMetaData metadata;
-  r.BeginStruct();
-  int16_t id;
-  Type type;
-  while (r.NextField(&id, &type)) {
+  r.ReadStruct([&](int16_t id, Type type) {
     switch (id) {
-      case 1: metadata.version = static_cast<int32_t>(r.ReadInt()); break;
-      case 2: {
-        Type element;
-        size_t n = r.ReadListHeader(&element);
-        for (size_t i = 0; i < n; ++i) metadata.schema.push_back(ReadSchemaElement(r));
-        break;
-      }
-      case 3: metadata.num_rows = r.ReadInt(); break;
-      case 4: {
-        Type element;
-        size_t n = r.ReadListHeader(&element);
-        for (size_t i = 0; i < n; ++i) metadata.row_groups.push_back(ReadRowGroup(r));
-        break;
-      }
-      case 5: {
-        Type element;
-        size_t n = r.ReadListHeader(&element);
-        for (size_t i = 0; i < n; ++i) {
-          KeyValue kv;
-          r.BeginStruct();
-          int16_t kid;
-          Type ktype;
-          while (r.NextField(&kid, &ktype)) {
-            if (kid == 1 && ktype == thrift::kBinary) kv.key = r.ReadBinary();
-            else if (kid == 2 && ktype == thrift::kBinary) kv.value = r.ReadBinary();
-            else r.Skip(ktype);
-          }
-          r.EndStruct();
-          metadata.key_value_metadata.push_back(std::move(kv));
-        }
-        break;
-      }
+      case 1: metadata.version = static_cast<int32_t>(r.ReadInt()); return true;
+      case 2: r.ReadList([&] { metadata.schema.push_back(ReadSchemaElement(r)); }); return true;
+      case 3: metadata.num_rows = r.ReadInt(); return true;
+      case 4: r.ReadList([&] { metadata.row_groups.push_back(ReadRowGroup(r)); }); return true;
+      case 5: r.ReadList([&] { metadata.key_value_metadata.push_back(ReadKeyValue(r)); }); return true;
       case 6:
-        if (type == thrift::kBinary) {
-          metadata.created_by = r.ReadBinary();
-          break;
-        }
-        [[fallthrough]];
-      default: r.Skip(type);
+        if (type != thrift::kBinary) return false;
+        metadata.created_by = r.ReadBinary();
+        return true;
+      default: return false;
     }
-  }
-  r.EndStruct();
+  });
   return metadata;
 }
 
 PageHeader ParsePageHeader(const uint8_t* data, size_t size, size_t* consumed) {
   ThriftReader r(data, size);
   PageHeader header;
-  r.BeginStruct();
-  int16_t id;
-  Type type;
-  while (r.NextField(&id, &type)) {
+  r.ReadStruct([&](int16_t id, Type type) {
     if (id == 1) header.type = static_cast<PageType>(r.ReadInt());
     else if (id == 2) header.uncompressed_page_size = static_cast<int32_t>(r.ReadInt());
     else if (id == 3) header.compressed_page_size = static_cast<int32_t>(r.ReadInt());
     else if (id == 4) header.crc = static_cast<int32_t>(r.ReadInt());
-    else if (id == 5 && type == thrift::kStruct) {
-      DataPageHeader d;
-      r.BeginStruct();
-      int16_t f;
-      Type t;
-      while (r.NextField(&f, &t)) {
-        if (f == 1) d.num_values = static_cast<int32_t>(r.ReadInt());
-        else if (f == 2) d.encoding = static_cast<Encoding>(r.ReadInt());
-        else if (f == 3) d.definition_level_encoding = static_cast<Encoding>(r.ReadInt());
-        else if (f == 4) d.repetition_level_encoding = static_cast<Encoding>(r.ReadInt());
-        else if (f == 5 && t == thrift::kStruct) d.statistics = ReadStatistics(r);
-        else r.Skip(t);
-      }
-      r.EndStruct();
-      header.data_page = d;
-    } else if (id == 7 && type == thrift::kStruct) {
-      DictionaryPageHeader d;
-      r.BeginStruct();
-      int16_t f;
-      Type t;
-      while (r.NextField(&f, &t)) {
-        if (f == 1) d.num_values = static_cast<int32_t>(r.ReadInt());
-        else if (f == 2) d.encoding = static_cast<Encoding>(r.ReadInt());
-        else r.Skip(t);
-      }
-      r.EndStruct();
-      header.dictionary_page = d;
-    } else if (id == 8 && type == thrift::kStruct) {
-      DataPageHeaderV2 d;
-      r.BeginStruct();
-      int16_t f;
-      Type t;
-      while (r.NextField(&f, &t)) {
-        if (f == 1) d.num_values = static_cast<int32_t>(r.ReadInt());
-        else if (f == 2) d.num_nulls = static_cast<int32_t>(r.ReadInt());
-        else if (f == 3) d.num_rows = static_cast<int32_t>(r.ReadInt());
-        else if (f == 4) d.encoding = static_cast<Encoding>(r.ReadInt());
-        else if (f == 5) d.definition_levels_byte_length = static_cast<int32_t>(r.ReadInt());
-        else if (f == 6) d.repetition_levels_byte_length = static_cast<int32_t>(r.ReadInt());
-        else if (f == 7) d.is_compressed = r.ReadBool(t);
-        else if (f == 8 && t == thrift::kStruct) d.statistics = ReadStatistics(r);
-        else r.Skip(t);
-      }
-      r.EndStruct();
-      header.data_page_v2 = d;
-    } else {
-      r.Skip(type);
-    }
-  }
-  r.EndStruct();
+    else if (id == 5 && type == thrift::kStruct) header.data_page = ReadDataPageHeader(r);
+    else if (id == 7 && type == thrift::kStruct) header.dictionary_page = ReadDictionaryPageHeader(r);
+    else if (id == 8 && type == thrift::kStruct) header.data_page_v2 = ReadDataPageHeaderV2(r);
+    else return false;
+    return true;
+  });
   *consumed = r.consumed();
   return header;
 }

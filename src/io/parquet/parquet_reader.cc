@@ -69,6 +69,12 @@ std::unique_ptr<ParquetFile> ParquetFile::Open(std::unique_ptr<RandomAccessFile>
                      " columns, the schema " + std::to_string(file->leaves_.size()));
     }
     if (group.num_rows < 0) ThrowInputData(path + ": row group " + std::to_string(g) + " has a negative row count");
+    // A row count is only as good as the columns that hold the rows: with
+    // none, nothing bounds it (reading would produce rows out of nothing).
+    if (file->leaves_.empty() && group.num_rows > 0) {
+      ThrowInputData(path + ": row group " + std::to_string(g) + " claims " + std::to_string(group.num_rows) +
+                     " rows but the schema has no columns");
+    }
   }
   return file;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <future>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -98,6 +99,21 @@ struct ChunkValues {
   size_t size() const { return std::max({ints.size(), doubles.size(), strings.size()}); }
 };
 
+// Appends values[begin, end) as little-endian T: whole when T is the held
+// type, value by value when narrowing (INT32 keeps the low 32 bits of values
+// already range-checked; FLOAT rounds).
+template <typename T, typename Held>
+void AppendPlainAs(const std::vector<Held>& values, size_t begin, size_t end, std::string& out) {
+  if constexpr (std::is_same_v<T, Held>) {
+    out.append(reinterpret_cast<const char*>(values.data() + begin), (end - begin) * sizeof(T));
+  } else {
+    for (size_t i = begin; i < end; ++i) {
+      T value = static_cast<T>(values[i]);
+      out.append(reinterpret_cast<const char*>(&value), sizeof value);
+    }
+  }
+}
+
 void AppendPlain(PhysicalType type, const ChunkValues& values, size_t begin, size_t end, std::string& out) {
   switch (type) {
     case PhysicalType::kBoolean: {
@@ -114,25 +130,10 @@ void AppendPlain(PhysicalType type, const ChunkValues& values, size_t begin, siz
       if (bit > 0) out.push_back(static_cast<char>(byte));
       return;
     }
-    case PhysicalType::kInt64:
-      out.append(reinterpret_cast<const char*>(values.ints.data() + begin), (end - begin) * 8);
-      return;
-    case PhysicalType::kInt32:
-      // Values are already in range; unsigned ones keep their low 32 bits.
-      for (size_t i = begin; i < end; ++i) {
-        uint32_t value = static_cast<uint32_t>(values.ints[i]);
-        out.append(reinterpret_cast<const char*>(&value), 4);
-      }
-      return;
-    case PhysicalType::kDouble:
-      out.append(reinterpret_cast<const char*>(values.doubles.data() + begin), (end - begin) * 8);
-      return;
-    case PhysicalType::kFloat:
-      for (size_t i = begin; i < end; ++i) {
-        float value = static_cast<float>(values.doubles[i]);
-        out.append(reinterpret_cast<const char*>(&value), 4);
-      }
-      return;
+    case PhysicalType::kInt64: return AppendPlainAs<int64_t>(values.ints, begin, end, out);
+    case PhysicalType::kInt32: return AppendPlainAs<uint32_t>(values.ints, begin, end, out);
+    case PhysicalType::kDouble: return AppendPlainAs<double>(values.doubles, begin, end, out);
+    case PhysicalType::kFloat: return AppendPlainAs<float>(values.doubles, begin, end, out);
     default:
       for (size_t i = begin; i < end; ++i) {
         uint32_t length = static_cast<uint32_t>(values.strings[i].size());

@@ -108,6 +108,27 @@ class ThriftReader {
   bool ReadListBool();
   void Skip(thrift::Type type);
 
+  // Reads a whole struct: each field goes to `field(id, type)`, which reads
+  // it and returns true, or returns false to have it skipped (unknown ids,
+  // unexpected types).
+  template <typename Field>
+  void ReadStruct(Field&& field) {
+    BeginStruct();
+    int16_t id;
+    thrift::Type type;
+    while (NextField(&id, &type)) {
+      if (!field(id, type)) Skip(type);
+    }
+    EndStruct();
+  }
+  // Reads a whole list: `element()` reads each of its elements.
+  template <typename Element>
+  void ReadList(Element&& element) {
+    thrift::Type element_type;
+    const size_t n = ReadListHeader(&element_type);
+    for (size_t i = 0; i < n; ++i) element();
+  }
+
   size_t consumed() const { return static_cast<size_t>(data_ - start_); }
 
  private:
