@@ -2,12 +2,22 @@
 
 #include "artifact/artifact_directory.h"
 #include "common/error.h"
-#include "text/ngram_features.h"
+#include "text/bilstm_model.h"
+#include "text/ngram_model.h"
+#include "text/text_encoding.h"
 
 namespace sluice {
 
+namespace {
+
+// The learner's file in the model directory.
+std::string ModelFile(const std::string& learner) { return learner == "bilstm" ? "bilstm.pt" : "ngram.bin"; }
+
+}  // namespace
+
 TextArtifact::TextArtifact(std::string text_column, std::string label_column, TokenizerOptions tokenizer,
-                           Vocabulary vocabulary, LabelMap labels, uint32_t buckets, NgramModel model)
+                           Vocabulary vocabulary, LabelMap labels, uint32_t buckets,
+                           std::unique_ptr<TextClassifier> model)
     : text_column_(std::move(text_column)),
       label_column_(std::move(label_column)),
       tokenizer_(tokenizer),
@@ -25,9 +35,11 @@ void TextArtifact::Save(const std::string& dir, nlohmann::json manifest, const n
     m["tokenizer"] = tokenizer_.options().ToJson();
     m["vocabulary"] = vocabulary_.ToJson();
     m["labels"] = labels_.ToJson();
-    model_.Save(staged + "/ngram.bin");
-    m["model"] = {{"learner", "ngram"}, {"file", "ngram.bin"}, {"buckets", buckets_}, {"dim", model_.dim()},
-                  {"num_features", model_.num_features()}, {"classes", model_.num_classes()}};
+    const std::string file = ModelFile(model_->learner());
+    model_->Save(staged + "/" + file);
+    m["model"] = model_->Describe();
+    m["model"]["file"] = file;
+    if (std::string(model_->learner()) == "ngram") m["model"]["buckets"] = buckets_;
   });
 }
 
@@ -43,17 +55,33 @@ std::unique_ptr<TextArtifact> TextArtifact::Load(const std::string& dir) {
                    ", this sluice reads " + std::to_string(kArtifactFormatVersion));
   }
   try {
-    const auto& model = manifest.at("model");
-    if (model.value("learner", "") != "ngram") ThrowInputData(where + ": unknown text learner '" + model.value("learner", "") + "'");
-    auto artifact = std::make_unique<TextArtifact>(
-        manifest.at("text_column").get<std::string>(), manifest.value("label_column", ""),
-        TokenizerOptions::FromJson(manifest.at("tokenizer")), Vocabulary::FromJson(manifest.at("vocabulary")),
-        LabelMap::FromJson(manifest.at("labels")), model.at("buckets").get<uint32_t>(),
-        NgramModel::Load(dir + "/" + model.value("file", "ngram.bin")));
-    if (artifact->model_.num_classes() != static_cast<int>(artifact->labels_.size()) ||
-        artifact->model_.num_features() != artifact->vocabulary_.size() + artifact->buckets_) {
+    const auto& description = manifest.at("model");
+    const std::string learner = description.value("learner", "");
+    Vocabulary vocabulary = Vocabulary::FromJson(manifest.at("vocabulary"));
+    LabelMap labels = LabelMap::FromJson(manifest.at("labels"));
+    const std::string file = dir + "/" + ModelFile(learner);
+    std::unique_ptr<TextClassifier> model;
+    uint32_t buckets = 0;
+    bool fits = false;
+    if (learner == "ngram") {
+      buckets = description.at("buckets").get<uint32_t>();
+      auto ngram = std::make_unique<NgramModel>(NgramModel::Load(file));
+      fits = ngram->num_features() == vocabulary.size() + buckets;
+      model = std::move(ngram);
+    } else if (learner == "bilstm") {
+      auto bilstm = std::make_unique<BiLstmModel>(BiLstmModel::Load(file, BiLstmConfig::FromJson(description)));
+      fits = bilstm->config().vocabulary_size == vocabulary.size();
+      model = std::move(bilstm);
+    } else {
+      ThrowInputData(where + ": unknown text learner '" + learner + "'");
+    }
+    if (!fits || model->num_classes() != static_cast<int>(labels.size())) {
       ThrowInputData(where + ": the model's shape does not match its vocabulary and labels");
     }
+    auto artifact = std::make_unique<TextArtifact>(
+        manifest.at("text_column").get<std::string>(), manifest.value("label_column", ""),
+        TokenizerOptions::FromJson(manifest.at("tokenizer")), std::move(vocabulary), std::move(labels), buckets,
+        std::move(model));
     artifact->manifest_ = std::move(manifest);
     return artifact;
   } catch (const nlohmann::json::exception& error) {
@@ -61,17 +89,26 @@ std::unique_ptr<TextArtifact> TextArtifact::Load(const std::string& dir) {
   }
 }
 
-void TextArtifact::Features(const std::vector<std::string>& tokens, std::vector<int32_t>& out) const {
-  NgramFeatures(vocabulary_, tokens, buckets_, out);
+void TextArtifact::EncodeTokens(const std::vector<std::string>& tokens, std::vector<int32_t>& out) const {
+  EncodeForLearner(model_->learner(), vocabulary_, buckets_, tokens, out);
+}
+
+bool TextArtifact::Encode(std::string_view text, TextExamples& docs, std::string* error) const {
+  thread_local std::vector<std::string> tokens;
+  thread_local std::vector<int32_t> ids;
+  tokens.clear();
+  ids.clear();
+  if (!tokenizer_.Tokenize(text, tokens, error)) return false;
+  EncodeTokens(tokens, ids);
+  docs.Add(ids, 0);
+  return true;
 }
 
 bool TextArtifact::Predict(std::string_view text, std::vector<float>& probabilities, std::string* error) const {
-  std::vector<std::string> tokens;
-  if (!tokenizer_.Tokenize(text, tokens, error)) return false;
-  std::vector<int32_t> features;
-  Features(tokens, features);
+  TextExamples docs;
+  if (!Encode(text, docs, error)) return false;
   probabilities.resize(labels_.size());
-  model_.Predict(features.data(), features.size(), probabilities.data());
+  Predict(docs, probabilities.data());
   return true;
 }
 

@@ -2,9 +2,9 @@
 // A text classifier's model directory (docs/artifact.md): sluice-model.json
 // with "kind": "text", the text and label columns, and θ — tokenizer
 // options, vocabulary, label map, n-gram buckets — beside the learner's own
-// file (ngram.bin). Loading rebuilds them; Predict tokenizes raw text with
-// the very tokenizer training used and returns class probabilities. Const
-// and safe from many threads.
+// file (ngram.bin or bilstm.pt). Loading rebuilds them; Encode tokenizes raw
+// text with the very tokenizer training used into the ids the learner reads,
+// Predict gives class probabilities. Const and safe from many threads.
 
 #include <memory>
 #include <string>
@@ -14,7 +14,7 @@
 
 #include "nlohmann/json.hpp"
 #include "text/label_map.h"
-#include "text/ngram_model.h"
+#include "text/text_classifier.h"
 #include "text/tokenizer.h"
 #include "text/vocabulary.h"
 
@@ -23,7 +23,7 @@ namespace sluice {
 class TextArtifact {
  public:
   TextArtifact(std::string text_column, std::string label_column, TokenizerOptions tokenizer, Vocabulary vocabulary,
-               LabelMap labels, uint32_t buckets, NgramModel model);
+               LabelMap labels, uint32_t buckets, std::unique_ptr<TextClassifier> model);
 
   // Writes `dir` atomically; `manifest` holds the run facts.
   void Save(const std::string& dir, nlohmann::json manifest, const nlohmann::json& metrics,
@@ -32,17 +32,22 @@ class TextArtifact {
   // Whether `dir` holds a text model (its manifest says "kind": "text").
   static bool IsTextModel(const std::string& dir);
 
-  // The model's features of already tokenized text.
-  void Features(const std::vector<std::string>& tokens, std::vector<int32_t>& out) const;
-  // Class probabilities of `text` (labels().size() of them); false with
-  // `error` set when the text is not valid UTF-8.
+  // The ids the learner reads for already tokenized text, appended to `out`:
+  // n-gram features for `ngram`, word ids in order for `bilstm`.
+  void EncodeTokens(const std::vector<std::string>& tokens, std::vector<int32_t>& out) const;
+  // Appends `text` to `docs` as the learner's ids; false with `error` set
+  // when the text is not valid UTF-8.
+  bool Encode(std::string_view text, TextExamples& docs, std::string* error) const;
+  // Class probabilities of every document (docs.size() x classes).
+  void Predict(const TextExamples& docs, float* probabilities) const { model_->Predict(docs, probabilities); }
+  // Class probabilities of one `text` (labels().size() of them).
   bool Predict(std::string_view text, std::vector<float>& probabilities, std::string* error) const;
 
   const std::string& text_column() const { return text_column_; }
   const std::string& label_column() const { return label_column_; }
   const Tokenizer& tokenizer() const { return tokenizer_; }
   const LabelMap& labels() const { return labels_; }
-  const NgramModel& model() const { return model_; }
+  const TextClassifier& model() const { return *model_; }
   const nlohmann::json& manifest() const { return manifest_; }
 
  private:
@@ -51,7 +56,7 @@ class TextArtifact {
   Vocabulary vocabulary_;
   LabelMap labels_;
   uint32_t buckets_;
-  NgramModel model_;
+  std::unique_ptr<TextClassifier> model_;
   nlohmann::json manifest_;
 };
 

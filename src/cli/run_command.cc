@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "pipeline/pipeline_keys.h"
 #include "pipeline/text_run.h"
+#include "pipeline/run_summary.h"
 #include "pipeline/training_run.h"
 
 namespace sluice {

@@ -274,7 +274,17 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
   YAML::Node train = root["train"];
   if (!train || !train["target"]) reader.Fail("train.target", "not set (the label column)");
   spec.prep.target = reader.String(train["target"], "train.target");
-  if (train["learner"]) spec.learner = reader.String(train["learner"], "train.learner");
+  if (YAML::Node learner = train["learner"]) {
+    // A text job may train several learners: a list, or names separated by commas.
+    if (learner.IsSequence()) {
+      spec.learner.clear();
+      for (const auto& item : learner) {
+        spec.learner += (spec.learner.empty() ? "" : ",") + reader.String(item, "train.learner");
+      }
+    } else {
+      spec.learner = reader.String(learner, "train.learner");
+    }
+  }
   if (train["text"]) {
     spec.text_column = reader.String(train["text"], "train.text");
     if (!train["learner"]) spec.learner = "ngram";
@@ -287,6 +297,14 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
     if (!train["params"].IsMap()) reader.Fail("train.params", "expected a map of parameter: value");
     for (const auto& item : train["params"]) {
       std::string name = item.first.as<std::string>();
+      if (item.second.IsMap()) {
+        // A learner's own settings as a map under its name (text jobs).
+        for (const auto& inner : item.second) {
+          std::string inner_name = name + "." + inner.first.as<std::string>();
+          spec.train.params[inner_name] = reader.String(inner.second, "train.params." + inner_name);
+        }
+        continue;
+      }
       spec.train.params[name] = reader.String(item.second, "train.params." + name);
     }
   }

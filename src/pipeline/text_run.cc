@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <functional>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -21,7 +23,9 @@
 #include "io/table_source.h"
 #include "pipeline/run_support.h"
 #include "prep/prep_plan.h"
-#include "text/ngram_features.h"
+#include "pipeline/text_params.h"
+#include "text/text_encoding.h"
+#include "text/word_vectors.h"
 #include "train/metrics.h"
 
 namespace sluice {
@@ -29,62 +33,8 @@ namespace sluice {
 namespace {
 
 namespace fs = std::filesystem;
-// The learner settings train.params may hold for a text job, with defaults.
-struct TextParams {
-  TokenizerOptions tokenizer;
-  int64_t min_count = 1;
-  size_t max_vocabulary = 200000;
-  uint32_t buckets = 200000;
-  NgramConfig ngram;
-};
 
-TextParams ParseTextParams(const std::map<std::string, std::string>& params) {
-  TextParams out;
-  auto number = [](const std::string& key, const std::string& text, double low, double high) {
-    char* end = nullptr;
-    double value = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || *end != '\0' || value < low || value > high) {
-      ThrowUsage("train.params." + key + ": '" + text + "' is not a number in [" + FormatDouble(low) + ", " +
-                 FormatDouble(high) + "]");
-    }
-    return value;
-  };
-  auto flag = [](const std::string& key, const std::string& text) {
-    if (text == "true") return true;
-    if (text == "false") return false;
-    ThrowUsage("train.params." + key + ": expected true or false, got '" + text + "'");
-  };
-  for (const auto& [key, value] : params) {
-    if (key == "dim") {
-      out.ngram.dim = static_cast<int>(number(key, value, 1, 1024));
-    } else if (key == "epochs") {
-      out.ngram.epochs = static_cast<int>(number(key, value, 1, 10000));
-    } else if (key == "learning_rate") {
-      out.ngram.learning_rate = number(key, value, 1e-6, 100);
-    } else if (key == "buckets") {
-      out.buckets = static_cast<uint32_t>(number(key, value, 0, 1 << 26));
-    } else if (key == "min_count") {
-      out.min_count = static_cast<int64_t>(number(key, value, 1, 1e9));
-    } else if (key == "max_vocabulary") {
-      out.max_vocabulary = static_cast<size_t>(number(key, value, 1, 1e8));
-    } else if (key == "max_tokens") {
-      out.tokenizer.max_tokens = static_cast<size_t>(number(key, value, 0, 1e6));
-    } else if (key == "lowercase") {
-      out.tokenizer.lowercase = flag(key, value);
-    } else if (key == "strip_html") {
-      out.tokenizer.strip_html = flag(key, value);
-    } else if (key == "strip_urls") {
-      out.tokenizer.strip_urls = flag(key, value);
-    } else if (key == "shuffle") {
-      out.ngram.shuffle = flag(key, value);
-    } else {
-      ThrowUsage("train.params." + key + ": not a setting of the ngram learner (dim, epochs, learning_rate, buckets, "
-                 "min_count, max_vocabulary, max_tokens, lowercase, strip_html, strip_urls, shuffle)");
-    }
-  }
-  return out;
-}
-
+// One usable row: where it came from, its split, tokens and label.
 // One usable row: where it came from, its split, tokens and label.
 struct TextRow {
   uint32_t file;
@@ -94,27 +44,30 @@ struct TextRow {
   std::string label;
 };
 
-}  // namespace
+// The tokenized input every learner of the run trains on, with θ.
+struct TextCorpus {
+  std::vector<std::vector<TextRow>> parts;  // in input order
+  Vocabulary vocabulary;
+  LabelMap labels;
+  nlohmann::json rows;  // the row accounting
+  nlohmann::json data;  // uri, files, fingerprint
+  Schema raw_schema;
+  std::string rejects_staged;
+  int64_t rows_rejected = 0;
+  std::string first_reject;
+  double read_seconds = 0;
+};
 
-nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& options) {
-  auto run_start = RunClock::now();
-  if (spec.learner != "ngram") {
-    ThrowUsage("train.learner: '" + spec.learner + "' cannot train on text (ngram; bilstm is not built yet)");
-  }
-  const TextParams params = ParseTextParams(spec.train.params);
-  size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
-  ThreadPool pool(threads);
-  Progress::SetEnabled(!options.quiet);
-  auto log = [&](const std::string& line) {
-    if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());
-  };
-
+TextCorpus ReadCorpus(const PipelineSpec& spec, const TextParams& params, ThreadPool& pool, StagedFiles& staged,
+                      const std::function<void(const std::string&)>& log) {
+  auto read_start = RunClock::now();
   // Ingest: the text and label columns, both read as strings.
   SourceOptions source_options = spec.source;
   source_options.column_types[spec.text_column] = DataType::kString;
   source_options.column_types[spec.prep.target] = DataType::kString;
   auto source = TableSource::Open(source_options);
-  const Schema raw_schema = source->schema();
+  TextCorpus corpus;
+  corpus.raw_schema = source->schema();
   for (const auto& name : {spec.text_column, spec.prep.target}) {
     if (!source->schema().Find(name)) {
       ThrowUsage("train." + std::string(name == spec.text_column ? "text" : "target") + ": the source has no column '" +
@@ -125,14 +78,11 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   const size_t text_index = *source->schema().Find(spec.text_column);
   const size_t label_index = *source->schema().Find(spec.prep.target);
 
-  auto read_start = RunClock::now();
-  StagedFiles staged;
-  const std::string staged_rejects = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
+  corpus.rejects_staged = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
-  RejectFile rejects(staged_rejects);
+  RejectFile rejects(corpus.rejects_staged);
   const Tokenizer tokenizer(params.tokenizer);
-  std::vector<std::vector<TextRow>> parts;
   std::vector<TokenCounts> part_counts;
   std::mutex mutex;
   std::atomic<int64_t> truncated{0};
@@ -171,86 +121,180 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
     std::sort(unusable.begin(), unusable.end(), [](const RejectedRow& a, const RejectedRow& b) { return a.line < b.line; });
     rejects.Add(index, batch.source_name, std::move(unusable));
     std::lock_guard<std::mutex> lock(mutex);
-    if (parts.size() <= index) {
-      parts.resize(index + 1);
+    if (corpus.parts.size() <= index) {
+      corpus.parts.resize(index + 1);
       part_counts.resize(index + 1);
     }
-    parts[index] = std::move(rows);
+    corpus.parts[index] = std::move(rows);
     part_counts[index] = std::move(counts);
   });
   rejects.Close();
-  const int64_t rows_rejected = rejects.count();
+  corpus.rows_rejected = rejects.count();
+  corpus.first_reject = rejects.first();
 
   // θ on the train split: vocabulary and labels, merged in input order.
   TokenCounts counts;
   std::vector<std::string> train_labels;
-  for (size_t i = 0; i < parts.size(); ++i) {
+  for (size_t i = 0; i < corpus.parts.size(); ++i) {
     counts.Merge(part_counts[i]);
-    for (const auto& row : parts[i]) {
+    for (const auto& row : corpus.parts[i]) {
       if (row.split == SplitPart::kTrain) train_labels.push_back(row.label);
     }
   }
   if (train_labels.empty()) ThrowInputData(spec.source.uri + ": no usable row is left in the train split");
-  Vocabulary vocabulary = Vocabulary::Fit(counts, params.min_count, params.max_vocabulary);
-  LabelMap labels = LabelMap::Fit(train_labels);
-  const double read_seconds = SecondsSince(read_start);
-  log("text: " + FormatCount(totals.rows_read) + " rows, vocabulary " + FormatCount(static_cast<int64_t>(vocabulary.size())) +
-      ", " + std::to_string(labels.size()) + " classes");
+  corpus.vocabulary = Vocabulary::Fit(counts, params.min_count, params.max_vocabulary);
+  corpus.labels = LabelMap::Fit(train_labels);
 
-  // Features; valid and test rows whose label training never saw are filtered.
+  // Valid and test rows whose label training never saw are filtered.
+  int64_t split_rows[3] = {0, 0, 0}, unseen_label = 0;
+  for (auto& part : corpus.parts) {
+    std::erase_if(part, [&](const TextRow& row) {
+      if (corpus.labels.Id(row.label)) {
+        ++split_rows[static_cast<int>(row.split)];
+        return false;
+      }
+      ++unseen_label;
+      return true;
+    });
+  }
+  const int64_t kept = split_rows[0] + split_rows[1] + split_rows[2];
+  if (kept + unseen_label + corpus.rows_rejected != totals.rows_read) {
+    ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " +
+                  std::to_string(kept + unseen_label + corpus.rows_rejected));
+  }
+  corpus.rows = {{"read", totals.rows_read},
+                 {"rejected", corpus.rows_rejected},
+                 {"filtered", unseen_label},
+                 {"filtered_by_filter", 0},
+                 {"filtered_missing_target", 0},
+                 {"filtered_missing_value", 0},
+                 {"filtered_unseen_label", unseen_label},
+                 {"kept", kept},
+                 {"train", split_rows[0]},
+                 {"valid", split_rows[1]},
+                 {"test", split_rows[2]},
+                 {"truncated_texts", truncated.load()}};
+  corpus.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
+  corpus.read_seconds = SecondsSince(read_start);
+  log("text: " + FormatCount(totals.rows_read) + " rows, vocabulary " +
+      FormatCount(static_cast<int64_t>(corpus.vocabulary.size())) + ", " + std::to_string(corpus.labels.size()) +
+      " classes");
+  return corpus;
+}
+
+// Class probabilities of every document, scored in parallel chunks.
+std::vector<float> PredictAll(const TextClassifier& model, const TextExamples& docs, ThreadPool& pool) {
+  const size_t classes = static_cast<size_t>(model.num_classes());
+  std::vector<float> probabilities(docs.size() * classes);
+  ParallelFor(pool, docs.size(), [&](size_t begin, size_t end) {
+    TextExamples chunk;
+    for (size_t i = begin; i < end; ++i) {
+      chunk.ids.insert(chunk.ids.end(), docs.doc(i), docs.doc(i) + docs.length(i));
+      chunk.offsets.push_back(chunk.ids.size());
+      chunk.labels.push_back(docs.labels[i]);
+    }
+    model.Predict(chunk, probabilities.data() + begin * classes);
+  });
+  return probabilities;
+}
+
+// Trains one learner on the corpus, evaluates it on the test split and
+// writes its model directory; returns its part of the run summary.
+nlohmann::json TrainLearner(const std::string& learner, const std::string& output, const PipelineSpec& spec,
+                            const TextParams& params, const TextCorpus& corpus, size_t threads, ThreadPool& pool,
+                            StagedFiles& staged, const std::function<void(const std::string&)>& log) {
+  std::error_code ec;
+  fs::create_directories(fs::absolute(output).parent_path(), ec);
+  // The learner's encoding of each split.
   TextExamples splits[3];
   std::vector<std::pair<uint32_t, int64_t>> test_rows;
-  int64_t unseen_label = 0;
-  std::vector<int32_t> features;
-  for (const auto& part : parts) {
+  std::vector<int32_t> ids;
+  for (const auto& part : corpus.parts) {
     for (const auto& row : part) {
-      auto id = labels.Id(row.label);
-      if (!id) {
-        ++unseen_label;
-        continue;
-      }
-      features.clear();
-      NgramFeatures(vocabulary, row.tokens, params.buckets, features);
-      splits[static_cast<int>(row.split)].Add(features, *id);
+      ids.clear();
+      EncodeForLearner(learner, corpus.vocabulary, params.buckets, row.tokens, ids);
+      splits[static_cast<int>(row.split)].Add(ids, *corpus.labels.Id(row.label));
       if (row.split == SplitPart::kTest) test_rows.push_back({row.file, row.line});
     }
   }
-  parts.clear();
+  const int classes = static_cast<int>(corpus.labels.size());
 
   // Train.
   auto train_start = RunClock::now();
-  NgramConfig config = params.ngram;
-  config.num_features = vocabulary.size() + params.buckets;
-  config.num_classes = static_cast<int>(labels.size());
-  config.threads = static_cast<int>(threads);
-  config.seed = spec.seed;
   nlohmann::json curve = nlohmann::json::array();
-  NgramModel model = NgramModel::Train(splits[0], config, [&](int epoch, double loss) {
-    curve.push_back({{"epoch", epoch}, {"train_loss", loss}});
-    char line[96];
-    std::snprintf(line, sizeof line, "train: epoch %d/%d  loss %.4f", epoch + 1, config.epochs, loss);
-    log(line);
-  });
+  nlohmann::json model_summary;
+  std::unique_ptr<TextClassifier> model;
+  if (learner == "ngram") {
+    NgramConfig config = params.ngram;
+    config.num_features = corpus.vocabulary.size() + params.buckets;
+    config.num_classes = classes;
+    config.threads = static_cast<int>(threads);
+    config.seed = spec.seed;
+    model = std::make_unique<NgramModel>(NgramModel::Train(splits[0], config, [&](int epoch, double loss) {
+      curve.push_back({{"epoch", epoch}, {"train_loss", loss}});
+      char line[96];
+      std::snprintf(line, sizeof line, "ngram: epoch %d/%d  loss %.4f", epoch + 1, config.epochs, loss);
+      log(line);
+    }));
+    model_summary = {{"learner", "ngram"}, {"classes", classes}, {"dim", config.dim}, {"epochs", config.epochs},
+                     {"features", config.num_features}};
+  } else {
+    BiLstmConfig config = params.bilstm;
+    config.vocabulary_size = corpus.vocabulary.size();
+    config.num_classes = classes;
+    config.threads = static_cast<int>(threads);
+    config.seed = spec.seed;
+    std::unique_ptr<WordVectors> vectors;
+    if (!params.vectors.empty()) {
+      vectors = std::make_unique<WordVectors>(WordVectors::Read(params.vectors, corpus.vocabulary));
+      log("bilstm: " + FormatCount(static_cast<int64_t>(vectors->found_count)) + " of " +
+          FormatCount(static_cast<int64_t>(corpus.vocabulary.size() - 2)) + " words have a pretrained vector (" +
+          std::to_string(vectors->dim) + " wide) in " + params.vectors);
+    }
+    int64_t tokens = 0;
+    double epoch_seconds = 0;
+    auto bilstm = std::make_unique<BiLstmModel>(
+        BiLstmModel::Train(splits[0], splits[1], config, vectors.get(), [&](const BiLstmEpoch& e) {
+          tokens += e.tokens;
+          epoch_seconds += e.seconds;
+          nlohmann::json point = {{"epoch", e.epoch},
+                                  {"train_loss", e.train_loss},
+                                  {"seconds", e.seconds},
+                                  {"tokens_per_second", static_cast<double>(e.tokens) / e.seconds}};
+          char line[160];
+          if (std::isfinite(e.valid_loss)) {
+            point["valid_loss"] = e.valid_loss;
+            point["valid_accuracy"] = e.valid_accuracy;
+            std::snprintf(line, sizeof line, "bilstm: epoch %d/%d  loss %.4f  valid loss %.4f  valid accuracy %.4f  %.0f tokens/s",
+                          e.epoch + 1, config.epochs, e.train_loss, e.valid_loss, e.valid_accuracy,
+                          static_cast<double>(e.tokens) / e.seconds);
+          } else {
+            std::snprintf(line, sizeof line, "bilstm: epoch %d/%d  loss %.4f  %.0f tokens/s", e.epoch + 1, config.epochs,
+                          e.train_loss, static_cast<double>(e.tokens) / e.seconds);
+          }
+          curve.push_back(point);
+          log(line);
+        }));
+    model_summary = bilstm->Describe();
+    model_summary["tokens_per_second"] = epoch_seconds > 0 ? static_cast<double>(tokens) / epoch_seconds : 0.0;
+    if (vectors) model_summary["pretrained_vectors"] = {{"file", params.vectors}, {"found", vectors->found_count}};
+    model = std::move(bilstm);
+  }
   const double train_seconds = SecondsSince(train_start);
 
   // Evaluate on the test split.
   auto eval_start = RunClock::now();
   const TextExamples& test = splits[2];
-  const int classes = static_cast<int>(labels.size());
-  std::vector<float> probabilities(test.size() * static_cast<size_t>(classes));
+  std::vector<float> probabilities = PredictAll(*model, test, pool);
   std::vector<int> test_labels(test.labels.begin(), test.labels.end());
-  for (size_t i = 0; i < test.size(); ++i) {
-    model.Predict(test.ids.data() + test.offsets[i], test.offsets[i + 1] - test.offsets[i],
-                  probabilities.data() + i * static_cast<size_t>(classes));
-  }
   std::vector<std::vector<int64_t>> confusion;
   MetricList metric_list = ClassificationMetrics(test_labels, probabilities, classes, &confusion);
   const std::string staged_predictions =
-      staged.Add(fs::absolute(spec.output).string() + ".predictions-" + std::to_string(::getpid()));
+      staged.Add(fs::absolute(output).string() + ".predictions-" + std::to_string(::getpid()));
   {
     auto writer = AtomicFileWriter::Open(staged_predictions);
     std::string out = "file,line,label,prediction";
-    for (const auto& name : labels.labels()) out += ",p_" + name;
+    for (const auto& name : corpus.labels.labels()) out += ",p_" + name;
     out += "\n";
     for (size_t i = 0; i < test.size(); ++i) {
       const float* p = probabilities.data() + i * static_cast<size_t>(classes);
@@ -258,7 +302,7 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
       AppendInt(out, test_rows[i].first);
       out += ",";
       AppendInt(out, test_rows[i].second);
-      out += "," + labels.Label(test.labels[i]) + "," + labels.Label(predicted);
+      out += "," + corpus.labels.Label(test.labels[i]) + "," + corpus.labels.Label(predicted);
       for (int c = 0; c < classes; ++c) {
         out.push_back(',');
         AppendFloat(out, p[c]);
@@ -270,31 +314,12 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   }
   const double eval_seconds = SecondsSince(eval_start);
 
-  const int64_t split_rows[3] = {static_cast<int64_t>(splits[0].size()), static_cast<int64_t>(splits[1].size()),
-                                 static_cast<int64_t>(splits[2].size())};
-  const int64_t kept = split_rows[0] + split_rows[1] + split_rows[2];
-  nlohmann::json rows = {{"read", totals.rows_read},
-                         {"rejected", rows_rejected},
-                         {"filtered", unseen_label},
-                         {"filtered_by_filter", 0},
-                         {"filtered_missing_target", 0},
-                         {"filtered_missing_value", 0},
-                         {"filtered_unseen_label", unseen_label},
-                         {"kept", kept},
-                         {"train", split_rows[0]},
-                         {"valid", split_rows[1]},
-                         {"test", split_rows[2]},
-                         {"truncated_texts", truncated.load()}};
-  if (kept + unseen_label + rows_rejected != totals.rows_read) {
-    ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " +
-                  std::to_string(kept + unseen_label + rows_rejected));
-  }
   nlohmann::json metrics = nlohmann::json::object();
   for (const auto& [name, value] : metric_list) metrics[name] = value;
-  metrics["rows_read"] = totals.rows_read;
-  metrics["rows_rejected"] = rows_rejected;
-  metrics["rows_train"] = split_rows[0];
-  metrics["rows_test"] = split_rows[2];
+  metrics["rows_read"] = corpus.rows["read"];
+  metrics["rows_rejected"] = corpus.rows_rejected;
+  metrics["rows_train"] = splits[0].size();
+  metrics["rows_test"] = splits[2].size();
   metrics["confusion_matrix"] = confusion;
 
   auto save_start = RunClock::now();
@@ -302,40 +327,92 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   manifest["name"] = spec.name;
   manifest["created_unix"] = static_cast<int64_t>(std::time(nullptr));
   manifest["pipeline"] = spec.resolved;
-  manifest["data"] = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
-  manifest["rows"] = rows;
-  manifest["raw_schema"] = raw_schema.ToJson();
+  manifest["data"] = corpus.data;
+  manifest["rows"] = corpus.rows;
+  manifest["raw_schema"] = corpus.raw_schema.ToJson();
   manifest["task"] = "classification";
   manifest["seed"] = spec.seed;
   manifest["threads"] = threads;
   manifest["curve"] = curve;
   std::vector<std::pair<std::string, std::string>> extra = {{"test_predictions.csv", staged_predictions}};
   std::string rejects_name;
-  if (rows_rejected > 0) {
-    extra.push_back({"rejects.csv", staged_rejects});
-    rejects_name = (fs::path(spec.output) / "rejects.csv").string();
+  if (corpus.rows_rejected > 0) {
+    // Every learner's directory gets the run's rejects: a link to the staged
+    // file (a copy where links cannot be made), moved in on save.
+    const std::string rejects =
+        staged.Add(fs::absolute(output).string() + ".rejects-" + learner + "-" + std::to_string(::getpid()));
+    fs::remove(rejects, ec);
+    fs::create_hard_link(corpus.rejects_staged, rejects, ec);
+    if (ec && !fs::copy_file(corpus.rejects_staged, rejects, ec)) {
+      ThrowIo("cannot copy " + corpus.rejects_staged + ": " + ec.message());
+    }
+    extra.push_back({"rejects.csv", rejects});
+    rejects_name = (fs::path(output) / "rejects.csv").string();
   }
-  TextArtifact artifact(spec.text_column, spec.prep.target, params.tokenizer, std::move(vocabulary), std::move(labels),
+  TextArtifact artifact(spec.text_column, spec.prep.target, params.tokenizer, corpus.vocabulary, corpus.labels,
                         params.buckets, std::move(model));
-  artifact.Save(spec.output, manifest, metrics, extra);
+  artifact.Save(output, manifest, metrics, extra);
   const double save_seconds = SecondsSince(save_start);
 
   nlohmann::json summary;
-  summary["name"] = spec.name;
-  summary["artifact"] = spec.output;
+  summary["learner"] = learner;
+  summary["artifact"] = output;
   summary["rejects_file"] = rejects_name;
-  summary["first_reject"] = rejects.first();
-  summary["rows"] = rows;
-  summary["features"] = config.num_features;
-  summary["unused_columns"] = nlohmann::json::array();
   summary["metrics"] = metrics;
-  summary["task"] = "classification";
-  summary["model"] = {{"learner", "ngram"}, {"classes", classes}, {"dim", config.dim}, {"epochs", config.epochs}};
-  summary["fingerprint"] = totals.fingerprint;
+  summary["model"] = model_summary;
+  summary["features"] = learner == "ngram" ? corpus.vocabulary.size() + params.buckets : corpus.vocabulary.size();
   summary["matrix_bytes"] = static_cast<double>(splits[0].ids.size() + splits[1].ids.size() + splits[2].ids.size()) * 4;
+  summary["seconds"] = {{"train", train_seconds}, {"evaluate", eval_seconds}, {"save", save_seconds}};
+  return summary;
+}
+
+}  // namespace
+
+nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& options) {
+  auto run_start = RunClock::now();
+  const TextParams params = ParseTextParams(spec.learner, spec.train.params);
+  size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
+  ThreadPool pool(threads);
+  Progress::SetEnabled(!options.quiet);
+  auto log = [&](const std::string& line) {
+    if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  StagedFiles staged;
+  const TextCorpus corpus = ReadCorpus(spec, params, pool, staged, log);
+
+  // Each learner on the same tokens; with several, each model directory is
+  // named after its learner under the output directory.
+  nlohmann::json learners = nlohmann::json::array();
+  for (const auto& learner : params.learners) {
+    const std::string output =
+        params.learners.size() == 1 ? spec.output : (fs::path(spec.output) / learner).string();
+    learners.push_back(TrainLearner(learner, output, spec, params, corpus, threads, pool, staged, log));
+  }
+
+  nlohmann::json summary;
+  summary["name"] = spec.name;
+  summary["task"] = "classification";
+  summary["kind"] = "text";
+  summary["rows"] = corpus.rows;
+  summary["first_reject"] = corpus.first_reject;
+  summary["fingerprint"] = corpus.data["fingerprint"];
+  summary["vocabulary"] = corpus.vocabulary.size();
+  summary["classes"] = corpus.labels.labels();
+  summary["unused_columns"] = nlohmann::json::array();
+  summary["learners"] = learners;
   summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
-  summary["seconds"] = {{"read_fit", read_seconds}, {"apply", 0.0},           {"train", train_seconds},
-                        {"evaluate", eval_seconds}, {"save", save_seconds}, {"total", SecondsSince(run_start)}};
+  summary["seconds"] = {{"read_fit", corpus.read_seconds}, {"total", SecondsSince(run_start)}};
+  if (learners.size() == 1) {
+    // One learner: its facts at the top, as a tabular run gives them.
+    for (const char* key : {"artifact", "rejects_file", "metrics", "model", "features", "matrix_bytes"}) {
+      summary[key] = learners[0][key];
+    }
+    summary["seconds"].update(learners[0]["seconds"]);
+    summary["seconds"]["apply"] = 0.0;
+  } else {
+    summary["artifact"] = spec.output;
+    summary["rejects_file"] = learners[0]["rejects_file"];
+  }
   return summary;
 }
 

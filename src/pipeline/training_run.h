@@ -19,7 +19,4 @@ struct RunOptions {
 // where the artifact is.
 nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options);
 
-// The summary as the table `sluice run` prints.
-std::string FormatRunSummary(const nlohmann::json& summary);
-
 }  // namespace sluice

@@ -69,16 +69,26 @@ Scorer TextScorer(std::shared_ptr<const TextArtifact> artifact, const std::strin
   };
   scorer.score = [artifact, column](RecordBatch&& batch, std::vector<Column>& out) {
     const Column& text = batch.columns[*batch.schema.Find(column)];
-    std::vector<float> probabilities;
+    // The batch's texts encoded, then scored in one model call.
+    TextExamples docs;
+    std::vector<uint8_t> encoded(batch.num_rows());
     for (size_t row = 0; row < batch.num_rows(); ++row) {
       std::string error;
-      if (!artifact->Predict(text.String(row), probabilities, &error)) {
-        for (auto& column_out : out) column_out.AppendNull();  // the reader rejects invalid UTF-8 first
+      encoded[row] = artifact->Encode(text.String(row), docs, &error);  // the reader rejects invalid UTF-8 first
+    }
+    const size_t classes = artifact->labels().size();
+    std::vector<float> probabilities(docs.size() * classes);
+    artifact->Predict(docs, probabilities.data());
+    const float* p = probabilities.data();
+    for (size_t row = 0; row < batch.num_rows(); ++row) {
+      if (!encoded[row]) {
+        for (auto& column_out : out) column_out.AppendNull();
         continue;
       }
-      int best = static_cast<int>(std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin());
+      int best = static_cast<int>(std::max_element(p, p + classes) - p);
       out[0].AppendString(artifact->labels().Label(best));
-      for (size_t c = 0; c < probabilities.size(); ++c) out[c + 1].AppendDouble(FloatAsDecimalDouble(probabilities[c]));
+      for (size_t c = 0; c < classes; ++c) out[c + 1].AppendDouble(FloatAsDecimalDouble(p[c]));
+      p += classes;
     }
   };
   return scorer;

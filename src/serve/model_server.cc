@@ -51,9 +51,24 @@ std::pair<std::string, std::string> ParseModelSpec(const std::string& spec) {
   return {name.empty() ? "model" : name, spec};
 }
 
+namespace {
+
+// The thread that waits for the server's signals (0 while none does).
+std::atomic<pthread_t> signal_waiter{0};
+
+// Threads that libraries start before main (OpenBLAS's pool, for one) do not
+// have the server's signals blocked, and the kernel may hand a signal sent to
+// the process to any of them; the handler passes it on to the waiting thread.
+void ForwardSignal(int signal) {
+  pthread_t waiter = signal_waiter.load();
+  if (waiter != 0) pthread_kill(waiter, signal);
+}
+
+}  // namespace
+
 void Serve(const ServeOptions& options) {
   // Signals go to one thread that waits for them; block them before any
-  // other thread starts, so every thread inherits the mask.
+  // other thread of ours starts, so every such thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGHUP);
@@ -127,17 +142,17 @@ void Serve(const ServeOptions& options) {
                               : ParsePayloadFormat(accept, "Accept");
       bool header = request.has_param("header") && request.get_param_value("header") == "true";
       if (model->text) {
-        // A text model: each text tokenized and scored on this worker thread.
+        // A text model: the texts tokenized and scored together on this worker thread.
         std::vector<std::string> texts = model->text_codec->Decode(in, request.body, header);
-        const size_t classes = model->text->labels().size();
-        std::vector<float> probabilities(texts.size() * classes), one;
+        TextExamples docs;
         for (size_t i = 0; i < texts.size(); ++i) {
           std::string error;
-          if (!model->text->Predict(texts[i], one, &error)) {
+          if (!model->text->Encode(texts[i], docs, &error)) {
             throw InvocationError(400, "row " + std::to_string(i + 1) + ": column " + model->text->text_column() + ": " + error);
           }
-          std::copy(one.begin(), one.end(), probabilities.begin() + static_cast<std::ptrdiff_t>(i * classes));
         }
+        std::vector<float> probabilities(texts.size() * model->text->labels().size());
+        model->text->Predict(docs, probabilities.data());
         rows = texts.size();
         if (metrics) metrics->BatchScored(rows, 1);
         response.set_content(model->text_codec->Encode(out, probabilities), MediaType(out));
@@ -265,11 +280,18 @@ void Serve(const ServeOptions& options) {
         std::fprintf(stderr, "sluice serve: reloaded on SIGHUP\n");
         continue;
       }
+      signal_waiter = 0;
       server.stop();
       signal_thread_done = true;
       return;
     }
   });
+  signal_waiter = signal_thread.native_handle();
+  struct sigaction forward = {};
+  forward.sa_handler = ForwardSignal;
+  sigemptyset(&forward.sa_mask);
+  forward.sa_flags = SA_RESTART;
+  for (int signal : {SIGHUP, SIGTERM, SIGINT}) sigaction(signal, &forward, nullptr);
   std::atomic<bool> stopping{false};
   std::thread idle_thread([&] {
     while (!stopping.load()) {

@@ -56,6 +56,14 @@ void NgramModel::Predict(const int32_t* ids, size_t count, float* probabilities)
   Softmax(probabilities, classes_);
 }
 
+void NgramModel::Predict(const TextExamples& docs, float* probabilities) const {
+  for (size_t i = 0; i < docs.size(); ++i) Predict(docs.doc(i), docs.length(i), probabilities + i * static_cast<size_t>(classes_));
+}
+
+nlohmann::json NgramModel::Describe() const {
+  return {{"learner", "ngram"}, {"dim", dim_}, {"num_features", features_}, {"classes", classes_}};
+}
+
 NgramModel NgramModel::Train(const TextExamples& examples, const NgramConfig& config,
                              const std::function<void(int, double)>& on_epoch) {
   if (config.num_classes < 2) ThrowInputData("ngram: at least two classes are needed");

@@ -12,21 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "text/text_classifier.h"
+
 namespace sluice {
-
-// Documents as feature-id lists (CSR) with their class ids.
-struct TextExamples {
-  std::vector<int32_t> ids;
-  std::vector<size_t> offsets{0};
-  std::vector<int32_t> labels;
-
-  size_t size() const { return labels.size(); }
-  void Add(const std::vector<int32_t>& features, int32_t label) {
-    ids.insert(ids.end(), features.begin(), features.end());
-    offsets.push_back(ids.size());
-    labels.push_back(label);
-  }
-};
 
 struct NgramConfig {
   size_t num_features = 0;  // vocabulary + buckets
@@ -41,7 +29,7 @@ struct NgramConfig {
   bool shuffle = true;
 };
 
-class NgramModel {
+class NgramModel : public TextClassifier {
  public:
   // `on_epoch(epoch, mean_loss)` after each epoch (may be empty).
   static NgramModel Train(const TextExamples& examples, const NgramConfig& config,
@@ -49,11 +37,14 @@ class NgramModel {
   // Class probabilities of one document into `probabilities` (num_classes).
   void Predict(const int32_t* ids, size_t count, float* probabilities) const;
 
+  const char* learner() const override { return "ngram"; }
+  void Predict(const TextExamples& docs, float* probabilities) const override;
   // A binary file: a header, then the two weight matrices.
-  void Save(const std::string& path) const;
+  void Save(const std::string& path) const override;
+  nlohmann::json Describe() const override;
   static NgramModel Load(const std::string& path);
 
-  int num_classes() const { return classes_; }
+  int num_classes() const override { return classes_; }
   int dim() const { return dim_; }
   size_t num_features() const { return features_; }
 

@@ -1,0 +1,140 @@
+#include "pipeline/run_summary.h"
+
+#include <cstdio>
+
+#include "common/format.h"
+
+namespace sluice {
+
+namespace {
+
+// One "  key   value" line.
+void AppendRow(std::string& out, const std::string& key, const std::string& value) {
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer, "  %-22s %s\n", key.c_str(), value.c_str());
+  out += buffer;
+}
+
+std::string Metric(const nlohmann::json& value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.6g", value.get<double>());
+  return buffer;
+}
+
+// "a b | c d": a confusion matrix on one line.
+std::string ConfusionLine(const nlohmann::json& matrix) {
+  std::string line;
+  for (const auto& counts : matrix) {
+    if (!line.empty()) line.append(" | ");
+    bool first = true;
+    for (const auto& count : counts) {
+      if (!first) line.push_back(' ');
+      first = false;
+      AppendInt(line, count.get<int64_t>());
+    }
+  }
+  return line + "  (rows: true class, columns: predicted)";
+}
+
+// The run name and where every input row went.
+std::string RowAccounting(const nlohmann::json& summary) {
+  std::string out;
+  auto row = [&](const std::string& key, const std::string& value) { AppendRow(out, key, value); };
+  auto count = [&](const char* key) { return FormatCount(summary["rows"][key].get<int64_t>()); };
+  out += "run " + summary["name"].get<std::string>() + "\n";
+  row("rows read", count("read"));
+  row("  kept", count("kept") + "  (train " + count("train") + ", valid " + count("valid") + ", test " + count("test") + ")");
+  row("  filtered", count("filtered") + "  (filter " + count("filtered_by_filter") + ", missing target " +
+                        count("filtered_missing_target") + ", missing value " + count("filtered_missing_value") + ")");
+  if (summary["rows"].value("filtered_unread", 0) > 0) {
+    row("    not read", count("filtered_unread") + "  (row groups whose statistics rule out prep.filter)");
+  }
+  row("  rejected", count("rejected") + (summary["rejects_file"].get<std::string>().empty()
+                                             ? ""
+                                             : "  -> " + summary["rejects_file"].get<std::string>()));
+  if (!summary["first_reject"].get<std::string>().empty()) row("  first reject", summary["first_reject"].get<std::string>());
+  return out;
+}
+
+// A text job: the shared facts, then one block per learner.
+std::string FormatTextSummary(const nlohmann::json& summary) {
+  std::string out = RowAccounting(summary);
+  auto row = [&](const std::string& key, const std::string& value) { AppendRow(out, key, value); };
+  row("vocabulary", FormatCount(summary["vocabulary"].get<int64_t>()) + " ids");
+  row("classes", std::to_string(summary["classes"].size()));
+  row("time read + tokenize", FormatSeconds(summary["seconds"]["read_fit"].get<double>()));
+  for (const auto& learner : summary["learners"]) {
+    const auto& model = learner["model"];
+    std::string shape = learner["learner"].get<std::string>() + ": ";
+    if (model.contains("hidden")) {
+      shape += "embedding " + std::to_string(model["dim"].get<int>()) + ", BiLSTM " + std::to_string(model["layers"].get<int>()) +
+               " x " + std::to_string(model["hidden"].get<int>()) + ", " + model["pooling"].get<std::string>() +
+               "-pooling, " + FormatCount(model["parameters"].get<int64_t>()) + " parameters";
+    } else {
+      shape += "embedding " + std::to_string(model["dim"].get<int>()) + ", " +
+               FormatCount(model["features"].get<int64_t>()) + " word and hashed pair features";
+    }
+    out += "learner " + shape + "\n";
+    for (const auto& [name, value] : learner["metrics"].items()) {
+      if (name.rfind("rows_", 0) == 0 || !value.is_number()) continue;
+      row("test " + name, Metric(value));
+    }
+    row("test confusion", ConfusionLine(learner["metrics"]["confusion_matrix"]));
+    std::string train = FormatSeconds(learner["seconds"]["train"].get<double>());
+    if (model.contains("tokens_per_second")) {
+      train += "  (" + FormatCount(static_cast<int64_t>(model["tokens_per_second"].get<double>())) + " tokens/s)";
+    }
+    row("time train", train);
+    row("time evaluate + save", FormatSeconds(learner["seconds"]["evaluate"].get<double>() +
+                                             learner["seconds"]["save"].get<double>()));
+    row("artifact", learner["artifact"].get<std::string>());
+  }
+  row("time total", FormatSeconds(summary["seconds"]["total"].get<double>()));
+  row("peak memory", FormatBytes(summary["peak_rss_bytes"].get<double>()));
+  return out;
+}
+
+}  // namespace
+
+std::string FormatRunSummary(const nlohmann::json& summary) {
+  if (summary.value("kind", "") == "text") return FormatTextSummary(summary);
+  std::string out = RowAccounting(summary);
+  auto row = [&](const std::string& key, const std::string& value) { AppendRow(out, key, value); };
+  row("features", std::to_string(summary["features"].get<int64_t>()));
+  if (!summary["unused_columns"].empty()) {
+    std::string unused;
+    for (const auto& column : summary["unused_columns"]) unused += (unused.empty() ? "" : ", ") + column.get<std::string>();
+    row("columns not used", unused);
+  }
+  const auto& model = summary["model"];
+  if (model.contains("trees")) {
+    std::string trees = std::to_string(model["trees"].get<int64_t>()) + " trees";
+    if (model.value("stopped_early", false)) trees += " (early stop after " + std::to_string(model["rounds_run"].get<int64_t>()) + " rounds)";
+    row("model", trees);
+  }
+  for (const auto& [name, value] : summary["metrics"].items()) {
+    if (name.rfind("rows_", 0) == 0 || !value.is_number()) continue;
+    row("test " + name, Metric(value));
+  }
+  if (summary["metrics"].contains("confusion_matrix")) {
+    row("test confusion", ConfusionLine(summary["metrics"]["confusion_matrix"]));
+  }
+  const auto& seconds = summary["seconds"];
+  row("time read + fit", FormatSeconds(seconds["read_fit"].get<double>()));
+  row("time apply", FormatSeconds(seconds["apply"].get<double>()));
+  if (model.contains("data_handover_seconds")) {
+    row("time train", FormatSeconds(seconds["train"].get<double>()) + "  (data handover " +
+                          FormatSeconds(model["data_handover_seconds"].get<double>()) + ", boosting " +
+                          FormatSeconds(model["boosting_seconds"].get<double>()) + ")");
+  } else {
+    row("time train", FormatSeconds(seconds["train"].get<double>()));
+  }
+  row("time evaluate + save", FormatSeconds(seconds["evaluate"].get<double>() + seconds["save"].get<double>()));
+  row("time total", FormatSeconds(seconds["total"].get<double>()));
+  row("feature matrix", FormatBytes(summary["matrix_bytes"].get<double>()) + " (float32)");
+  row("peak memory", FormatBytes(summary["peak_rss_bytes"].get<double>()));
+  row("artifact", summary["artifact"].get<std::string>());
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,80 @@
+#pragma once
+// The `bilstm` learner on LibTorch: word ids → embedding → bidirectional
+// LSTM (layers, hidden size, dropout between layers) over packed sequences
+// (padding never enters a direction) → max- or mean-pooling over the real
+// time steps → dropout → linear → softmax. Trained with Adam on the
+// cross-entropy, gradients clipped by global norm, in mini-batches bucketed
+// by length (a shuffled window of batches is sorted by length and cut, the
+// batches then shuffled) so padding is small. The weights of the epoch with
+// the lowest validation loss are kept when a validation split exists.
+// Torch's headers stay in bilstm_model.cc; this is the whole interface.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "text/text_classifier.h"
+
+namespace sluice {
+
+struct WordVectors;
+
+struct BiLstmConfig {
+  size_t vocabulary_size = 0;  // ids, padding (0) and unknown (1) included
+  int num_classes = 2;
+  int dim = 100;  // embedding width (a pretrained file's width wins)
+  int hidden = 128;
+  int layers = 1;
+  double dropout = 0.3;
+  bool mean_pooling = false;  // max-pooling otherwise
+  int epochs = 5;
+  int batch_size = 32;
+  double learning_rate = 2e-3;
+  double clip_norm = 5.0;  // 0: no clipping
+  bool freeze_vectors = false;
+  int threads = 1;
+  uint64_t seed = 42;
+
+  nlohmann::json ToJson() const;
+  static BiLstmConfig FromJson(const nlohmann::json& json);
+};
+
+struct BiLstmEpoch {
+  int epoch = 0;
+  double train_loss = 0;
+  double valid_loss = 0, valid_accuracy = 0;  // NaN without a validation split
+  double seconds = 0;
+  int64_t tokens = 0;  // real (unpadded) tokens trained on
+};
+
+class BiLstmModel : public TextClassifier {
+ public:
+  ~BiLstmModel() override;
+  BiLstmModel(BiLstmModel&&) noexcept;
+  BiLstmModel& operator=(BiLstmModel&&) noexcept;
+
+  // `vectors` (may be null) initialise the embedding rows they cover.
+  static BiLstmModel Train(const TextExamples& train, const TextExamples& valid, const BiLstmConfig& config,
+                           const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch);
+  // The weights in Torch's archive format, the shape from `config`.
+  static BiLstmModel Load(const std::string& path, const BiLstmConfig& config);
+
+  const char* learner() const override { return "bilstm"; }
+  int num_classes() const override { return config_.num_classes; }
+  void Predict(const TextExamples& docs, float* probabilities) const override;
+  void Save(const std::string& path) const override;
+  nlohmann::json Describe() const override;
+  const BiLstmConfig& config() const { return config_; }
+  int64_t parameters() const;
+
+  struct Net;  // the Torch module, defined in bilstm_model.cc
+
+ private:
+  BiLstmModel(BiLstmConfig config, std::shared_ptr<Net> net);
+
+  BiLstmConfig config_;
+  std::shared_ptr<Net> net_;
+};
+
+}  // namespace sluice
