@@ -5,6 +5,7 @@ DEBUG_DIR ?= build/debug
 JOBS ?= $(shell nproc)
 SLUICE = $(BUILD_DIR)/sluice
 DEMO_ROWS ?= 1000000
+DEMO_REVIEWS ?= 20000
 
 .PHONY: all release debug deps test unit e2e interop fuzz bench demo clean
 
@@ -45,11 +46,14 @@ bench: release
 	@SLUICE=$(abspath $(SLUICE)) bench/transform-throughput
 	@SLUICE=$(abspath $(SLUICE)) bench/serve-latency
 	@SLUICE=$(abspath $(SLUICE)) bench/text-vs-fasttext
+	@SLUICE=$(abspath $(SLUICE)) bench/bilstm-vs-pytorch
 
 demo: release
 	@mkdir -p demo
 	@test -f demo/taxi.csv || $(SLUICE) datagen taxi --rows $(DEMO_ROWS) --seed 7 --out demo/taxi.csv
 	@$(SLUICE) run examples/taxi.yaml --set source.uri=demo/taxi.csv --set output=demo/taxi-model
+	@test -f demo/reviews.csv || $(SLUICE) datagen reviews --rows $(DEMO_REVIEWS) --seed 7 --out demo/reviews.csv
+	@$(SLUICE) run examples/reviews.yaml --set source.uri=demo/reviews.csv --set output=demo/reviews-model
 
 clean:
 	rm -rf build

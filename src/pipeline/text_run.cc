@@ -334,6 +334,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
   manifest["seed"] = spec.seed;
   manifest["threads"] = threads;
   manifest["curve"] = curve;
+  if (model_summary.contains("pretrained_vectors")) manifest["pretrained_vectors"] = model_summary["pretrained_vectors"];
   std::vector<std::pair<std::string, std::string>> extra = {{"test_predictions.csv", staged_predictions}};
   std::string rejects_name;
   if (corpus.rows_rejected > 0) {
