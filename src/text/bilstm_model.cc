@@ -1,150 +1,68 @@
 #include "text/bilstm_model.h"
 
 #include <dlfcn.h>
-#include <torch/torch.h>
+#include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <limits>
-#include <numeric>
-#include <random>
+#include <exception>
+#include <filesystem>
+#include <mutex>
+#include <vector>
 
 #include "common/error.h"
+#include "text/bilstm_backend.h"
 #include "text/word_vectors.h"
 
 namespace sluice {
 
-namespace rnn = torch::nn::utils::rnn;
-
-struct BiLstmModel::Net : torch::nn::Module {
-  explicit Net(const BiLstmConfig& c) : mean_pooling(c.mean_pooling) {
-    embedding = register_module(
-        "embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(static_cast<int64_t>(c.vocabulary_size), c.dim)
-                                              .padding_idx(0)));
-    lstm = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(c.dim, c.hidden)
-                                                       .num_layers(c.layers)
-                                                       .dropout(c.layers > 1 ? c.dropout : 0.0)
-                                                       .bidirectional(true)
-                                                       .batch_first(true)));
-    dropout = register_module("dropout", torch::nn::Dropout(c.dropout));
-    output = register_module("output", torch::nn::Linear(2 * c.hidden, c.num_classes));
-  }
-
-  // ids: [batch, time] int64, padded with 0; lengths: [batch] int64, all > 0.
-  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& lengths) {
-    const int64_t steps = ids.size(1);
-    torch::Tensor x = dropout(embedding(ids));
-    auto packed = rnn::pack_padded_sequence(x, lengths, /*batch_first=*/true, /*enforce_sorted=*/false);
-    auto [states, unused] = rnn::pad_packed_sequence(std::get<0>(lstm->forward_with_packed_input(packed)),
-                                                     /*batch_first=*/true, 0.0, steps);
-    torch::Tensor mask = (torch::arange(steps).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2);
-    torch::Tensor pooled =
-        mean_pooling ? (states * mask).sum(1) / lengths.unsqueeze(1).to(torch::kFloat)
-                     : states.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity()).amax(1);
-    return output(dropout(pooled));
-  }
-
-  bool mean_pooling;
-  torch::nn::Embedding embedding{nullptr};
-  torch::nn::LSTM lstm{nullptr};
-  torch::nn::Dropout dropout{nullptr};
-  torch::nn::Linear output{nullptr};
-};
-
 namespace {
 
-// One mini-batch of documents as tensors.
-struct Batch {
-  torch::Tensor ids, lengths, labels;
-  int64_t tokens = 0;
-};
-
-// The documents `rows` of `docs`, padded to the longest. An empty document
-// reads as one padding token (a zero embedding).
-Batch MakeBatch(const TextExamples& docs, const uint32_t* rows, size_t count) {
-  size_t steps = 1;
-  for (size_t i = 0; i < count; ++i) steps = std::max(steps, docs.length(rows[i]));
-  Batch batch;
-  batch.ids = torch::zeros({static_cast<int64_t>(count), static_cast<int64_t>(steps)}, torch::kLong);
-  batch.lengths = torch::empty({static_cast<int64_t>(count)}, torch::kLong);
-  batch.labels = torch::empty({static_cast<int64_t>(count)}, torch::kLong);
-  int64_t* ids = batch.ids.data_ptr<int64_t>();
-  int64_t* lengths = batch.lengths.data_ptr<int64_t>();
-  int64_t* labels = batch.labels.data_ptr<int64_t>();
-  for (size_t i = 0; i < count; ++i) {
-    const size_t n = docs.length(rows[i]);
-    const int32_t* doc = docs.doc(rows[i]);
-    for (size_t t = 0; t < n; ++t) ids[i * steps + t] = doc[t];
-    lengths[i] = static_cast<int64_t>(std::max<size_t>(n, 1));
-    labels[i] = docs.labels[rows[i]];
-    batch.tokens += static_cast<int64_t>(n);
+// Where the plugin may be: $SLUICE_TORCH_PLUGIN, beside the executable, or
+// in ../lib/sluice/ from it (an installed layout).
+std::vector<std::string> PluginCandidates() {
+  std::vector<std::string> out;
+  if (const char* path = std::getenv("SLUICE_TORCH_PLUGIN"); path && *path) out.push_back(path);
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    out.push_back((exe.parent_path() / "libsluice_torch.so").string());
+    out.push_back((exe.parent_path() / ".." / "lib" / "sluice" / "libsluice_torch.so").lexically_normal().string());
   }
-  return batch;
-}
-
-// Batches of about equal length: a shuffled window of 50 batches' worth of
-// documents is sorted by length and cut; the batches are then shuffled.
-std::vector<std::vector<uint32_t>> BucketedBatches(const TextExamples& docs, size_t batch_size, std::mt19937_64& rng) {
-  std::vector<uint32_t> order(docs.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::shuffle(order.begin(), order.end(), rng);
-  const size_t window = batch_size * 50;
-  std::vector<std::vector<uint32_t>> batches;
-  for (size_t begin = 0; begin < order.size(); begin += window) {
-    const auto first = order.begin() + static_cast<ptrdiff_t>(begin);
-    const auto last = order.begin() + static_cast<ptrdiff_t>(std::min(order.size(), begin + window));
-    std::stable_sort(first, last, [&](uint32_t a, uint32_t b) { return docs.length(a) < docs.length(b); });
-    for (auto it = first; it < last; it += static_cast<ptrdiff_t>(std::min<size_t>(batch_size, last - it))) {
-      batches.emplace_back(it, it + static_cast<ptrdiff_t>(std::min<size_t>(batch_size, last - it)));
-    }
-  }
-  std::shuffle(batches.begin(), batches.end(), rng);
-  return batches;
-}
-
-// Validation loss (mean cross-entropy) and accuracy, in length order.
-std::pair<double, double> Evaluate(BiLstmModel::Net& net, const TextExamples& docs) {
-  torch::NoGradGuard no_grad;
-  net.eval();
-  std::vector<uint32_t> order(docs.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return docs.length(a) < docs.length(b); });
-  double loss = 0;
-  int64_t correct = 0;
-  for (size_t begin = 0; begin < order.size(); begin += 256) {
-    const size_t count = std::min<size_t>(256, order.size() - begin);
-    Batch batch = MakeBatch(docs, order.data() + begin, count);
-    torch::Tensor logits = net.forward(batch.ids, batch.lengths);
-    loss += torch::nn::functional::cross_entropy(
-                logits, batch.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                .item<double>();
-    correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
-  }
-  net.train();
-  return {loss / static_cast<double>(docs.size()), static_cast<double>(correct) / static_cast<double>(docs.size())};
-}
-
-// Torch's threads for the calling thread: `threads` for its own parallel
-// loops (OpenMP), and one for OpenBLAS, whose own pool would otherwise
-// compete with them for the same cores (measured: two threads of each on
-// two cores trained 2.4x slower than OpenMP's two alone). OpenBLAS is looked
-// up at run time, as the BLAS behind Torch is chosen by Debian's alternatives.
-void SetTorchThreads(int threads) {
-  using SetThreads = void (*)(int);
-  static const SetThreads openblas_set_num_threads =
-      reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (openblas_set_num_threads) openblas_set_num_threads(1);
-  at::set_num_threads(std::max(1, threads));
-}
-
-// Rethrows a Torch error as a sluice one, keeping its first line.
-[[noreturn]] void ThrowTorch(const std::string& what, const c10::Error& error) {
-  std::string message = error.what_without_backtrace();
-  ThrowInputData(what + ": " + message.substr(0, message.find('\n')));
+  return out;
 }
 
 }  // namespace
+
+const BiLstmBackend& TorchBackend() {
+  static std::once_flag once;
+  static const BiLstmBackend* backend = nullptr;
+  static std::string failure;
+  std::call_once(once, [] {
+    std::string tried;
+    for (const auto& path : PluginCandidates()) {
+      if (!std::filesystem::exists(path)) {
+        tried += (tried.empty() ? "" : ", ") + path;
+        continue;
+      }
+      void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (!handle) {
+        failure = "cannot open " + path + ": " + ::dlerror();
+        return;
+      }
+      using Entry = const BiLstmBackend* (*)();
+      auto entry = reinterpret_cast<Entry>(::dlsym(handle, kBiLstmBackendSymbol));
+      if (!entry) {
+        failure = path + " is not sluice's Torch plugin (no " + kBiLstmBackendSymbol + ")";
+        return;
+      }
+      backend = entry();
+      return;
+    }
+    failure = "the bilstm learner needs sluice's Torch plugin, libsluice_torch.so (built beside sluice); looked in " +
+              tried;
+  });
+  if (!backend) ThrowUsage(failure);
+  return *backend;
+}
 
 nlohmann::json BiLstmConfig::ToJson() const {
   return {{"vocabulary_size", vocabulary_size}, {"classes", num_classes},   {"dim", dim},
@@ -174,7 +92,8 @@ BiLstmConfig BiLstmConfig::FromJson(const nlohmann::json& json) {
   return c;
 }
 
-BiLstmModel::BiLstmModel(BiLstmConfig config, std::shared_ptr<Net> net) : config_(config), net_(std::move(net)) {}
+BiLstmModel::BiLstmModel(BiLstmConfig config, std::unique_ptr<BiLstmNetwork> net)
+    : config_(config), net_(std::move(net)) {}
 BiLstmModel::~BiLstmModel() = default;
 BiLstmModel::BiLstmModel(BiLstmModel&&) noexcept = default;
 BiLstmModel& BiLstmModel::operator=(BiLstmModel&&) noexcept = default;
@@ -185,117 +104,35 @@ BiLstmModel BiLstmModel::Train(const TextExamples& train, const TextExamples& va
   if (config.num_classes < 2) ThrowInputData("bilstm: at least two classes are needed");
   if (train.size() == 0) ThrowInputData("bilstm: no training documents");
   if (vectors) config.dim = vectors->dim;
-  SetTorchThreads(config.threads);
-  torch::manual_seed(config.seed);
-  auto net = std::make_shared<Net>(config);
-  if (vectors) {
-    torch::NoGradGuard no_grad;
-    torch::Tensor weight = net->embedding->weight;
-    float* rows = weight.data_ptr<float>();
-    for (size_t id = 2; id < config.vocabulary_size; ++id) {
-      if (vectors->found[id]) std::copy_n(vectors->rows.data() + id * config.dim, config.dim, rows + id * config.dim);
-    }
-    if (config.freeze_vectors) weight.set_requires_grad(false);
-  }
-  std::vector<torch::Tensor> trainable;
-  for (auto& p : net->parameters()) {
-    if (p.requires_grad()) trainable.push_back(p);
-  }
-  torch::optim::Adam optimizer(trainable, torch::optim::AdamOptions(config.learning_rate));
-  std::mt19937_64 rng(config.seed);
-  net->train();
-
-  double best_loss = std::numeric_limits<double>::infinity();
-  std::vector<torch::Tensor> best;
-  for (int epoch = 0; epoch < config.epochs; ++epoch) {
-    auto start = std::chrono::steady_clock::now();
-    BiLstmEpoch report;
-    report.epoch = epoch;
-    double loss_sum = 0;
-    for (const auto& rows : BucketedBatches(train, static_cast<size_t>(config.batch_size), rng)) {
-      Batch batch = MakeBatch(train, rows.data(), rows.size());
-      optimizer.zero_grad();
-      torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(batch.ids, batch.lengths), batch.labels);
-      loss.backward();
-      if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(trainable, config.clip_norm);
-      optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(rows.size());
-      report.tokens += batch.tokens;
-    }
-    report.train_loss = loss_sum / static_cast<double>(train.size());
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    report.valid_loss = report.valid_accuracy = std::numeric_limits<double>::quiet_NaN();
-    if (valid.size() > 0) {
-      std::tie(report.valid_loss, report.valid_accuracy) = Evaluate(*net, valid);
-      if (report.valid_loss < best_loss) {
-        best_loss = report.valid_loss;
-        best.clear();
-        for (const auto& p : net->parameters()) best.push_back(p.detach().clone());
-      }
-    }
-    if (!std::isfinite(report.train_loss)) ThrowInputData("bilstm: the training loss diverged (try a lower learning_rate)");
-    if (on_epoch) on_epoch(report);
-  }
-  if (!best.empty()) {
-    torch::NoGradGuard no_grad;
-    auto parameters = net->parameters();
-    for (size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(best[i]);
-  }
-  net->eval();
-  return BiLstmModel(config, std::move(net));
-}
-
-void BiLstmModel::Predict(const TextExamples& docs, float* probabilities) const {
-  // Inference runs on the caller's thread alone: servers and transforms
-  // score many requests or batches at once, each on a thread of its own.
-  static thread_local const bool single_threaded = [] {
-    SetTorchThreads(1);
-    return true;
-  }();
-  (void)single_threaded;
-  c10::InferenceMode inference;
-  std::vector<uint32_t> rows(docs.size());
-  std::iota(rows.begin(), rows.end(), 0u);
-  const size_t classes = static_cast<size_t>(config_.num_classes);
-  for (size_t begin = 0; begin < rows.size(); begin += 256) {
-    const size_t count = std::min<size_t>(256, rows.size() - begin);
-    Batch batch = MakeBatch(docs, rows.data() + begin, count);
-    torch::Tensor p = torch::softmax(net_->forward(batch.ids, batch.lengths), 1).contiguous();
-    std::copy_n(p.data_ptr<float>(), count * classes, probabilities + begin * classes);
-  }
-}
-
-void BiLstmModel::Save(const std::string& path) const {
+  const BiLstmBackend& backend = TorchBackend();
+  std::unique_ptr<BiLstmNetwork> net;
   try {
-    torch::serialize::OutputArchive archive;
-    net_->save(archive);
-    archive.save_to(path);
-  } catch (const c10::Error& error) {
-    ThrowIo("cannot write " + path + ": " + error.what_without_backtrace());
+    net = backend.Train(train, valid, config, vectors, on_epoch);
+  } catch (const Error&) {
+    throw;  // from on_epoch
+  } catch (const std::exception& error) {
+    ThrowInputData(std::string("bilstm: ") + error.what());
   }
+  return BiLstmModel(config, std::move(net));
 }
 
 BiLstmModel BiLstmModel::Load(const std::string& path, const BiLstmConfig& config) {
-  auto net = std::make_shared<Net>(config);
-  // Loading replaces tensors whole, shapes included: the file must match the
-  // shape the manifest promises, or predictions would index out of range.
-  std::vector<std::vector<int64_t>> shapes;
-  for (const auto& p : net->parameters()) shapes.push_back(p.sizes().vec());
+  const BiLstmBackend& backend = TorchBackend();
   try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path);
-    net->load(archive);
-  } catch (const c10::Error& error) {
-    ThrowTorch(path, error);
+    return BiLstmModel(config, backend.Load(path, config));
+  } catch (const std::exception& error) {
+    ThrowInputData(path + ": " + error.what());
   }
-  auto loaded = net->parameters();
-  for (size_t i = 0; i < loaded.size(); ++i) {
-    if (loaded[i].sizes().vec() != shapes[i] || loaded[i].scalar_type() != torch::kFloat) {
-      ThrowInputData(path + ": the weights do not have the shape the manifest gives");
-    }
+}
+
+void BiLstmModel::Predict(const TextExamples& docs, float* probabilities) const { net_->Predict(docs, probabilities); }
+
+void BiLstmModel::Save(const std::string& path) const {
+  try {
+    net_->Save(path);
+  } catch (const std::exception& error) {
+    ThrowIo("cannot write " + path + ": " + error.what());
   }
-  net->eval();
-  return BiLstmModel(config, std::move(net));
 }
 
 nlohmann::json BiLstmModel::Describe() const {
@@ -305,10 +142,6 @@ nlohmann::json BiLstmModel::Describe() const {
   return out;
 }
 
-int64_t BiLstmModel::parameters() const {
-  int64_t total = 0;
-  for (const auto& p : net_->parameters()) total += p.numel();
-  return total;
-}
+int64_t BiLstmModel::parameters() const { return net_->parameters(); }
 
 }  // namespace sluice

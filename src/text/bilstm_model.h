@@ -7,7 +7,8 @@
 // by length (a shuffled window of batches is sorted by length and cut, the
 // batches then shuffled) so padding is small. The weights of the epoch with
 // the lowest validation loss are kept when a validation split exists.
-// Torch's headers stay in bilstm_model.cc; this is the whole interface.
+// The network itself is in the LibTorch plugin (text/bilstm_backend.h),
+// opened on first use; this is the whole interface.
 
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@
 namespace sluice {
 
 struct WordVectors;
+class BiLstmNetwork;
 
 struct BiLstmConfig {
   size_t vocabulary_size = 0;  // ids, padding (0) and unknown (1) included
@@ -68,13 +70,11 @@ class BiLstmModel : public TextClassifier {
   const BiLstmConfig& config() const { return config_; }
   int64_t parameters() const;
 
-  struct Net;  // the Torch module, defined in bilstm_model.cc
-
  private:
-  BiLstmModel(BiLstmConfig config, std::shared_ptr<Net> net);
+  BiLstmModel(BiLstmConfig config, std::unique_ptr<BiLstmNetwork> net);
 
   BiLstmConfig config_;
-  std::shared_ptr<Net> net_;
+  std::unique_ptr<BiLstmNetwork> net_;
 };
 
 }  // namespace sluice

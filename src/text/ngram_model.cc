@@ -79,7 +79,9 @@ NgramModel NgramModel::Train(const TextExamples& examples, const NgramConfig& co
 
   const size_t n = examples.size();
   const int threads = std::max(1, config.threads);
-  const uint64_t total_steps = static_cast<uint64_t>(n) * static_cast<uint64_t>(config.epochs);
+  // The learning rate decays with the share of all features seen, as
+  // fastText's does with tokens: a long document moves it further.
+  const uint64_t total_steps = std::max<uint64_t>(1, static_cast<uint64_t>(examples.ids.size()) * config.epochs);
   std::atomic<uint64_t> steps_done{0};
   for (int epoch = 0; epoch < config.epochs; ++epoch) {
     // Each epoch visits the examples in a fresh order (seeded: reproducible),
@@ -100,7 +102,7 @@ NgramModel NgramModel::Train(const TextExamples& examples, const NgramConfig& co
         const int32_t* ids = examples.ids.data() + examples.offsets[e];
         const size_t count = examples.offsets[e + 1] - examples.offsets[e];
         const int32_t label = examples.labels[e];
-        double progress = static_cast<double>(steps_done.fetch_add(1, std::memory_order_relaxed)) / total_steps;
+        double progress = static_cast<double>(steps_done.fetch_add(count, std::memory_order_relaxed)) / total_steps;
         float lr = static_cast<float>(config.learning_rate * std::max(0.0, 1.0 - progress));
         if (count == 0) continue;
         std::fill(hidden.begin(), hidden.end(), 0.0f);
