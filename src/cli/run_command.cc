@@ -1,3 +1,6 @@
+#include <signal.h>
+
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -12,6 +15,19 @@
 namespace sluice {
 
 namespace {
+
+// SIGTERM (a Spot instance's two-minute notice) and SIGINT ask training to
+// stop after the round in progress with a checkpoint written; a second
+// signal ends the process at once.
+std::atomic<bool> stop_requested{false};
+
+void RequestStop(int signal) {
+  if (stop_requested.exchange(true)) {
+    ::signal(signal, SIG_DFL);
+    ::raise(signal);
+  }
+}
+
 struct RunArgs {
   std::string pipeline;
   std::vector<std::string> overrides;
@@ -42,6 +58,13 @@ CommandAction AddRunCommand(CLI::App& app) {
     if (args->threads >= 0) spec.threads = args->threads;
     RunOptions options;
     options.quiet = args->json;
+    options.stop_requested = &stop_requested;
+    struct sigaction action = {};
+    action.sa_handler = RequestStop;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
     nlohmann::json summary = spec.text_column.empty() ? RunTraining(spec, options) : RunTextTraining(spec, options);
     if (args->json) {
       std::printf("%s\n", summary.dump(2).c_str());

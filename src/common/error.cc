@@ -14,6 +14,8 @@ int Error::exit_code() const {
     case ErrorKind::kIo:
     case ErrorKind::kInternal:
       return 1;
+    case ErrorKind::kInterrupted:
+      return 130;
   }
   return 1;
 }
@@ -22,6 +24,7 @@ void ThrowUsage(std::string message) { throw Error(ErrorKind::kUsage, std::move(
 void ThrowInputData(std::string message) { throw Error(ErrorKind::kInputData, std::move(message)); }
 void ThrowIo(std::string message) { throw Error(ErrorKind::kIo, std::move(message)); }
 void ThrowInternal(std::string message) { throw Error(ErrorKind::kInternal, std::move(message)); }
+void ThrowInterrupted(std::string message) { throw Error(ErrorKind::kInterrupted, std::move(message)); }
 
 void ThrowErrno(const std::string& what) {
   int err = errno;

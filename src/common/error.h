@@ -14,6 +14,7 @@ enum class ErrorKind {
   kInputData,  // the data itself is unusable: exit 3
   kIo,         // the file system or a peer failed: exit 1
   kInternal,   // a bug or a library failure: exit 1
+  kInterrupted,  // stopped by SIGTERM / SIGINT, a checkpoint written: exit 130
 };
 
 class Error : public std::runtime_error {
@@ -34,6 +35,7 @@ class Error : public std::runtime_error {
 [[noreturn]] void ThrowInputData(std::string message);
 [[noreturn]] void ThrowIo(std::string message);
 [[noreturn]] void ThrowInternal(std::string message);
+[[noreturn]] void ThrowInterrupted(std::string message);
 
 // "path: strerror(errno)" as an IO error.
 [[noreturn]] void ThrowErrno(const std::string& what);

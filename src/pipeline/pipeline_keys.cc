@@ -39,6 +39,8 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"train.prepared", "path", "none", "Train from a `sluice prep` output directory (its Parquet train/valid/test datasets and θ) instead of reading source and running prep; source, prep and split keys are then not used."},
       {"train.target", "column", "required", "The label column (numeric; 0/1 for binary classification)."},
       {"train.rounds", "integer", "100", "Boosting rounds (the most, with early stopping)."},
+      {"train.checkpoint_every", "integer", "0", "Write a checkpoint every N boosting rounds into OUTPUT.checkpoints/ (0: none). A run killed at any moment (SIGKILL too) and started again with the same command resumes from the newest checkpoint whose data, parameters and thread count match, and trains the model an uninterrupted run gives, bit for bit; SIGTERM / SIGINT write one and exit 130. The directory is removed when training finishes."},
+      {"train.checkpoint_keep", "integer", "2", "How many of the newest checkpoints to keep."},
       {"train.early_stopping_rounds", "integer", "0", "Stop when the validation metric has not improved for this many rounds (0: off); the model keeps the best round."},
       {"train.params.<name>", "string", "XGBoost's", "Any XGBoost parameter (max_depth, eta, objective, eval_metric, subsample...). tree_method is hist."},
   };

@@ -290,6 +290,12 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
     if (!train["learner"]) spec.learner = "ngram";
   }
   if (train["rounds"]) spec.train.rounds = static_cast<int>(reader.Int(train["rounds"], "train.rounds", 1));
+  if (train["checkpoint_every"]) {
+    spec.train.checkpoint_every = static_cast<int>(reader.Int(train["checkpoint_every"], "train.checkpoint_every", 0));
+  }
+  if (train["checkpoint_keep"]) {
+    spec.checkpoint_keep = static_cast<int>(reader.Int(train["checkpoint_keep"], "train.checkpoint_keep", 1));
+  }
   if (train["early_stopping_rounds"]) {
     spec.train.early_stopping_rounds = static_cast<int>(reader.Int(train["early_stopping_rounds"], "train.early_stopping_rounds", 0));
   }

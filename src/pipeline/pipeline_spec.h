@@ -25,9 +25,10 @@ struct PipelineSpec {
   SourceOptions source;
   PrepSpec prep;
   std::string learner = "xgboost";
-  std::string train_prepared;
-  std::string text_column;     // train.text: a text job (pipeline/text_run) instead of the tabular one  // a `sluice prep` output to train from instead of source + prep
+  std::string train_prepared;  // a `sluice prep` output to train from instead of source + prep
+  std::string text_column;     // train.text: a text job (pipeline/text_run) instead of the tabular one
   TrainConfig train;
+  int checkpoint_keep = 2;     // train.checkpoint_keep: the newest checkpoints kept
   nlohmann::json resolved;  // the file after overrides, for the artifact's record
 };
 

@@ -12,6 +12,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/format.h"
+#include "common/hash.h"
 #include "common/memory.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
@@ -20,6 +21,7 @@
 #include "pipeline/prepared_data.h"
 #include "pipeline/run_support.h"
 #include "prep/prep_plan.h"
+#include "train/checkpoint_store.h"
 #include "train/metrics.h"
 
 namespace sluice {
@@ -155,15 +157,39 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   log("prep: " + std::to_string(num_features) + " features; train " + FormatCount(split_rows[0]) + ", valid " +
       FormatCount(split_rows[1]) + ", test " + FormatCount(split_rows[2]) + " rows");
 
-  // Train.
+  // Train, from the newest matching checkpoint if a killed run left one.
   auto train_start = RunClock::now();
   TrainConfig config = spec.train;
   config.threads = static_cast<int>(threads);
+  config.stop_requested = options.stop_requested;
+  if (options.stop_requested && options.stop_requested->load()) {
+    ThrowInterrupted("stopped by a signal before training started");
+  }
+  std::unique_ptr<CheckpointStore> checkpoints;
+  if (config.checkpoint_every > 0) {
+    // The key: what makes a checkpoint this training's — the pipeline as
+    // resolved, the data's fingerprint, the thread count.
+    FingerprintBuilder key;
+    key.Add(spec.resolved.dump());
+    key.Add(prepared.data.value("fingerprint", ""));
+    key.Add(std::to_string(threads));
+    checkpoints = std::make_unique<CheckpointStore>(fs::absolute(spec.output).string() + ".checkpoints", key.Hex(),
+                                                    spec.checkpoint_keep);
+    int skipped = 0;
+    if (auto latest = checkpoints->Latest(&skipped)) {
+      log("train: resuming from " + latest->path + " (" + std::to_string(latest->progress) + " of " +
+          std::to_string(config.rounds) + " rounds done)");
+    } else if (skipped > 0) {
+      log("train: " + std::to_string(skipped) + " checkpoint(s) in " + checkpoints->dir() +
+          " are for other data, parameters or threads; starting from round 1");
+    }
+    config.checkpoints = checkpoints.get();
+  }
   bool terminal = ::isatty(STDERR_FILENO) != 0;
   nlohmann::json curve = nlohmann::json::array();
   auto observer = [&](const RoundReport& report) {
     if (report.has_valid) curve.push_back({{"round", report.round}, {report.metric, report.valid_value}});
-    if (options.quiet) return;
+    if (options.quiet || report.replayed) return;
     bool last = report.round + 1 == config.rounds;
     std::string line = "train: round " + std::to_string(report.round + 1) + "/" + std::to_string(config.rounds);
     if (report.has_valid) {
@@ -179,6 +205,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   };
   auto model = learner->Train(std::move(matrices[0]), std::move(matrices[1]), config, observer);
   if (terminal && !options.quiet) std::fprintf(stderr, "\r\033[K");
+  if (checkpoints) checkpoints->Clear();
   double train_seconds = SecondsSince(train_start);
 
   // Evaluate on the test split, and keep the test predictions.

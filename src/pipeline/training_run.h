@@ -4,6 +4,7 @@
 // kept (in a split), filtered (by reason) or rejected (in the rejects file),
 // and the summary says how many of each.
 
+#include <atomic>
 #include <string>
 
 #include "nlohmann/json.hpp"
@@ -13,6 +14,8 @@ namespace sluice {
 
 struct RunOptions {
   bool quiet = false;  // no progress or round lines (for --json)
+  // Set by the command's SIGTERM / SIGINT handler: training checkpoints and stops.
+  const std::atomic<bool>* stop_requested = nullptr;
 };
 
 // Runs the pipeline and returns its summary: counts, timings, metrics and

@@ -4,6 +4,7 @@
 // one back from an artifact directory. A Model's weights are immutable after
 // training or loading, so Predict is const and safe from many threads.
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,6 +18,8 @@ namespace sluice {
 
 enum class Task { kRegression, kBinaryClassification };
 
+class CheckpointStore;
+
 struct TrainConfig {
   int rounds = 100;
   int early_stopping_rounds = 0;  // 0: off
@@ -24,6 +27,14 @@ struct TrainConfig {
   uint64_t seed = 42;
   // Learner parameters, passed through as text (train.params.*).
   std::map<std::string, std::string> params;
+  // A checkpoint every `checkpoint_every` rounds into `checkpoints` (null or
+  // 0: none); training resumes from the newest matching one found there.
+  const CheckpointStore* checkpoints = nullptr;
+  int checkpoint_every = 0;
+  // Set by a signal handler (SIGTERM, a Spot instance's notice): training
+  // stops after the round in progress, writes a checkpoint and throws an
+  // interrupted Error.
+  const std::atomic<bool>* stop_requested = nullptr;
 };
 
 // Per round (or epoch): the validation metric's name and value.
@@ -33,6 +44,7 @@ struct RoundReport {
   double train_value = 0;
   double valid_value = 0;
   bool has_valid = false;
+  bool replayed = false;  // a round from before a resume, reported again for the curve
 };
 using RoundObserver = std::function<void(const RoundReport&)>;
 

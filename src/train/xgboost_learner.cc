@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/memory.h"
+#include "train/checkpoint_store.h"
 #include "train/learner.h"
 
 namespace sluice {
@@ -188,6 +189,13 @@ class XgboostLearner : public Learner {
         {"seed", std::to_string(config.seed)},
         {"objective", task == Task::kRegression ? "reg:squarederror" : "binary:logistic"},
     };
+    const bool checkpointing = config.checkpoints && config.checkpoint_every > 0;
+    if (checkpointing) {
+      // Row sampling seeded from the round number, not from a stream that
+      // runs through the rounds, so that a resumed run draws what an
+      // uninterrupted one does.
+      params["seed_per_iteration"] = "true";
+    }
     for (const auto& [key, value] : config.params) params[key] = value;
     if (params["tree_method"] != "hist") {
       XGBoosterFree(booster);
@@ -208,29 +216,93 @@ class XgboostLearner : public Learner {
     std::string metric;
     int rounds_run = 0;
     bool stopped_early = false;
-    for (int round = 0; round < config.rounds; ++round) {
+    nlohmann::json curve = nlohmann::json::array();  // what a checkpoint replays
+    int first_round = 0;
+    nlohmann::json resumed;
+    // A booster rebuilt from a checkpoint's bytes: new caches, new updaters,
+    // exactly what a process resuming from that checkpoint starts with.
+    auto reopen = [&](const std::string& bytes, const std::string& where) {
+      BoosterHandle fresh;
+      Check(XGBoosterCreate(handles, valid_matrix ? 2 : 1, &fresh), "XGBoosterCreate");
+      for (const auto& [key, value] : params) Check(XGBoosterSetParam(fresh, key.c_str(), value.c_str()), "XGBoosterSetParam");
+      if (XGBoosterLoadModelFromBuffer(fresh, bytes.data(), bytes.size()) != 0) {
+        std::string message = LastError();
+        XGBoosterFree(fresh);
+        ThrowInputData(where + ": cannot load the checkpoint's model: " + message);
+      }
+      XGBoosterFree(booster);
+      booster = fresh;
+    };
+    if (checkpointing) {
+      if (auto checkpoint = config.checkpoints->Latest()) {
+        reopen(checkpoint->model, checkpoint->path);
+        const auto& state = checkpoint->state;
+        first_round = static_cast<int>(checkpoint->progress);
+        rounds_run = first_round;
+        best_round = state.value("best_round", -1);
+        best_value = state.value("best_value", 0.0);
+        metric = state.value("metric", "");
+        curve = state.value("curve", nlohmann::json::array());
+        resumed = {{"from_round", first_round}, {"checkpoint", checkpoint->path}};
+        for (const auto& point : curve) {
+          if (!observer) break;
+          RoundReport report{point.at("round").get<int>(), point.value("metric", ""), 0, point.value("valid", 0.0),
+                             point.value("has_valid", false)};
+          report.replayed = true;
+          observer(report);
+        }
+      }
+    }
+    // The booster's bytes and the loop's state: what a resumed run needs.
+    // Writes a checkpoint and carries on from it as a resumed run would:
+    // XGBoost's updaters draw from its random stream when they are created,
+    // so a run that kept its booster would sample other rows than one that
+    // resumed, and the models would part.
+    auto write_checkpoint = [&](int done) {
+      bst_ulong length = 0;
+      const char* bytes = nullptr;
+      Check(XGBoosterSaveModelToBuffer(booster, R"({"format": "ubj"})", &length, &bytes), "XGBoosterSaveModelToBuffer");
+      std::string model(bytes, length);
+      nlohmann::json state = {{"best_round", best_round}, {"best_value", best_value}, {"metric", metric}, {"curve", curve}};
+      config.checkpoints->Write(done, state, model);
+      reopen(model, config.checkpoints->dir());
+    };
+    for (int round = first_round; round < config.rounds; ++round) {
       Check(XGBoosterUpdateOneIter(booster, round, train_matrix.handle()), "XGBoosterUpdateOneIter");
       rounds_run = round + 1;
-      if (!valid_matrix) {
-        if (observer) observer(RoundReport{round, "", 0, 0, false});
-        continue;
-      }
-      const char* names[] = {"valid"};
-      DMatrixHandle eval_handles[] = {valid_matrix->handle()};
-      const char* text;
-      Check(XGBoosterEvalOneIter(booster, round, eval_handles, names, 1, &text), "XGBoosterEvalOneIter");
       RoundReport report{round, "", 0, 0, false};
-      ParseEval(text, &report);
-      metric = report.metric;
+      bool stop = false;
+      if (valid_matrix) {
+        const char* names[] = {"valid"};
+        DMatrixHandle eval_handles[] = {valid_matrix->handle()};
+        const char* text;
+        Check(XGBoosterEvalOneIter(booster, round, eval_handles, names, 1, &text), "XGBoosterEvalOneIter");
+        ParseEval(text, &report);
+        metric = report.metric;
+        bool better = best_round < 0 ||
+                      (HigherIsBetter(metric) ? report.valid_value > best_value : report.valid_value < best_value);
+        if (better) {
+          best_round = round;
+          best_value = report.valid_value;
+        } else if (config.early_stopping_rounds > 0 && round - best_round >= config.early_stopping_rounds) {
+          stopped_early = stop = true;
+        }
+      }
+      curve.push_back({{"round", round}, {"metric", report.metric}, {"valid", report.valid_value}, {"has_valid", report.has_valid}});
       if (observer) observer(report);
-      bool better = best_round < 0 ||
-                    (HigherIsBetter(metric) ? report.valid_value > best_value : report.valid_value < best_value);
-      if (better) {
-        best_round = round;
-        best_value = report.valid_value;
-      } else if (config.early_stopping_rounds > 0 && round - best_round >= config.early_stopping_rounds) {
-        stopped_early = true;
-        break;
+      if (stop) break;
+      // A stop request (SIGTERM) is honoured at the next checkpoint round, at
+      // most checkpoint_every rounds on: a checkpoint taken anywhere else
+      // would let the resumed model part from the uninterrupted one.
+      const bool interrupted = config.stop_requested && config.stop_requested->load();
+      const bool at_checkpoint = checkpointing && rounds_run % config.checkpoint_every == 0;
+      if (at_checkpoint && rounds_run < config.rounds) write_checkpoint(rounds_run);
+      if (interrupted && rounds_run < config.rounds && (at_checkpoint || !checkpointing)) {
+        XGBoosterFree(booster);
+        ThrowInterrupted("training stopped by a signal after round " + std::to_string(rounds_run) +
+                         (checkpointing ? "; checkpoint written to " + config.checkpoints->dir() +
+                                    " (run the same command again to resume)"
+                              : " (no checkpoint: train.checkpoint_every is 0)"));
       }
     }
     if (stopped_early) {
@@ -252,6 +324,7 @@ class XgboostLearner : public Learner {
       facts["best_valid_value"] = best_value;
     }
     facts["params"] = params;
+    if (!resumed.is_null()) facts["resumed"] = resumed;
     return std::make_unique<XgboostModel>(booster, task, num_features, facts);
   }
 
