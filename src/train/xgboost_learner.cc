@@ -253,8 +253,7 @@ class XgboostLearner : public Learner {
         }
       }
     }
-    // The booster's bytes and the loop's state: what a resumed run needs.
-    // Writes a checkpoint and carries on from it as a resumed run would:
+    // Writes a checkpoint (the booster's bytes and the loop's state) and carries on from it as a resumed run would:
     // XGBoost's updaters draw from its random stream when they are created,
     // so a run that kept its booster would sample other rows than one that
     // resumed, and the models would part.
