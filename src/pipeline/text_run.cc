@@ -21,6 +21,7 @@
 #include "common/thread_pool.h"
 #include "io/reject_file.h"
 #include "io/table_source.h"
+#include "pipeline/run_manifest.h"
 #include "pipeline/run_support.h"
 #include "prep/prep_plan.h"
 #include "pipeline/text_params.h"
@@ -323,17 +324,8 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
   metrics["confusion_matrix"] = confusion;
 
   auto save_start = RunClock::now();
-  nlohmann::json manifest;
-  manifest["name"] = spec.name;
-  manifest["created_unix"] = static_cast<int64_t>(std::time(nullptr));
-  manifest["pipeline"] = spec.resolved;
-  manifest["data"] = corpus.data;
-  manifest["rows"] = corpus.rows;
-  manifest["raw_schema"] = corpus.raw_schema.ToJson();
-  manifest["task"] = "classification";
-  manifest["seed"] = spec.seed;
-  manifest["threads"] = threads;
-  manifest["curve"] = curve;
+  nlohmann::json manifest =
+      RunManifest(spec, corpus.data, corpus.rows, corpus.raw_schema, "classification", threads, curve);
   if (model_summary.contains("pretrained_vectors")) manifest["pretrained_vectors"] = model_summary["pretrained_vectors"];
   std::vector<std::pair<std::string, std::string>> extra = {{"test_predictions.csv", staged_predictions}};
   std::string rejects_name;

@@ -19,6 +19,7 @@
 #include "io/reject_file.h"
 #include "pipeline/prep_passes.h"
 #include "pipeline/prepared_data.h"
+#include "pipeline/run_manifest.h"
 #include "pipeline/run_support.h"
 #include "prep/prep_plan.h"
 #include "train/checkpoint_store.h"
@@ -255,17 +256,8 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   metrics["rows_test"] = split_rows[2];
 
   auto save_start = RunClock::now();
-  nlohmann::json manifest;
-  manifest["name"] = spec.name;
-  manifest["created_unix"] = static_cast<int64_t>(std::time(nullptr));
-  manifest["pipeline"] = spec.resolved;
-  manifest["data"] = prepared.data;
-  manifest["rows"] = counts;
-  manifest["raw_schema"] = prepared.raw_schema.ToJson();
-  manifest["task"] = task == Task::kRegression ? "regression" : "binary";
-  manifest["seed"] = spec.seed;
-  manifest["threads"] = threads;
-  manifest["curve"] = curve;
+  nlohmann::json manifest = RunManifest(spec, prepared.data, counts, prepared.raw_schema,
+                                        task == Task::kRegression ? "regression" : "binary", threads, curve);
   std::vector<std::pair<std::string, std::string>> extra = {{"test_predictions.csv", staged_predictions}};
   std::string rejects_name = prepared.rejects_file;
   if (!from_prepared && !prepared.rejects_file.empty()) {
