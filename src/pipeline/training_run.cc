@@ -2,127 +2,21 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
-#include <mutex>
 
-#include "artifact/artifact.h"
-#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/format.h"
 #include "common/hash.h"
-#include "common/memory.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
-#include "io/reject_file.h"
-#include "pipeline/prep_passes.h"
-#include "pipeline/prepared_data.h"
-#include "pipeline/run_manifest.h"
 #include "pipeline/run_support.h"
-#include "prep/prep_plan.h"
+#include "pipeline/training_steps.h"
 #include "train/checkpoint_store.h"
-#include "train/metrics.h"
 
 namespace sluice {
 
-namespace {
-
 namespace fs = std::filesystem;
-// One batch's rows after prep, encoded, by split.
-struct EncodedBatch {
-  DenseBlock parts[3];
-  std::vector<int64_t> test_lines;
-  uint32_t file_index = 0;
-};
-
-// Ingest and prep in this run: the fit pass, then the apply pass building
-// the three matrices. Rejected rows are staged beside the output.
-PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged,
-                               const std::function<void(const std::string&)>& log) {
-  PreparedData prepared;
-  auto source = TableSource::Open(spec.source);
-  auto plan = PrepPlan::Make(spec.prep, source->schema());
-  // Every column of the training data, before projection: serving accepts
-  // rows of these (and ignores the ones the model does not read).
-  prepared.raw_schema = source->schema();
-  // Read only what prep uses; the plan is bound again to the narrower schema.
-  if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
-    source->Project(used);
-    plan = PrepPlan::Make(spec.prep, source->schema());
-  }
-  source->SetPruningPredicates(plan->PruningPredicates());
-  log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +
-      "; schema: " + source->schema().ToString());
-
-  // Pass 1: fit θ on the train split.
-  auto fit_start = RunClock::now();
-  std::string staged_rejects = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
-  std::error_code ec;
-  fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
-  RejectFile rejects(staged_rejects);
-  PrepCache cache(DefaultPrepCacheBytes());
-  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache);
-  prepared.fitted = std::move(fit.fitted);
-  const FittedPrep& fitted = *prepared.fitted;
-  prepared.read_fit_seconds = SecondsSince(fit_start);
-
-  // Pass 2: apply θ and build the matrices, one block per batch and split.
-  auto apply_start = RunClock::now();
-  size_t num_features = fitted.num_features();
-  std::vector<EncodedBatch> encoded;
-  std::mutex encoded_mutex;
-  FilterCounts filtered;
-  ApplyPass(*source, *plan, fitted, pool, [&](size_t index, const EncodedRows& rows) {
-    EncodedBatch out;
-    out.file_index = rows.batch.file_index;
-    size_t sizes[3] = {0, 0, 0};
-    for (uint8_t part : rows.split) ++sizes[part];
-    for (int part = 0; part < 3; ++part) {
-      out.parts[part].values.reserve(sizes[part] * num_features);
-      out.parts[part].labels.reserve(sizes[part]);
-    }
-    for (size_t row = 0; row < rows.split.size(); ++row) {
-      DenseBlock& block = out.parts[rows.split[row]];
-      const float* first = rows.features.data() + row * num_features;
-      block.values.insert(block.values.end(), first, first + num_features);
-      block.labels.push_back(rows.labels[row]);
-      if (rows.split[row] == static_cast<uint8_t>(SplitPart::kTest)) out.test_lines.push_back(rows.batch.lines[row]);
-    }
-    std::lock_guard<std::mutex> lock(encoded_mutex);
-    filtered.Add(rows.filtered);
-    if (encoded.size() <= index) encoded.resize(index + 1);
-    encoded[index] = std::move(out);
-  }, &cache);
-  // Row groups the filter's statistics ruled out were filtered without being read.
-  filtered.by_filter += fit.totals.rows_pruned;
-  DenseMatrix* matrices = prepared.splits;
-  for (auto& batch : encoded) {
-    for (int part = 0; part < 3; ++part) {
-      if (batch.parts[part].rows() > 0) matrices[part].blocks.push_back(std::move(batch.parts[part]));
-    }
-    prepared.test_lines.insert(prepared.test_lines.end(), batch.test_lines.begin(), batch.test_lines.end());
-    prepared.test_files.insert(prepared.test_files.end(), batch.test_lines.size(), batch.file_index);
-  }
-  encoded.clear();
-  encoded.shrink_to_fit();
-  for (int part = 0; part < 3; ++part) matrices[part].num_features = num_features;
-  prepared.apply_seconds = SecondsSince(apply_start);
-
-  const int64_t split_rows[3] = {static_cast<int64_t>(matrices[0].num_rows()), static_cast<int64_t>(matrices[1].num_rows()),
-                                 static_cast<int64_t>(matrices[2].num_rows())};
-  prepared.rows = RowAccounting(fit.totals, filtered, split_rows);
-  prepared.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}};
-  prepared.unused_columns = plan->unused_columns();
-  if (rejects.count() > 0) {
-    prepared.rejects_file = staged_rejects;
-    prepared.first_reject = rejects.first();
-  }
-  return prepared;
-}
-
-}  // namespace
 
 nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) {
   auto run_start = RunClock::now();
@@ -134,22 +28,10 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   };
   auto learner = MakeLearner(spec.learner);
   Task task = learner->TaskOf(spec.train.params);
+  CheckLearnerParams(*learner, spec);
 
   StagedFiles staged;
-  PreparedData prepared;
-  const bool from_prepared = !spec.train_prepared.empty();
-  if (from_prepared) {
-    auto load_start = RunClock::now();
-    log("prepared data: " + spec.train_prepared + " (its source, prep and split stand for the pipeline's)");
-    prepared = LoadPreparedData(spec.train_prepared, pool);
-    if (prepared.fitted->target() != spec.prep.target) {
-      ThrowUsage("train.target is '" + spec.prep.target + "' but " + spec.train_prepared + " was prepared for '" +
-                 prepared.fitted->target() + "'");
-    }
-    prepared.read_fit_seconds = SecondsSince(load_start);
-  } else {
-    prepared = PrepareFromSource(spec, pool, staged, log);
-  }
+  PreparedData prepared = PrepareData(spec, pool, staged, log);
   const FittedPrep& fitted = *prepared.fitted;
   DenseMatrix* matrices = prepared.splits;
   const size_t num_features = fitted.num_features();
@@ -209,88 +91,12 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   if (checkpoints) checkpoints->Clear();
   double train_seconds = SecondsSince(train_start);
 
-  // Evaluate on the test split, and keep the test predictions.
-  auto eval_start = RunClock::now();
-  std::vector<float> test_labels = matrices[2].AllLabels();
-  std::vector<float> test_predictions;
-  test_predictions.reserve(test_labels.size());
-  for (const auto& block : matrices[2].blocks) {
-    std::vector<float> out(block.rows());
-    model->Predict(block.values.data(), block.rows(), out.data());
-    test_predictions.insert(test_predictions.end(), out.begin(), out.end());
-  }
-  MetricList metric_list = task == Task::kRegression ? RegressionMetrics(test_labels, test_predictions)
-                                                     : BinaryMetrics(test_labels, test_predictions);
-  std::string staged_predictions =
-      staged.Add(fs::absolute(spec.output).string() + ".predictions-" + std::to_string(::getpid()));
-  {
-    auto writer = AtomicFileWriter::Open(staged_predictions);
-    std::string out = "file,line,label,prediction\n";
-    for (size_t i = 0; i < test_predictions.size(); ++i) {
-      AppendInt(out, prepared.test_files[i]);
-      out.push_back(',');
-      AppendInt(out, prepared.test_lines[i]);
-      out.push_back(',');
-      AppendFloat(out, test_labels[i]);
-      out.push_back(',');
-      AppendFloat(out, test_predictions[i]);
-      out.push_back('\n');
-      if (out.size() > (1 << 20)) {
-        writer.Write(out);
-        out.clear();
-      }
-    }
-    writer.Write(out);
-    writer.Commit();
-  }
-  double eval_seconds = SecondsSince(eval_start);
-
-  const nlohmann::json& counts = prepared.rows;
-  nlohmann::json metrics = nlohmann::json::object();
-  for (const auto& [name, value] : metric_list) metrics[name] = value;
-  metrics["rows_read"] = counts["read"];
-  metrics["rows_rejected"] = counts["rejected"];
-  metrics["rows_filtered"] = counts["filtered"];
-  metrics["rows_train"] = split_rows[0];
-  metrics["rows_valid"] = split_rows[1];
-  metrics["rows_test"] = split_rows[2];
-
-  auto save_start = RunClock::now();
-  nlohmann::json manifest = RunManifest(spec, prepared.data, counts, prepared.raw_schema,
-                                        task == Task::kRegression ? "regression" : "binary", threads, curve);
-  std::vector<std::pair<std::string, std::string>> extra = {{"test_predictions.csv", staged_predictions}};
-  std::string rejects_name = prepared.rejects_file;
-  if (!from_prepared && !prepared.rejects_file.empty()) {
-    if (spec.rejects.empty()) {
-      extra.push_back({"rejects.csv", prepared.rejects_file});
-      rejects_name = (fs::path(spec.output) / "rejects.csv").string();
-    } else {
-      std::error_code ec;
-      fs::rename(prepared.rejects_file, spec.rejects, ec);
-      if (ec) ThrowIo("cannot write " + spec.rejects + ": " + ec.message());
-      rejects_name = spec.rejects;
-    }
-  }
-  Artifact::Save(spec.output, fitted, *model, manifest, metrics, extra);
-  double save_seconds = SecondsSince(save_start);
-
-  nlohmann::json summary;
-  summary["name"] = spec.name;
-  summary["artifact"] = spec.output;
-  summary["rejects_file"] = rejects_name;
-  summary["first_reject"] = prepared.first_reject;
-  summary["rows"] = counts;
-  summary["features"] = num_features;
-  summary["unused_columns"] = prepared.unused_columns;
-  summary["metrics"] = metrics;
-  summary["task"] = manifest["task"];
-  summary["model"] = model->Describe();
-  summary["fingerprint"] = prepared.data.value("fingerprint", "");
-  summary["matrix_bytes"] = (split_rows[0] + split_rows[1] + split_rows[2]) * num_features * sizeof(float);
-  summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
-  summary["seconds"] = {{"read_fit", prepared.read_fit_seconds}, {"apply", prepared.apply_seconds},
-                        {"train", train_seconds},   {"evaluate", eval_seconds},
-                        {"save", save_seconds},     {"total", SecondsSince(run_start)}};
+  FinishedTraining trained{model.get(), task, threads, curve, nlohmann::json::object(), {}};
+  nlohmann::json summary = EvaluateAndSave(spec, prepared, trained, staged);
+  summary["seconds"]["read_fit"] = prepared.read_fit_seconds;
+  summary["seconds"]["apply"] = prepared.apply_seconds;
+  summary["seconds"]["train"] = train_seconds;
+  summary["seconds"]["total"] = SecondsSince(run_start);
   return summary;
 }
 

@@ -19,6 +19,7 @@ namespace sluice {
 enum class Task { kRegression, kBinaryClassification };
 
 class CheckpointStore;
+struct RoundReport;
 
 struct TrainConfig {
   int rounds = 100;
@@ -35,6 +36,10 @@ struct TrainConfig {
   // stops after the round in progress, writes a checkpoint and throws an
   // interrupted Error.
   const std::atomic<bool>* stop_requested = nullptr;
+  // Asked after each round that has a validation value (tuning's early
+  // stopping of poor trials): true ends training there, the model keeping
+  // the rounds so far and saying it was pruned.
+  std::function<bool(const RoundReport&)> prune;
 };
 
 // Per round (or epoch): the validation metric's name and value.
@@ -75,6 +80,10 @@ class Learner {
   virtual std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) = 0;
   // Whether `params` ask for regression or binary classification.
   virtual Task TaskOf(const std::map<std::string, std::string>& params) const = 0;
+  // Whether `name` is a parameter this learner knows (train.params.<name>):
+  // an unknown one is a usage error before anything runs, not a typo that
+  // trains with the default.
+  virtual bool KnowsParam(const std::string& name) const = 0;
 };
 
 using LearnerFactory = std::function<std::unique_ptr<Learner>()>;

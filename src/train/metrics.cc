@@ -102,4 +102,11 @@ MetricList ClassificationMetrics(const std::vector<int>& labels, const std::vect
   return metrics;
 }
 
+bool MetricHigherIsBetter(const std::string& metric) {
+  for (const char* prefix : {"auc", "map", "ndcg", "pre"}) {
+    if (metric.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace sluice

@@ -24,4 +24,8 @@ MetricList BinaryMetrics(const std::vector<float>& labels, const std::vector<flo
 MetricList ClassificationMetrics(const std::vector<int>& labels, const std::vector<float>& probabilities, int classes,
                                  std::vector<std::vector<int64_t>>* confusion);
 
+// Whether a larger value of the named validation metric is better (auc,
+// aucpr, map, ndcg, pre...); rmse, logloss, error and the rest are minimised.
+bool MetricHigherIsBetter(const std::string& metric);
+
 }  // namespace sluice

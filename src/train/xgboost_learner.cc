@@ -10,12 +10,14 @@
 #include <cstdio>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "common/memory.h"
 #include "train/checkpoint_store.h"
 #include "train/learner.h"
+#include "train/metrics.h"
 
 namespace sluice {
 
@@ -85,11 +87,6 @@ class DMatrix {
   DMatrixHandle handle_ = nullptr;
 };
 
-bool HigherIsBetter(const std::string& metric) {
-  return metric.rfind("auc", 0) == 0 || metric.rfind("aucpr", 0) == 0 || metric.rfind("map", 0) == 0 ||
-         metric.rfind("ndcg", 0) == 0 || metric.rfind("pre", 0) == 0;
-}
-
 // "[3]\ttrain-rmse:1.5\tvalid-rmse:2.5" -> the last metric of each set.
 void ParseEval(const char* text, RoundReport* report) {
   std::string line(text);
@@ -154,8 +151,28 @@ class XgboostModel : public Model {
   nlohmann::json facts_;
 };
 
+// XGBoost 1.7's parameters (learner, gbtree / dart / gblinear booster, hist
+// tree updater, objectives' own), as its documentation lists them; XGBoost
+// itself only warns about a name it does not use.
+const std::set<std::string>& KnownParams() {
+  static const std::set<std::string> names = {
+      "booster", "verbosity", "nthread", "disable_default_eval_metric", "validate_parameters", "seed",
+      "seed_per_iteration", "objective", "base_score", "eval_metric", "num_parallel_tree", "eta", "learning_rate",
+      "gamma", "min_split_loss", "max_depth", "min_child_weight", "max_delta_step", "subsample", "sampling_method",
+      "colsample_bytree", "colsample_bylevel", "colsample_bynode", "lambda", "reg_lambda", "alpha", "reg_alpha",
+      "tree_method", "scale_pos_weight", "updater", "refresh_leaf", "process_type", "grow_policy", "max_leaves",
+      "max_bin", "max_cat_to_onehot", "max_cat_threshold", "monotone_constraints", "interaction_constraints",
+      "single_precision_histogram", "predictor", "tweedie_variance_power", "huber_slope", "quantile_alpha",
+      "aft_loss_distribution", "aft_loss_distribution_scale", "num_class", "sample_type", "normalize_type",
+      "rate_drop", "one_drop", "skip_drop", "feature_selector", "top_k", "lambdarank_pair_method",
+      "max_cached_hist_node", "multi_strategy", "device"};
+  return names;
+}
+
 class XgboostLearner : public Learner {
  public:
+  bool KnowsParam(const std::string& name) const override { return KnownParams().count(name) > 0; }
+
   Task TaskOf(const std::map<std::string, std::string>& params) const override {
     auto objective = params.find("objective");
     if (objective == params.end()) return Task::kRegression;
@@ -216,6 +233,7 @@ class XgboostLearner : public Learner {
     std::string metric;
     int rounds_run = 0;
     bool stopped_early = false;
+    bool pruned = false;
     nlohmann::json curve = nlohmann::json::array();  // what a checkpoint replays
     int first_round = 0;
     nlohmann::json resumed;
@@ -279,7 +297,7 @@ class XgboostLearner : public Learner {
         ParseEval(text, &report);
         metric = report.metric;
         bool better = best_round < 0 ||
-                      (HigherIsBetter(metric) ? report.valid_value > best_value : report.valid_value < best_value);
+                      (MetricHigherIsBetter(metric) ? report.valid_value > best_value : report.valid_value < best_value);
         if (better) {
           best_round = round;
           best_value = report.valid_value;
@@ -290,6 +308,10 @@ class XgboostLearner : public Learner {
       curve.push_back({{"round", round}, {"metric", report.metric}, {"valid", report.valid_value}, {"has_valid", report.has_valid}});
       if (observer) observer(report);
       if (stop) break;
+      if (config.prune && report.has_valid && rounds_run < config.rounds && config.prune(report)) {
+        pruned = true;
+        break;
+      }
       // A stop request (SIGTERM) is honoured at the next checkpoint round, at
       // most checkpoint_every rounds on: a checkpoint taken anywhere else
       // would let the resumed model part from the uninterrupted one.
@@ -317,6 +339,7 @@ class XgboostLearner : public Learner {
     facts["rounds_run"] = rounds_run;
     facts["trees"] = stopped_early ? best_round + 1 : rounds_run;
     facts["stopped_early"] = stopped_early;
+    if (pruned) facts["pruned"] = true;
     if (best_round >= 0) {
       facts["best_round"] = best_round;
       facts["valid_metric"] = metric;
