@@ -19,5 +19,6 @@ CommandAction AddPrepCommand(CLI::App& app);
 CommandAction AddConvertCommand(CLI::App& app);
 CommandAction AddInspectCommand(CLI::App& app);
 CommandAction AddServeCommand(CLI::App& app);
+CommandAction AddTuneCommand(CLI::App& app);
 
 }  // namespace sluice

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     commands.emplace_back(app.get_subcommands({})[before], std::move(action));
   };
   add(sluice::AddRunCommand);
+  add(sluice::AddTuneCommand);
   add(sluice::AddDatagenCommand);
   add(sluice::AddPrepCommand);
   add(sluice::AddPredictCommand);

@@ -42,7 +42,18 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"train.checkpoint_every", "integer", "0", "Write a checkpoint every N boosting rounds into OUTPUT.checkpoints/ (0: none). A run killed at any moment (SIGKILL too) and started again with the same command resumes from the newest checkpoint whose data, parameters and thread count match, and trains the model an uninterrupted run gives, bit for bit; SIGTERM / SIGINT write one and exit 130. The directory is removed when training finishes."},
       {"train.checkpoint_keep", "integer", "2", "How many of the newest checkpoints to keep."},
       {"train.early_stopping_rounds", "integer", "0", "Stop when the validation metric has not improved for this many rounds (0: off); the model keeps the best round."},
-      {"train.params.<name>", "string", "XGBoost's", "Any XGBoost parameter (max_depth, eta, objective, eval_metric, subsample...). tree_method is hist."},
+      {"train.params.<name>", "string", "XGBoost's", "Any XGBoost parameter (max_depth, eta, objective, eval_metric, subsample...); an unknown name is an error. tree_method is hist."},
+      {"tune.space", "map", "none", "A search instead of one training (`sluice run` or `sluice tune`): pipeline key -> {type: int|float, low, high, log: true|false, grid: [...]} or {type: categorical, values: [...]} (a plain list is categorical too). Keys: train.params.<name>, train.rounds, train.early_stopping_rounds, prep.* (e.g. prep.impute.fare.strategy: [mean, median]). Each trial trains with its values set; the best trial's model (by the validation metric) becomes the artifact, with every trial in trials.jsonl."},
+      {"tune.strategy", "string", "bayesian", "bayesian (a Gaussian process, Matern 5/2 with fitted hyper-parameters, and expected improvement), grid or random."},
+      {"tune.trials", "integer", "30 (grid: the whole grid)", "How many trials the search runs; raising it and running again continues a finished search."},
+      {"tune.parallel", "integer", "1", "Trials at once, the threads split between them; bayesian proposals treat running trials as explored."},
+      {"tune.seed", "integer", "seed", "Seed of the search's own randomness (the trials train with seed)."},
+      {"tune.grid_points", "integer", "5", "grid: values per int or float parameter without a grid list (ints with fewer values: each)."},
+      {"tune.initial_points", "integer", "parameters + 1 (3-10)", "bayesian: trials from a Latin hypercube before the Gaussian process proposes."},
+      {"tune.early_stopping", "string", "none", "median: stop a trial whose best validation value so far is worse than the median of finished trials' at the same round (recorded as pruned)."},
+      {"tune.early_stopping_warmup", "integer", "train.rounds / 4", "Rounds a trial always runs before the median rule applies."},
+      {"tune.early_stopping_min_trials", "integer", "3", "Finished trials needed before the median rule stops any."},
+      {"tune.warm_start", "path", "none", "An earlier search's trials (a tuned artifact directory or its trials.jsonl): those in the space inform the search without counting as its trials."},
   };
   return keys;
 }

@@ -33,7 +33,9 @@ class SpecReader {
         std::string hint = ClosestKey(path);
         ThrowUsage(file_ + ": unknown key '" + path + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       }
-      // Free-form leaves (derive expressions, learner parameters) are not descended into.
+      // Free-form leaves (derive expressions, learner parameters, the search
+      // space, checked by its own parser) are not descended into.
+      if (path == "tune.space") continue;
       if (map_prefix && item.second.IsMap()) CheckKeys(item.second, path);
       if (known && !map_prefix && item.second.IsMap()) Fail(path, "expected a value, got a map");
     }
@@ -144,6 +146,62 @@ ImputeStrategy ParseImpute(const std::string& name, const std::string& key, cons
   if (name == "median") return ImputeStrategy::kMedian;
   if (name == "constant") return ImputeStrategy::kConstant;
   reader.Fail(key, "unknown strategy '" + name + "' (none, drop, mean, median, constant)");
+}
+
+// Keys a search may set: the learner's parameters, the boosting schedule and
+// prep's choices — not what says which data, which split or which column is
+// learned (those would make the trials' scores incomparable).
+bool IsTunableKey(const std::string& key) {
+  static const char* const kFixed[] = {"train.target", "train.text", "train.prepared", "train.learner",
+                                       "train.checkpoint_every", "train.checkpoint_keep"};
+  for (const char* fixed : kFixed) {
+    if (key == fixed) return false;
+  }
+  if (key.rfind("train.", 0) != 0 && key.rfind("prep.", 0) != 0) return false;
+  return IsKnownKey(key);
+}
+
+void ParseTune(const YAML::Node& tune, PipelineSpec& spec, const SpecReader& reader) {
+  TuneSpec& out = spec.tune;
+  out.enabled = true;
+  out.seed = spec.seed;
+  if (!spec.text_column.empty()) reader.Fail("tune", "tuning is for tabular jobs (train.text is set)");
+  if (tune["strategy"]) out.strategy = reader.String(tune["strategy"], "tune.strategy");
+  if (out.strategy != "bayesian" && out.strategy != "grid" && out.strategy != "random") {
+    reader.Fail("tune.strategy", "unknown strategy '" + out.strategy + "' (bayesian, grid, random)");
+  }
+  if (tune["trials"]) out.trials = static_cast<int>(reader.Int(tune["trials"], "tune.trials", 1));
+  if (tune["parallel"]) out.parallel = static_cast<int>(reader.Int(tune["parallel"], "tune.parallel", 1));
+  if (tune["seed"]) out.seed = static_cast<uint64_t>(reader.Int(tune["seed"], "tune.seed", 0));
+  if (tune["grid_points"]) out.grid_points = static_cast<int>(reader.Int(tune["grid_points"], "tune.grid_points", 1));
+  if (tune["initial_points"]) {
+    out.initial_points = static_cast<int>(reader.Int(tune["initial_points"], "tune.initial_points", 1));
+  }
+  if (tune["early_stopping"]) out.early_stopping = reader.String(tune["early_stopping"], "tune.early_stopping");
+  if (out.early_stopping != "none" && out.early_stopping != "median") {
+    reader.Fail("tune.early_stopping", "unknown rule '" + out.early_stopping + "' (none, median)");
+  }
+  if (tune["early_stopping_warmup"]) {
+    out.early_stopping_warmup =
+        static_cast<int>(reader.Int(tune["early_stopping_warmup"], "tune.early_stopping_warmup", 1));
+  }
+  if (tune["early_stopping_min_trials"]) {
+    out.early_stopping_min_trials =
+        static_cast<int>(reader.Int(tune["early_stopping_min_trials"], "tune.early_stopping_min_trials", 1));
+  }
+  if (tune["warm_start"]) out.warm_start = reader.String(tune["warm_start"], "tune.warm_start");
+  if (!tune["space"]) reader.Fail("tune.space", "not set (the parameters to search: key: {type, low, high})");
+  nlohmann::json space = ToJson(tune["space"]);
+  out.space = SearchSpace::Parse(space, spec.file + ": tune.space");
+  for (const auto& param : out.space.params()) {
+    if (!IsTunableKey(param.key)) {
+      std::string hint = ClosestKey(param.key);
+      reader.Fail("tune.space." + param.key,
+                  "not a pipeline key a search can set (train.params.<name>, train.rounds, "
+                  "train.early_stopping_rounds, prep.*)" +
+                      (hint.empty() || hint == param.key ? std::string() : "; did you mean '" + hint + "'?"));
+    }
+  }
 }
 
 }  // namespace
@@ -315,6 +373,9 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
     }
   }
   spec.train.seed = spec.seed;
+  spec.text = yaml_text;
+  spec.overrides = overrides;
+  if (YAML::Node tune = root["tune"]) ParseTune(tune, spec, reader);
   return spec;
 }
 

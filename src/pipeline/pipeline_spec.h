@@ -12,8 +12,25 @@
 #include "nlohmann/json.hpp"
 #include "prep/prep_spec.h"
 #include "train/learner.h"
+#include "tune/search_space.h"
 
 namespace sluice {
+
+// The tune section: a search over pipeline keys instead of one training.
+struct TuneSpec {
+  bool enabled = false;
+  std::string strategy = "bayesian";
+  int trials = 0;          // 0: 30, or the whole grid for strategy grid
+  int parallel = 1;        // trials at once, the threads split between them
+  uint64_t seed = 42;      // tune.seed, else the pipeline's seed
+  int grid_points = 5;
+  int initial_points = 0;  // bayesian's space-filling start (0: from the space)
+  std::string early_stopping = "none";  // none | median
+  int early_stopping_warmup = 0;        // rounds before a trial may be stopped (0: a quarter of train.rounds)
+  int early_stopping_min_trials = 3;
+  std::string warm_start;  // an earlier tuning's trials.jsonl, or its artifact directory
+  SearchSpace space;
+};
 
 struct PipelineSpec {
   std::string file;
@@ -29,7 +46,12 @@ struct PipelineSpec {
   std::string text_column;     // train.text: a text job (pipeline/text_run) instead of the tabular one
   TrainConfig train;
   int checkpoint_keep = 2;     // train.checkpoint_keep: the newest checkpoints kept
+  TuneSpec tune;
   nlohmann::json resolved;  // the file after overrides, for the artifact's record
+  // The file's text and the overrides, so that a tuning trial can parse the
+  // pipeline again with its own parameters set.
+  std::string text;
+  std::vector<std::string> overrides;
 };
 
 // `overrides` are "dotted.key=value" with value read as YAML.

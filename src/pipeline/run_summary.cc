@@ -98,8 +98,31 @@ std::string FormatTextSummary(const nlohmann::json& summary) {
 
 std::string FormatRunSummary(const nlohmann::json& summary) {
   if (summary.value("kind", "") == "text") return FormatTextSummary(summary);
-  std::string out = RowAccounting(summary);
+  std::string out;
+  if (summary.contains("tuning")) out += "trials\n" + summary["tuning"]["table"].get<std::string>() + "\n";
+  out += RowAccounting(summary);
   auto row = [&](const std::string& key, const std::string& value) { AppendRow(out, key, value); };
+  if (summary.contains("tuning")) {
+    const auto& tuning = summary["tuning"];
+    std::string trials = tuning["strategy"].get<std::string>() + ", " + std::to_string(tuning["trials_run"].get<int>()) +
+                         " trials (" + std::to_string(tuning["ok"].get<int>()) + " ok, " +
+                         std::to_string(tuning["pruned"].get<int>()) + " pruned, " +
+                         std::to_string(tuning["failed"].get<int>()) + " failed)";
+    if (tuning["parallel"].get<int>() > 1) trials += ", " + std::to_string(tuning["parallel"].get<int>()) + " at a time";
+    if (tuning["warm_trials"].get<int>() > 0) trials += ", " + std::to_string(tuning["warm_trials"].get<int>()) + " warm";
+    if (tuning["resumed_trials"].get<int>() > 0) {
+      trials += ", " + std::to_string(tuning["resumed_trials"].get<int>()) + " from before a restart";
+    }
+    row("tuning", trials);
+    std::string best = "trial " + std::to_string(tuning["best_trial"].get<int>()) + ": valid " +
+                       tuning["metric"].get<std::string>() + " " + Metric(tuning["best_score"]) + "  (";
+    bool first = true;
+    for (const auto& [key, value] : tuning["best_params"].items()) {
+      best += (first ? "" : ", ") + key + " " + value.get<std::string>();
+      first = false;
+    }
+    row("best", best + ")");
+  }
   row("features", std::to_string(summary["features"].get<int64_t>()));
   if (!summary["unused_columns"].empty()) {
     std::string unused;
@@ -122,7 +145,9 @@ std::string FormatRunSummary(const nlohmann::json& summary) {
   const auto& seconds = summary["seconds"];
   row("time read + fit", FormatSeconds(seconds["read_fit"].get<double>()));
   row("time apply", FormatSeconds(seconds["apply"].get<double>()));
-  if (model.contains("data_handover_seconds")) {
+  if (summary.contains("tuning")) {
+    row("time tune", FormatSeconds(seconds["train"].get<double>()));
+  } else if (model.contains("data_handover_seconds")) {
     row("time train", FormatSeconds(seconds["train"].get<double>()) + "  (data handover " +
                           FormatSeconds(model["data_handover_seconds"].get<double>()) + ", boosting " +
                           FormatSeconds(model["boosting_seconds"].get<double>()) + ")");

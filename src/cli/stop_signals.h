@@ -1,0 +1,13 @@
+#pragma once
+// SIGTERM (a Spot instance's two-minute notice) and SIGINT ask a run to stop
+// at its next safe point — training at a checkpoint round, tuning after its
+// finished trials are recorded — and exit 130; a second signal ends the
+// process at once. Install returns the flag the handlers set.
+
+#include <atomic>
+
+namespace sluice {
+
+const std::atomic<bool>* InstallStopSignalHandlers();
+
+}  // namespace sluice

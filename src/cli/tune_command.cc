@@ -1,0 +1,73 @@
+// `sluice tune PIPELINE`: the pipeline's tune step on its own terms — the
+// file must have a tune.space; the flags override its tune settings.
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/stop_signals.h"
+#include "pipeline/run_summary.h"
+#include "pipeline/tuning_run.h"
+
+namespace sluice {
+
+namespace {
+
+struct TuneArgs {
+  std::string pipeline;
+  std::vector<std::string> overrides;
+  std::string strategy;
+  int trials = 0;
+  int parallel = 0;
+  std::string warm_start;
+  std::string early_stopping;
+  int threads = -1;
+  bool json = false;
+};
+
+}  // namespace
+
+CommandAction AddTuneCommand(CLI::App& app) {
+  auto args = std::make_shared<TuneArgs>();
+  CLI::App* command = app.add_subcommand(
+      "tune", "Search a pipeline's tune.space (grid, random or Bayesian) and write the best trial's model");
+  command->add_option("pipeline", args->pipeline, "The pipeline file (YAML) with a tune section")->required();
+  command->add_option("--set", args->overrides, "Override a key of the file: KEY=VALUE (repeatable)");
+  command->add_option("--strategy", args->strategy, "bayesian, grid or random (tune.strategy)");
+  command->add_option("--trials", args->trials, "How many trials (tune.trials)")->check(CLI::PositiveNumber);
+  command->add_option("--parallel", args->parallel, "Trials at once, threads split between them (tune.parallel)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--warm-start", args->warm_start, "An earlier search's artifact or trials.jsonl (tune.warm_start)");
+  command->add_option("--early-stopping", args->early_stopping, "none or median (tune.early_stopping)");
+  command->add_option("--threads", args->threads, "Worker threads in all (default: the file's `threads`, else every core)");
+  command->add_flag("--json", args->json, "Print the run summary, every trial included, as JSON on stdout");
+  return [args]() {
+    std::vector<std::string> overrides = args->overrides;
+    if (!args->strategy.empty()) overrides.push_back("tune.strategy=" + args->strategy);
+    if (args->trials > 0) overrides.push_back("tune.trials=" + std::to_string(args->trials));
+    if (args->parallel > 0) overrides.push_back("tune.parallel=" + std::to_string(args->parallel));
+    if (!args->warm_start.empty()) overrides.push_back("tune.warm_start=" + args->warm_start);
+    if (!args->early_stopping.empty()) overrides.push_back("tune.early_stopping=" + args->early_stopping);
+    PipelineSpec spec = LoadPipeline(args->pipeline, overrides);
+    if (!spec.tune.enabled) {
+      std::fprintf(stderr, "sluice tune: %s has no tune section (tune.space: the parameters to search)\n",
+                   args->pipeline.c_str());
+      return 2;
+    }
+    if (args->threads >= 0) spec.threads = args->threads;
+    RunOptions options;
+    options.quiet = args->json;
+    options.stop_requested = InstallStopSignalHandlers();
+    nlohmann::json summary = RunTuning(spec, options);
+    if (args->json) {
+      std::printf("%s\n", summary.dump(2).c_str());
+    } else {
+      std::fputs(FormatRunSummary(summary).c_str(), stdout);
+    }
+    return 0;
+  };
+}
+
+}  // namespace sluice
