@@ -47,6 +47,7 @@ bench: release
 	@SLUICE=$(abspath $(SLUICE)) bench/serve-latency
 	@SLUICE=$(abspath $(SLUICE)) bench/text-vs-fasttext
 	@SLUICE=$(abspath $(SLUICE)) bench/bilstm-vs-pytorch
+	@SLUICE=$(abspath $(SLUICE)) bench/tune-vs-optuna
 
 demo: release
 	@mkdir -p demo
