@@ -45,7 +45,7 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"train.params.<name>", "string", "XGBoost's", "Any XGBoost parameter (max_depth, eta, objective, eval_metric, subsample...); an unknown name is an error. tree_method is hist."},
       {"tune.space", "map", "none", "A search instead of one training (`sluice run` or `sluice tune`): pipeline key -> {type: int|float, low, high, log: true|false, grid: [...]} or {type: categorical, values: [...]} (a plain list is categorical too). Keys: train.params.<name>, train.rounds, train.early_stopping_rounds, prep.* (e.g. prep.impute.fare.strategy: [mean, median]). Each trial trains with its values set; the best trial's model (by the validation metric) becomes the artifact, with every trial in trials.jsonl."},
       {"tune.strategy", "string", "bayesian", "bayesian (a Gaussian process, Matern 5/2 with fitted hyper-parameters, and expected improvement), grid or random."},
-      {"tune.trials", "integer", "30 (grid: the whole grid)", "How many trials the search runs; raising it and running again continues a finished search."},
+      {"tune.trials", "integer", "30 (grid: the whole grid)", "How many trials the search runs (a killed search counts the trials it had finished). To extend a finished search, start another with tune.warm_start set to its artifact."},
       {"tune.parallel", "integer", "1", "Trials at once, the threads split between them; bayesian proposals treat running trials as explored."},
       {"tune.seed", "integer", "seed", "Seed of the search's own randomness (the trials train with seed)."},
       {"tune.grid_points", "integer", "5", "grid: values per int or float parameter without a grid list (ints with fewer values: each)."},

@@ -191,7 +191,13 @@ void ParseTune(const YAML::Node& tune, PipelineSpec& spec, const SpecReader& rea
   }
   if (tune["warm_start"]) out.warm_start = reader.String(tune["warm_start"], "tune.warm_start");
   if (!tune["space"]) reader.Fail("tune.space", "not set (the parameters to search: key: {type, low, high})");
-  nlohmann::json space = ToJson(tune["space"]);
+  // In the file's order (a JSON object would sort the keys): the table's columns and the grid's order follow it.
+  nlohmann::ordered_json space = nlohmann::ordered_json::object();
+  if (tune["space"].IsMap()) {
+    for (const auto& item : tune["space"]) {
+      space[item.first.as<std::string>()] = nlohmann::ordered_json::parse(ToJson(item.second).dump());
+    }
+  }
   out.space = SearchSpace::Parse(space, spec.file + ": tune.space");
   for (const auto& param : out.space.params()) {
     if (!IsTunableKey(param.key)) {

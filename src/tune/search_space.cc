@@ -62,7 +62,7 @@ std::string SearchSpace::FormatValue(const SearchParam& param, double value) {
   return text;
 }
 
-SearchSpace SearchSpace::Parse(const nlohmann::json& space, const std::string& where) {
+SearchSpace SearchSpace::Parse(const nlohmann::ordered_json& space, const std::string& where) {
   SearchSpace result;
   if (!space.is_object() || space.empty()) {
     ThrowUsage(where + ": expected a map of pipeline key: {type, low, high} or key: [choices]");
@@ -72,8 +72,8 @@ SearchSpace SearchSpace::Parse(const nlohmann::json& space, const std::string& w
     auto fail = [&](const std::string& problem) { ThrowUsage(name + ": " + problem); };
     SearchParam param;
     param.key = key;
-    nlohmann::json spec = entry;
-    if (spec.is_array()) spec = nlohmann::json{{"type", "categorical"}, {"values", entry}};
+    nlohmann::json spec = nlohmann::json::parse(entry.dump());
+    if (spec.is_array()) spec = nlohmann::json{{"type", "categorical"}, {"values", spec}};
     if (!spec.is_object()) fail("expected {type: int|float|categorical, ...} or a list of choices");
     for (const auto& [field, value] : spec.items()) {
       static const std::set<std::string> kFields = {"type", "low", "high", "log", "values", "grid"};

@@ -34,12 +34,13 @@ using ParamValues = std::vector<std::string>;  // one value per parameter, in sp
 
 class SearchSpace {
  public:
-  // `space` is the tune.space map: key -> {type: int|float|categorical, low,
-  // high, log, values, grid}, or key -> a list (categorical shorthand).
+  // `space` is the tune.space map, in the file's order: key -> {type:
+  // int|float|categorical, low, high, log, values, grid}, or key -> a list
+  // (categorical shorthand).
   // Empty or reversed ranges, log ranges that are not wholly positive, ints
   // with fractional ends and empty choice lists are usage errors naming
   // `where` and the key.
-  static SearchSpace Parse(const nlohmann::json& space, const std::string& where);
+  static SearchSpace Parse(const nlohmann::ordered_json& space, const std::string& where);
 
   const std::vector<SearchParam>& params() const { return params_; }
   size_t size() const { return params_.size(); }
