@@ -53,6 +53,8 @@ demo: release
 	@mkdir -p demo
 	@test -f demo/taxi.csv || $(SLUICE) datagen taxi --rows $(DEMO_ROWS) --seed 7 --out demo/taxi.csv
 	@$(SLUICE) run examples/taxi.yaml --set source.uri=demo/taxi.csv --set output=demo/taxi-model
+	@$(SLUICE) prep examples/taxi.yaml --set source.uri=demo/taxi.csv --out demo/taxi-prepared
+	@$(SLUICE) tune examples/taxi-tune.yaml
 	@test -f demo/reviews.csv || $(SLUICE) datagen reviews --rows $(DEMO_REVIEWS) --seed 7 --out demo/reviews.csv
 	@$(SLUICE) run examples/reviews.yaml --set source.uri=demo/reviews.csv --set output=demo/reviews-model
 
