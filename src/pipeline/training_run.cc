@@ -10,13 +10,71 @@
 #include "common/hash.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
+#include "common/atomic_file.h"
+#include "io/table_source.h"
+#include "pipeline/prep_run.h"
+#include "pipeline/prepared_data.h"
 #include "pipeline/run_support.h"
+#include "pipeline/step_journal.h"
 #include "pipeline/training_steps.h"
 #include "train/checkpoint_store.h"
 
 namespace sluice {
 
+namespace {
+
 namespace fs = std::filesystem;
+
+// The step journal of a checkpointed run, keyed by what the run is: the
+// pipeline as resolved, the thread count and the input files (path, size,
+// modification time — a changed input is a new run).
+std::unique_ptr<StepJournal> OpenStepJournal(const PipelineSpec& spec, size_t threads, const RunLog& log) {
+  FingerprintBuilder key;
+  key.Add(spec.resolved.dump());
+  key.Add(std::to_string(threads));
+  if (spec.train_prepared.empty()) {
+    auto source = TableSource::Open(spec.source);
+    for (const auto& file : source->files()) {
+      std::error_code ec;
+      auto size = fs::file_size(file, ec);
+      auto modified = fs::last_write_time(file, ec).time_since_epoch().count();
+      key.Add(file + "|" + std::to_string(size) + "|" + std::to_string(modified));
+    }
+  }
+  bool cleared = false;
+  auto steps = std::make_unique<StepJournal>(fs::absolute(spec.output).string() + ".run", key.Hex(), &cleared);
+  if (cleared) log("run: " + steps->dir() + " held the steps of another pipeline or input; starting afresh");
+  return steps;
+}
+
+// Prep as a recorded step: the prepared splits written to OUTPUT.run/prepared
+// (as `sluice prep` writes them) and read back; skipped when a killed run
+// finished it and its files still hash as recorded.
+PreparedData PrepareAsStep(const PipelineSpec& spec, const RunOptions& options, StepJournal& steps, ThreadPool& pool,
+                           StagedFiles& staged, const RunLog& log) {
+  auto start = RunClock::now();
+  std::string why_not;
+  if (steps.Finished("prep", &why_not)) {
+    log("run: step prep finished before the restart (" + steps.PathOf("prepared") + ", verified by content hash); skipped");
+  } else {
+    if (!why_not.empty()) log("run: step prep runs again: " + why_not);
+    steps.Reset("prep", {"prepared"});
+    RunOptions prep_options = options;
+    RunPrep(spec, steps.PathOf("prepared"), prep_options);
+    steps.Record("prep", {"prepared"});
+  }
+  PreparedData prepared = LoadPreparedData(steps.PathOf("prepared"), pool);
+  if (!prepared.rejects_file.empty()) {
+    // The artifact takes a copy: the step's own files stay as recorded.
+    std::string copy = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
+    fs::copy_file(prepared.rejects_file, copy, fs::copy_options::overwrite_existing);
+    prepared.rejects_file = copy;
+  }
+  prepared.read_fit_seconds = SecondsSince(start);
+  return prepared;
+}
+
+}  // namespace
 
 nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) {
   auto run_start = RunClock::now();
@@ -30,8 +88,14 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   Task task = learner->TaskOf(spec.train.params);
   CheckLearnerParams(*learner, spec);
 
+  RemoveStaleStagedFiles(spec.output);
   StagedFiles staged;
-  PreparedData prepared = PrepareData(spec, pool, staged, log);
+  // A run that checkpoints also records its finished steps (prep, train) in
+  // OUTPUT.run/, so that started again after a kill it skips them.
+  std::unique_ptr<StepJournal> steps;
+  if (spec.train.checkpoint_every > 0) steps = OpenStepJournal(spec, threads, log);
+  PreparedData prepared = steps && spec.train_prepared.empty() ? PrepareAsStep(spec, options, *steps, pool, staged, log)
+                                                               : PrepareData(spec, pool, staged, log);
   const FittedPrep& fitted = *prepared.fitted;
   DenseMatrix* matrices = prepared.splits;
   const size_t num_features = fitted.num_features();
@@ -86,13 +150,33 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
       std::fprintf(stderr, "%s\n", line.c_str());
     }
   };
-  auto model = learner->Train(std::move(matrices[0]), std::move(matrices[1]), config, observer);
-  if (terminal && !options.quiet) std::fprintf(stderr, "\r\033[K");
+  std::unique_ptr<Model> model;
+  std::string why_not;
+  if (steps && steps->Finished("train", &why_not)) {
+    // Trained before the restart: the model as it was saved, verified by its hash.
+    const std::string dir = steps->PathOf("model");
+    model = learner->Load(dir, nlohmann::json::parse(ReadFileToString(dir + "/saved.json")));
+    curve = nlohmann::json::parse(ReadFileToString(dir + "/curve.json"));
+    log("run: step train finished before the restart (" + dir + ", verified by content hash); skipped");
+  } else {
+    if (!why_not.empty()) log("run: step train runs again: " + why_not);
+    model = learner->Train(std::move(matrices[0]), std::move(matrices[1]), config, observer);
+    if (terminal && !options.quiet) std::fprintf(stderr, "\r\033[K");
+    if (steps) {
+      steps->Reset("train", {"model"});
+      const std::string dir = steps->PathOf("model");
+      fs::create_directories(dir);
+      WriteFileAtomically(dir + "/saved.json", model->Save(dir).dump());
+      WriteFileAtomically(dir + "/curve.json", curve.dump());
+      steps->Record("train", {"model"});
+    }
+  }
   if (checkpoints) checkpoints->Clear();
   double train_seconds = SecondsSince(train_start);
 
   FinishedTraining trained{model.get(), task, threads, curve, nlohmann::json::object(), {}};
   nlohmann::json summary = EvaluateAndSave(spec, prepared, trained, staged);
+  if (steps) steps->Remove();
   summary["seconds"]["read_fit"] = prepared.read_fit_seconds;
   summary["seconds"]["apply"] = prepared.apply_seconds;
   summary["seconds"]["train"] = train_seconds;
