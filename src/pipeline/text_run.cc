@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -16,6 +17,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/format.h"
+#include "common/hash.h"
 #include "common/memory.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
@@ -27,6 +29,7 @@
 #include "pipeline/text_params.h"
 #include "text/text_encoding.h"
 #include "text/word_vectors.h"
+#include "train/checkpoint_store.h"
 #include "train/metrics.h"
 
 namespace sluice {
@@ -203,7 +206,8 @@ std::vector<float> PredictAll(const TextClassifier& model, const TextExamples& d
 // writes its model directory; returns its part of the run summary.
 nlohmann::json TrainLearner(const std::string& learner, const std::string& output, const PipelineSpec& spec,
                             const TextParams& params, const TextCorpus& corpus, size_t threads, ThreadPool& pool,
-                            StagedFiles& staged, const std::function<void(const std::string&)>& log) {
+                            StagedFiles& staged, const std::atomic<bool>* stop_requested,
+                            const std::function<void(const std::string&)>& log) {
   std::error_code ec;
   fs::create_directories(fs::absolute(output).parent_path(), ec);
   // The learner's encoding of each split.
@@ -252,6 +256,32 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
           FormatCount(static_cast<int64_t>(corpus.vocabulary.size() - 2)) + " words have a pretrained vector (" +
           std::to_string(vectors->dim) + " wide) in " + params.vectors);
     }
+    // Checkpoints every train.checkpoint_every mini-batches, keyed by the
+    // pipeline as resolved, the data, the thread count and the learner.
+    std::unique_ptr<CheckpointStore> store;
+    BiLstmCheckpoints checkpoints;
+    if (spec.train.checkpoint_every > 0) {
+      FingerprintBuilder key;
+      key.Add(spec.resolved.dump());
+      key.Add(corpus.data.value("fingerprint", ""));
+      key.Add(std::to_string(threads));
+      key.Add(learner);
+      store = std::make_unique<CheckpointStore>(fs::absolute(output).string() + ".checkpoints", key.Hex(),
+                                                spec.checkpoint_keep);
+      int skipped = 0;
+      if (auto latest = store->Latest(&skipped)) {
+        checkpoints.resume = std::move(latest->model);
+        log("bilstm: resuming from " + latest->path + " (" + std::to_string(latest->progress) + " steps done)");
+      } else if (skipped > 0) {
+        log("bilstm: " + std::to_string(skipped) + " checkpoint(s) in " + store->dir() +
+            " are for other data, parameters or threads; starting from the first step");
+      }
+      checkpoints.every_steps = spec.train.checkpoint_every;
+      checkpoints.write = [&](int64_t steps, const std::string& blob) {
+        store->Write(steps, nlohmann::json::object(), blob);
+        return stop_requested && stop_requested->load();
+      };
+    }
     int64_t tokens = 0;
     double epoch_seconds = 0;
     auto bilstm = std::make_unique<BiLstmModel>(
@@ -275,7 +305,8 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
           }
           curve.push_back(point);
           log(line);
-        }));
+        }, store ? &checkpoints : nullptr));
+    if (store) store->Clear();
     model_summary = bilstm->Describe();
     model_summary["tokens_per_second"] = epoch_seconds > 0 ? static_cast<double>(tokens) / epoch_seconds : 0.0;
     if (vectors) model_summary["pretrained_vectors"] = {{"file", params.vectors}, {"found", vectors->found_count}};
@@ -379,7 +410,8 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   for (const auto& learner : params.learners) {
     const std::string output =
         params.learners.size() == 1 ? spec.output : (fs::path(spec.output) / learner).string();
-    learners.push_back(TrainLearner(learner, output, spec, params, corpus, threads, pool, staged, log));
+    learners.push_back(
+        TrainLearner(learner, output, spec, params, corpus, threads, pool, staged, options.stop_requested, log));
   }
 
   nlohmann::json summary;

@@ -27,10 +27,12 @@ class BiLstmNetwork {
 class BiLstmBackend {
  public:
   virtual ~BiLstmBackend() = default;
-  // `config.dim` is the vectors' width when `vectors` is given.
+  // `config.dim` is the vectors' width when `vectors` is given. Returns
+  // null when `checkpoints->write` asked training to stop.
   virtual std::unique_ptr<BiLstmNetwork> Train(const TextExamples& train, const TextExamples& valid,
                                                const BiLstmConfig& config, const WordVectors* vectors,
-                                               const std::function<void(const BiLstmEpoch&)>& on_epoch) const = 0;
+                                               const std::function<void(const BiLstmEpoch&)>& on_epoch,
+                                               const BiLstmCheckpoints* checkpoints) const = 0;
   virtual std::unique_ptr<BiLstmNetwork> Load(const std::string& path, const BiLstmConfig& config) const = 0;
 };
 

@@ -99,7 +99,8 @@ BiLstmModel::BiLstmModel(BiLstmModel&&) noexcept = default;
 BiLstmModel& BiLstmModel::operator=(BiLstmModel&&) noexcept = default;
 
 BiLstmModel BiLstmModel::Train(const TextExamples& train, const TextExamples& valid, const BiLstmConfig& given,
-                               const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch) {
+                               const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch,
+                               const BiLstmCheckpoints* checkpoints) {
   BiLstmConfig config = given;
   if (config.num_classes < 2) ThrowInputData("bilstm: at least two classes are needed");
   if (train.size() == 0) ThrowInputData("bilstm: no training documents");
@@ -107,12 +108,13 @@ BiLstmModel BiLstmModel::Train(const TextExamples& train, const TextExamples& va
   const BiLstmBackend& backend = TorchBackend();
   std::unique_ptr<BiLstmNetwork> net;
   try {
-    net = backend.Train(train, valid, config, vectors, on_epoch);
+    net = backend.Train(train, valid, config, vectors, on_epoch, checkpoints);
   } catch (const Error&) {
-    throw;  // from on_epoch
+    throw;  // from on_epoch or write
   } catch (const std::exception& error) {
     ThrowInputData(std::string("bilstm: ") + error.what());
   }
+  if (!net) ThrowInterrupted("bilstm: training stopped by a signal at a checkpoint (run the same command again to resume)");
   return BiLstmModel(config, std::move(net));
 }
 

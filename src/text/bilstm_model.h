@@ -50,15 +50,32 @@ struct BiLstmEpoch {
   int64_t tokens = 0;  // real (unpadded) tokens trained on
 };
 
+// Checkpoints of a training in progress: every `every_steps` mini-batches
+// the whole training state — weights, Adam's moments and step counts, the
+// best epoch's weights, the data position (epoch, batch, the shuffling
+// stream as it was when the epoch's batches were drawn), Torch's random
+// stream (dropout), the epochs so far — goes to `write` as one opaque blob.
+// Training given a blob in `resume` continues from it exactly: with one
+// thread the final weights equal an uninterrupted training's, bit for bit.
+struct BiLstmCheckpoints {
+  int every_steps = 0;
+  std::string resume;  // a blob `write` received before (empty: from the start)
+  // Keeps a blob; returns true when training should stop there (a signal).
+  std::function<bool(int64_t steps, const std::string& blob)> write;
+};
+
 class BiLstmModel : public TextClassifier {
  public:
   ~BiLstmModel() override;
   BiLstmModel(BiLstmModel&&) noexcept;
   BiLstmModel& operator=(BiLstmModel&&) noexcept;
 
-  // `vectors` (may be null) initialise the embedding rows they cover.
+  // `vectors` (may be null) initialise the embedding rows they cover;
+  // `checkpoints` (may be null) are written and resumed from as it says.
+  // Stopped through `checkpoints->write`, it throws an interrupted Error.
   static BiLstmModel Train(const TextExamples& train, const TextExamples& valid, const BiLstmConfig& config,
-                           const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch);
+                           const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch,
+                           const BiLstmCheckpoints* checkpoints = nullptr);
   // The weights in Torch's archive format, the shape from `config`.
   static BiLstmModel Load(const std::string& path, const BiLstmConfig& config);
 

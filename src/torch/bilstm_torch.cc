@@ -12,6 +12,7 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include "text/bilstm_backend.h"
@@ -153,6 +154,103 @@ std::string FirstLine(const c10::Error& error) {
   return message.substr(0, message.find('\n'));
 }
 
+// Where a training is, besides its tensors: what a checkpoint records.
+struct TrainingPosition {
+  int epoch = 0;              // the epoch in progress
+  int64_t next_batch = 0;     // its first batch not yet trained on
+  int64_t steps = 0;          // mini-batches trained on in all
+  double loss_sum = 0;        // the epoch's so far
+  int64_t tokens = 0;         // the epoch's so far
+  double best_loss = std::numeric_limits<double>::infinity();
+  std::string shuffle_state;  // the shuffling stream when the epoch's batches were drawn
+  std::vector<BiLstmEpoch> epochs_done;
+};
+
+torch::Tensor BytesTensor(const std::string& bytes) {
+  return torch::from_blob(const_cast<char*>(bytes.data()), {static_cast<int64_t>(bytes.size())}, torch::kUInt8).clone();
+}
+
+std::string TensorBytes(const torch::Tensor& tensor) {
+  torch::Tensor bytes = tensor.contiguous();
+  return std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
+}
+
+std::string SaveTraining(Net& net, torch::optim::Adam& optimizer, const std::vector<torch::Tensor>& best,
+                         const TrainingPosition& at) {
+  torch::serialize::OutputArchive archive, net_archive, optimizer_archive;
+  net.save(net_archive);
+  archive.write("net", net_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("best_count", torch::tensor(static_cast<int64_t>(best.size())));
+  for (size_t i = 0; i < best.size(); ++i) archive.write("best." + std::to_string(i), best[i]);
+  archive.write("position", torch::tensor(std::vector<int64_t>{at.epoch, at.next_batch, at.steps, at.tokens}));
+  archive.write("losses", torch::tensor(std::vector<double>{at.loss_sum, at.best_loss}, torch::kDouble));
+  archive.write("shuffle_state", BytesTensor(at.shuffle_state));
+  {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    archive.write("torch_rng", generator.get_state());
+  }
+  std::vector<double> epochs;
+  for (const auto& e : at.epochs_done) {
+    epochs.insert(epochs.end(), {static_cast<double>(e.epoch), e.train_loss, e.valid_loss, e.valid_accuracy, e.seconds,
+                                 static_cast<double>(e.tokens)});
+  }
+  archive.write("epochs", torch::tensor(epochs, torch::kDouble));
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+TrainingPosition LoadTraining(const std::string& blob, Net& net, torch::optim::Adam& optimizer,
+                              std::vector<torch::Tensor>& best) {
+  torch::serialize::InputArchive archive, net_archive, optimizer_archive;
+  archive.load_from(blob.data(), blob.size());
+  archive.read("net", net_archive);
+  net.load(net_archive);
+  archive.read("optimizer", optimizer_archive);
+  optimizer.load(optimizer_archive);
+  torch::Tensor count, position, losses, shuffle_state, torch_rng, epochs;
+  archive.read("best_count", count);
+  best.clear();
+  for (int64_t i = 0; i < count.item<int64_t>(); ++i) {
+    torch::Tensor tensor;
+    archive.read("best." + std::to_string(i), tensor);
+    best.push_back(tensor);
+  }
+  archive.read("position", position);
+  archive.read("losses", losses);
+  archive.read("shuffle_state", shuffle_state);
+  archive.read("torch_rng", torch_rng);
+  archive.read("epochs", epochs);
+  TrainingPosition at;
+  auto p = position.accessor<int64_t, 1>();
+  at.epoch = static_cast<int>(p[0]);
+  at.next_batch = p[1];
+  at.steps = p[2];
+  at.tokens = p[3];
+  at.loss_sum = losses[0].item<double>();
+  at.best_loss = losses[1].item<double>();
+  at.shuffle_state = TensorBytes(shuffle_state);
+  {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(torch_rng);
+  }
+  auto e = epochs.accessor<double, 1>();
+  for (int64_t i = 0; i + 5 < epochs.numel(); i += 6) {
+    BiLstmEpoch done;
+    done.epoch = static_cast<int>(e[i]);
+    done.train_loss = e[i + 1];
+    done.valid_loss = e[i + 2];
+    done.valid_accuracy = e[i + 3];
+    done.seconds = e[i + 4];
+    done.tokens = static_cast<int64_t>(e[i + 5]);
+    at.epochs_done.push_back(done);
+  }
+  return at;
+}
 
 class TorchNetwork : public BiLstmNetwork {
  public:
@@ -173,14 +271,15 @@ class TorchNetwork : public BiLstmNetwork {
 class TorchBackendImpl : public BiLstmBackend {
  public:
   std::unique_ptr<BiLstmNetwork> Train(const TextExamples& train, const TextExamples& valid, const BiLstmConfig& config,
-                                       const WordVectors* vectors,
-                                       const std::function<void(const BiLstmEpoch&)>& on_epoch) const override;
+                                       const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch,
+                                       const BiLstmCheckpoints* checkpoints) const override;
   std::unique_ptr<BiLstmNetwork> Load(const std::string& path, const BiLstmConfig& config) const override;
 };
 
 std::unique_ptr<BiLstmNetwork> TorchBackendImpl::Train(const TextExamples& train, const TextExamples& valid,
                                                        const BiLstmConfig& config, const WordVectors* vectors,
-                                                       const std::function<void(const BiLstmEpoch&)>& on_epoch) const {
+                                                       const std::function<void(const BiLstmEpoch&)>& on_epoch,
+                                                       const BiLstmCheckpoints* checkpoints) const {
   SetTorchThreads(config.threads);
   torch::manual_seed(config.seed);
   auto net = std::make_shared<Net>(config);
@@ -199,37 +298,68 @@ std::unique_ptr<BiLstmNetwork> TorchBackendImpl::Train(const TextExamples& train
   }
   torch::optim::Adam optimizer(trainable, torch::optim::AdamOptions(config.learning_rate));
   std::mt19937_64 rng(config.seed);
+  std::vector<torch::Tensor> best;
+  TrainingPosition at;
+  const int every = checkpoints ? checkpoints->every_steps : 0;
+  if (checkpoints && !checkpoints->resume.empty()) {
+    try {
+      at = LoadTraining(checkpoints->resume, *net, optimizer, best);
+    } catch (const c10::Error& error) {
+      throw std::runtime_error("cannot resume from the checkpoint: " + FirstLine(error));
+    }
+    std::istringstream(at.shuffle_state) >> rng;
+    for (const auto& done : at.epochs_done) {
+      if (on_epoch) on_epoch(done);
+    }
+  }
   net->train();
 
-  double best_loss = std::numeric_limits<double>::infinity();
-  std::vector<torch::Tensor> best;
-  for (int epoch = 0; epoch < config.epochs; ++epoch) {
+  for (int epoch = at.epoch; epoch < config.epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
-    BiLstmEpoch report;
-    report.epoch = epoch;
-    double loss_sum = 0;
-    for (const auto& rows : BucketedBatches(train, static_cast<size_t>(config.batch_size), rng)) {
+    if (epoch != at.epoch || at.shuffle_state.empty()) {
+      // A fresh epoch; a resumed one keeps what the checkpoint recorded.
+      at.epoch = epoch;
+      at.next_batch = 0;
+      at.loss_sum = 0;
+      at.tokens = 0;
+      std::ostringstream state;
+      state << rng;
+      at.shuffle_state = state.str();
+    }
+    const auto batches = BucketedBatches(train, static_cast<size_t>(config.batch_size), rng);
+    for (size_t index = static_cast<size_t>(at.next_batch); index < batches.size(); ++index) {
+      const auto& rows = batches[index];
       Batch batch = MakeBatch(train, rows.data(), rows.size());
       optimizer.zero_grad();
       torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(batch.ids, batch.lengths), batch.labels);
       loss.backward();
       if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(trainable, config.clip_norm);
       optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(rows.size());
-      report.tokens += batch.tokens;
+      at.loss_sum += loss.item<double>() * static_cast<double>(rows.size());
+      at.tokens += batch.tokens;
+      at.next_batch = static_cast<int64_t>(index + 1);
+      ++at.steps;
+      if (every > 0 && at.steps % every == 0 && checkpoints->write) {
+        if (checkpoints->write(at.steps, SaveTraining(*net, optimizer, best, at))) return nullptr;
+      }
     }
-    report.train_loss = loss_sum / static_cast<double>(train.size());
+    BiLstmEpoch report;
+    report.epoch = epoch;
+    report.tokens = at.tokens;
+    report.train_loss = at.loss_sum / static_cast<double>(train.size());
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report.valid_loss = report.valid_accuracy = std::numeric_limits<double>::quiet_NaN();
     if (valid.size() > 0) {
       std::tie(report.valid_loss, report.valid_accuracy) = Evaluate(*net, valid);
-      if (report.valid_loss < best_loss) {
-        best_loss = report.valid_loss;
+      if (report.valid_loss < at.best_loss) {
+        at.best_loss = report.valid_loss;
         best.clear();
         for (const auto& p : net->parameters()) best.push_back(p.detach().clone());
       }
     }
     if (!std::isfinite(report.train_loss)) throw std::runtime_error("the training loss diverged (try a lower learning_rate)");
+    at.epochs_done.push_back(report);
+    at.shuffle_state.clear();
     if (on_epoch) on_epoch(report);
   }
   if (!best.empty()) {
