@@ -401,6 +401,7 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   auto log = [&](const std::string& line) {
     if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());
   };
+  RemoveStaleStagedFiles(spec.output);
   StagedFiles staged;
   const TextCorpus corpus = ReadCorpus(spec, params, pool, staged, log);
 

@@ -156,6 +156,7 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
 
   // The data: prepared once per distinct prep choice; the file's own first,
   // whose input fingerprint keys the journal.
+  RemoveStaleStagedFiles(spec.output);
   PreparedCache cache(pool, log);
   auto base = cache.Get(spec);
   if (base->data.splits[1].num_rows() == 0) {
