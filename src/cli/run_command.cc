@@ -49,11 +49,7 @@ CommandAction AddRunCommand(CLI::App& app) {
     nlohmann::json summary = spec.tune.enabled          ? RunTuning(spec, options)
                              : spec.text_column.empty() ? RunTraining(spec, options)
                                                         : RunTextTraining(spec, options);
-    if (args->json) {
-      std::printf("%s\n", summary.dump(2).c_str());
-    } else {
-      std::fputs(FormatRunSummary(summary).c_str(), stdout);
-    }
+    PrintRunSummary(summary, args->json);
     return 0;
   };
 }

@@ -61,11 +61,7 @@ CommandAction AddTuneCommand(CLI::App& app) {
     options.quiet = args->json;
     options.stop_requested = InstallStopSignalHandlers();
     nlohmann::json summary = RunTuning(spec, options);
-    if (args->json) {
-      std::printf("%s\n", summary.dump(2).c_str());
-    } else {
-      std::fputs(FormatRunSummary(summary).c_str(), stdout);
-    }
+    PrintRunSummary(summary, args->json);
     return 0;
   };
 }

@@ -162,4 +162,12 @@ std::string FormatRunSummary(const nlohmann::json& summary) {
   return out;
 }
 
+void PrintRunSummary(const nlohmann::json& summary, bool as_json) {
+  if (as_json) {
+    std::printf("%s\n", summary.dump(2).c_str());
+  } else {
+    std::fputs(FormatRunSummary(summary).c_str(), stdout);
+  }
+}
+
 }  // namespace sluice

@@ -12,4 +12,8 @@ namespace sluice {
 
 std::string FormatRunSummary(const nlohmann::json& summary);
 
+// What `sluice run` and `sluice tune` print on stdout: the summary as JSON
+// (--json, for scripts) or as the table.
+void PrintRunSummary(const nlohmann::json& summary, bool as_json);
+
 }  // namespace sluice
