@@ -20,5 +20,7 @@ CommandAction AddConvertCommand(CLI::App& app);
 CommandAction AddInspectCommand(CLI::App& app);
 CommandAction AddServeCommand(CLI::App& app);
 CommandAction AddTuneCommand(CLI::App& app);
+CommandAction AddRunsCommand(CLI::App& app);
+CommandAction AddModelsCommand(CLI::App& app);
 
 }  // namespace sluice

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   };
   add(sluice::AddRunCommand);
   add(sluice::AddTuneCommand);
+  add(sluice::AddRunsCommand);
+  add(sluice::AddModelsCommand);
   add(sluice::AddDatagenCommand);
   add(sluice::AddPrepCommand);
   add(sluice::AddPredictCommand);

@@ -1,15 +1,17 @@
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/stop_signals.h"
+#include "cli/recorded_run.h"
+#include "common/error.h"
+#include "history/run_store.h"
+#include "history/state_database.h"
 #include "pipeline/pipeline_keys.h"
-#include "pipeline/text_run.h"
-#include "pipeline/run_summary.h"
-#include "pipeline/training_run.h"
-#include "pipeline/tuning_run.h"
 
 namespace sluice {
 
@@ -18,10 +20,43 @@ namespace {
 struct RunArgs {
   std::string pipeline;
   std::vector<std::string> overrides;
+  std::string resume;
   bool json = false;
   bool help_keys = false;
   int threads = -1;
 };
+
+// `--resume RUN_ID`: the recorded run's command, from its working directory.
+int Resume(const RunArgs& args) {
+  if (!args.pipeline.empty() || !args.overrides.empty() || args.threads >= 0) {
+    ThrowUsage("--resume repeats the recorded run's own pipeline, --set and --threads; give none of them");
+  }
+  std::string id;
+  RunInvocation invocation;
+  // The state directory stays the one the id is found in when the run's own
+  // working directory is entered below (SLUICE_STATE_DIR may be relative).
+  const std::string state_dir = std::filesystem::absolute(StateDirectory()).lexically_normal().string();
+  ::setenv("SLUICE_STATE_DIR", state_dir.c_str(), 1);
+  {
+    auto db = OpenStateDatabase(state_dir);
+    RunStore store(*db);
+    id = store.Resolve(args.resume);
+    RunRow row = store.Get(id);
+    const std::string status = EffectiveStatus(row);
+    if (status == "succeeded") ThrowUsage("run " + id + " succeeded; there is nothing to resume");
+    if (status == "running") ThrowUsage("run " + id + " is still running (process " + std::to_string(row.pid) + ")");
+    invocation = row.invocation;
+  }
+  // Relative paths in the pipeline and its overrides are the run's own.
+  if (!invocation.cwd.empty() && ::chdir(invocation.cwd.c_str()) != 0) {
+    ThrowErrno("run " + id + " ran in " + invocation.cwd + ", which is gone");
+  }
+  PipelineSpec spec = LoadPipeline(invocation.pipeline, invocation.overrides);
+  if (invocation.threads >= 0) spec.threads = invocation.threads;
+  if (!args.json) std::fprintf(stderr, "resuming run %s: sluice %s %s\n", id.c_str(), invocation.verb.c_str(), invocation.pipeline.c_str());
+  return RunRecorded(spec, {invocation, id, args.json});
+}
+
 }  // namespace
 
 CommandAction AddRunCommand(CLI::App& app) {
@@ -30,6 +65,9 @@ CommandAction AddRunCommand(CLI::App& app) {
   command->add_option("pipeline", args->pipeline, "The pipeline file (YAML)");
   command->add_option("--set", args->overrides, "Override a key of the file: KEY=VALUE, KEY by dotted path (repeatable)");
   command->add_option("--threads", args->threads, "Worker threads (default: the file's `threads`, else every core)");
+  command->add_option("--resume", args->resume,
+                      "Run a recorded run that did not finish again, as it was started (see sluice runs); "
+                      "its checkpoints and finished steps are picked up");
   command->add_flag("--json", args->json, "Print the run summary as JSON on stdout");
   command->add_flag("--help-keys", args->help_keys, "List every key of the pipeline file and exit");
   return [args]() {
@@ -37,20 +75,16 @@ CommandAction AddRunCommand(CLI::App& app) {
       std::fputs(PipelineKeysMarkdown().c_str(), stdout);
       return 0;
     }
+    if (!args->resume.empty()) return Resume(*args);
     if (args->pipeline.empty()) {
       std::fprintf(stderr, "sluice run: a pipeline file is required (see sluice run --help)\n");
       return 2;
     }
     PipelineSpec spec = LoadPipeline(args->pipeline, args->overrides);
     if (args->threads >= 0) spec.threads = args->threads;
-    RunOptions options;
-    options.quiet = args->json;
-    options.stop_requested = InstallStopSignalHandlers();
-    nlohmann::json summary = spec.tune.enabled          ? RunTuning(spec, options)
-                             : spec.text_column.empty() ? RunTraining(spec, options)
-                                                        : RunTextTraining(spec, options);
-    PrintRunSummary(summary, args->json);
-    return 0;
+    RunInvocation invocation{"run", std::filesystem::absolute(args->pipeline).lexically_normal().string(), args->overrides,
+                             args->threads, std::filesystem::current_path().string()};
+    return RunRecorded(spec, {invocation, "", args->json});
   };
 }
 

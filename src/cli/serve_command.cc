@@ -1,8 +1,13 @@
+#include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
+#include "history/registered_models.h"
+#include "history/state_database.h"
 #include "serve/model_server.h"
 
 namespace sluice {
@@ -12,6 +17,26 @@ struct ServeArgs {
   ServeOptions options;
   std::vector<std::string> models;
 };
+constexpr std::string_view kRegistryPrefix = "registry:";
+
+// "[ALIAS=]registry:NAME[@VERSION|@STAGE]" -> (ALIAS or NAME, the registered
+// copy's directory); anything else as ParseModelSpec reads it. Resolved once,
+// at start: a later promotion takes effect when the server is started again.
+std::pair<std::string, std::string> ResolveModelSpec(const std::string& spec) {
+  const size_t equals = spec.find('=');
+  const std::string alias = equals == std::string::npos ? "" : spec.substr(0, equals);
+  const std::string target = equals == std::string::npos ? spec : spec.substr(equals + 1);
+  if (target.rfind(kRegistryPrefix, 0) != 0) return ParseModelSpec(spec);
+  const std::string dir = std::filesystem::absolute(StateDirectory()).lexically_normal().string();
+  auto db = OpenStateDatabase(dir);
+  RegisteredModels models(*db, dir);
+  ModelVersion version = models.Resolve(target.substr(kRegistryPrefix.size()));
+  std::fprintf(stderr, "serve: %s is %s v%d (stage %s, run %s): %s\n", target.c_str(), version.name.c_str(),
+               version.version, version.stage.c_str(), version.run_id.empty() ? "-" : version.run_id.c_str(),
+               version.path.c_str());
+  return {alias.empty() ? version.name : alias, version.path};
+}
+
 }  // namespace
 
 CommandAction AddServeCommand(CLI::App& app) {
@@ -20,7 +45,8 @@ CommandAction AddServeCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "serve", "Serve models over HTTP with the SageMaker container contract (GET /ping, POST /invocations, /models...)");
   command->add_option("--model", args->models,
-                      "A model: DIR or NAME=DIR (repeatable; the first answers /invocations; default: SageMaker's /opt/ml/model)");
+                      "A model: DIR, NAME=DIR or registry:NAME[@VERSION|@STAGE] (repeatable; the first answers /invocations; "
+                      "default: SageMaker's /opt/ml/model)");
   command->add_option("--model-root", options.model_root, "Directory POST /models may load models from (default: loading by API is off)");
   command->add_option("--host", options.host, "Address to bind (default 127.0.0.1; 0.0.0.0 inside a SageMaker container, where /opt/ml exists)");
   command->add_option("--port", options.port, "Port (default $SAGEMAKER_BIND_TO_PORT or 8080; 0 picks a free one and prints it)");
@@ -37,7 +63,7 @@ CommandAction AddServeCommand(CLI::App& app) {
                       "Require 'Authorization: Bearer <token>' (the file's contents) on every route but /ping");
   command->add_flag("--access-log", options.access_log, "Log one JSON line per request on stderr");
   return [args]() {
-    for (const auto& spec : args->models) args->options.models.push_back(ParseModelSpec(spec));
+    for (const auto& spec : args->models) args->options.models.push_back(ResolveModelSpec(spec));
     Serve(args->options);
     return 0;
   };

@@ -2,14 +2,13 @@
 // file must have a tune.space; the flags override its tune settings.
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/stop_signals.h"
-#include "pipeline/run_summary.h"
-#include "pipeline/tuning_run.h"
+#include "cli/recorded_run.h"
 
 namespace sluice {
 
@@ -57,12 +56,9 @@ CommandAction AddTuneCommand(CLI::App& app) {
       return 2;
     }
     if (args->threads >= 0) spec.threads = args->threads;
-    RunOptions options;
-    options.quiet = args->json;
-    options.stop_requested = InstallStopSignalHandlers();
-    nlohmann::json summary = RunTuning(spec, options);
-    PrintRunSummary(summary, args->json);
-    return 0;
+    RunInvocation invocation{"tune", std::filesystem::absolute(args->pipeline).lexically_normal().string(), overrides,
+                             args->threads, std::filesystem::current_path().string()};
+    return RunRecorded(spec, {invocation, "", args->json});
   };
 }
 

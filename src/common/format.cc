@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace sluice {
 
@@ -72,6 +73,15 @@ std::string FormatBytes(double bytes) {
   }
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, kUnits[unit]);
+  return buffer;
+}
+
+std::string FormatLocalTime(double unix_seconds) {
+  std::time_t time = static_cast<std::time_t>(unix_seconds);
+  std::tm local{};
+  ::localtime_r(&time, &local);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S", &local);
   return buffer;
 }
 

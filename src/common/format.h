@@ -22,5 +22,7 @@ std::string FormatCount(int64_t value);
 std::string FormatSeconds(double seconds);
 // 1536 -> "1.5 KiB"
 std::string FormatBytes(double bytes);
+// Unix seconds as local time, "2026-11-24 15:04:05".
+std::string FormatLocalTime(double unix_seconds);
 
 }  // namespace sluice

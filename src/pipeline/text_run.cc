@@ -206,8 +206,9 @@ std::vector<float> PredictAll(const TextClassifier& model, const TextExamples& d
 // writes its model directory; returns its part of the run summary.
 nlohmann::json TrainLearner(const std::string& learner, const std::string& output, const PipelineSpec& spec,
                             const TextParams& params, const TextCorpus& corpus, size_t threads, ThreadPool& pool,
-                            StagedFiles& staged, const std::atomic<bool>* stop_requested,
+                            StagedFiles& staged, const RunOptions& options,
                             const std::function<void(const std::string&)>& log) {
+  const std::atomic<bool>* stop_requested = options.stop_requested;
   std::error_code ec;
   fs::create_directories(fs::absolute(output).parent_path(), ec);
   // The learner's encoding of each split.
@@ -225,6 +226,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
   const int classes = static_cast<int>(corpus.labels.size());
 
   // Train.
+  options.Step(params.learners.size() == 1 ? "train" : "train-" + learner);
   auto train_start = RunClock::now();
   nlohmann::json curve = nlohmann::json::array();
   nlohmann::json model_summary;
@@ -315,6 +317,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
   const double train_seconds = SecondsSince(train_start);
 
   // Evaluate on the test split.
+  options.Step(params.learners.size() == 1 ? "evaluate" : "evaluate-" + learner);
   auto eval_start = RunClock::now();
   const TextExamples& test = splits[2];
   std::vector<float> probabilities = PredictAll(*model, test, pool);
@@ -384,6 +387,17 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
   summary["rejects_file"] = rejects_name;
   summary["metrics"] = metrics;
   summary["model"] = model_summary;
+  // The epochs' curves as series for the run history: train-loss, valid-loss, valid-accuracy.
+  nlohmann::json curves = nlohmann::json::object();
+  for (const auto& point : curve) {
+    for (const char* key : {"train_loss", "valid_loss", "valid_accuracy"}) {
+      if (!point.contains(key)) continue;
+      std::string series = key;
+      series[series.find('_')] = '-';
+      curves[series].push_back(point[key]);
+    }
+  }
+  summary["curves"] = std::move(curves);
   summary["features"] = learner == "ngram" ? corpus.vocabulary.size() + params.buckets : corpus.vocabulary.size();
   summary["matrix_bytes"] = static_cast<double>(splits[0].ids.size() + splits[1].ids.size() + splits[2].ids.size()) * 4;
   summary["seconds"] = {{"train", train_seconds}, {"evaluate", eval_seconds}, {"save", save_seconds}};
@@ -403,6 +417,7 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   };
   RemoveStaleStagedFiles(spec.output);
   StagedFiles staged;
+  options.Step("read");
   const TextCorpus corpus = ReadCorpus(spec, params, pool, staged, log);
 
   // Each learner on the same tokens; with several, each model directory is
@@ -412,7 +427,7 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
     const std::string output =
         params.learners.size() == 1 ? spec.output : (fs::path(spec.output) / learner).string();
     learners.push_back(
-        TrainLearner(learner, output, spec, params, corpus, threads, pool, staged, options.stop_requested, log));
+        TrainLearner(learner, output, spec, params, corpus, threads, pool, staged, options, log));
   }
 
   nlohmann::json summary;
@@ -426,6 +441,12 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   summary["classes"] = corpus.labels.labels();
   summary["unused_columns"] = nlohmann::json::array();
   summary["learners"] = learners;
+  summary["curves"] = nlohmann::json::object();
+  for (const auto& learner : learners) {
+    for (const auto& [series, values] : learner["curves"].items()) {
+      summary["curves"][learners.size() == 1 ? series : learner["learner"].get<std::string>() + ":" + series] = values;
+    }
+  }
   summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
   summary["seconds"] = {{"read_fit", corpus.read_seconds}, {"total", SecondsSince(run_start)}};
   if (learners.size() == 1) {

@@ -55,8 +55,10 @@ PreparedData PrepareAsStep(const PipelineSpec& spec, const RunOptions& options, 
   auto start = RunClock::now();
   std::string why_not;
   if (steps.Finished("prep", &why_not)) {
+    options.Step("prep", true);
     log("run: step prep finished before the restart (" + steps.PathOf("prepared") + ", verified by content hash); skipped");
   } else {
+    options.Step("prep");
     if (!why_not.empty()) log("run: step prep runs again: " + why_not);
     steps.Reset("prep", {"prepared"});
     RunOptions prep_options = options;
@@ -94,8 +96,10 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   // OUTPUT.run/, so that started again after a kill it skips them.
   std::unique_ptr<StepJournal> steps;
   if (spec.train.checkpoint_every > 0) steps = OpenStepJournal(spec, threads, log);
-  PreparedData prepared = steps && spec.train_prepared.empty() ? PrepareAsStep(spec, options, *steps, pool, staged, log)
-                                                               : PrepareData(spec, pool, staged, log);
+  const bool prep_as_step = steps && spec.train_prepared.empty();
+  if (!prep_as_step) options.Step("prep");
+  PreparedData prepared = prep_as_step ? PrepareAsStep(spec, options, *steps, pool, staged, log)
+                                       : PrepareData(spec, pool, staged, log);
   const FittedPrep& fitted = *prepared.fitted;
   DenseMatrix* matrices = prepared.splits;
   const size_t num_features = fitted.num_features();
@@ -134,8 +138,11 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   }
   bool terminal = ::isatty(STDERR_FILENO) != 0;
   nlohmann::json curve = nlohmann::json::array();
+  nlohmann::json curves = nlohmann::json::object();  // series -> values by round, for the run history
   auto observer = [&](const RoundReport& report) {
     if (report.has_valid) curve.push_back({{"round", report.round}, {report.metric, report.valid_value}});
+    if (report.has_train) curves["train-" + report.metric].push_back(report.train_value);
+    if (report.has_valid) curves["valid-" + report.metric].push_back(report.valid_value);
     if (options.quiet || report.replayed) return;
     bool last = report.round + 1 == config.rounds;
     std::string line = "train: round " + std::to_string(report.round + 1) + "/" + std::to_string(config.rounds);
@@ -152,11 +159,19 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   };
   std::unique_ptr<Model> model;
   std::string why_not;
-  if (steps && steps->Finished("train", &why_not)) {
+  const bool train_finished = steps && steps->Finished("train", &why_not);
+  options.Step("train", train_finished);
+  if (train_finished) {
     // Trained before the restart: the model as it was saved, verified by its hash.
     const std::string dir = steps->PathOf("model");
     model = learner->Load(dir, nlohmann::json::parse(ReadFileToString(dir + "/saved.json")));
-    curve = nlohmann::json::parse(ReadFileToString(dir + "/curve.json"));
+    nlohmann::json saved_curves = nlohmann::json::parse(ReadFileToString(dir + "/curve.json"));
+    if (saved_curves.is_object()) {
+      curve = saved_curves["curve"];
+      curves = saved_curves["curves"];
+    } else {
+      curve = saved_curves;  // written by a sluice before curves were kept
+    }
     log("run: step train finished before the restart (" + dir + ", verified by content hash); skipped");
   } else {
     if (!why_not.empty()) log("run: step train runs again: " + why_not);
@@ -167,7 +182,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
       const std::string dir = steps->PathOf("model");
       fs::create_directories(dir);
       WriteFileAtomically(dir + "/saved.json", model->Save(dir).dump());
-      WriteFileAtomically(dir + "/curve.json", curve.dump());
+      WriteFileAtomically(dir + "/curve.json", nlohmann::json({{"curve", curve}, {"curves", curves}}).dump());
       steps->Record("train", {"model"});
     }
   }
@@ -175,7 +190,9 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   double train_seconds = SecondsSince(train_start);
 
   FinishedTraining trained{model.get(), task, threads, curve, nlohmann::json::object(), {}};
+  options.Step("evaluate");
   nlohmann::json summary = EvaluateAndSave(spec, prepared, trained, staged);
+  summary["curves"] = curves;
   if (steps) steps->Remove();
   summary["seconds"]["read_fit"] = prepared.read_fit_seconds;
   summary["seconds"]["apply"] = prepared.apply_seconds;

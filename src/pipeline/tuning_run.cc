@@ -158,6 +158,7 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
   // whose input fingerprint keys the journal.
   RemoveStaleStagedFiles(spec.output);
   PreparedCache cache(pool, log);
+  options.Step("prep");
   auto base = cache.Get(spec);
   if (base->data.splits[1].num_rows() == 0) {
     ThrowUsage(spec.file + ": tune: trials are scored on the validation split, which is empty (set split.valid)");
@@ -356,6 +357,7 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
     }
   };
   auto search_start = RunClock::now();
+  options.Step("tune");
   {
     std::vector<std::thread> workers;
     for (int slot = 0; slot < parallel; ++slot) workers.emplace_back(worker);
@@ -439,8 +441,10 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
   best_spec.output = spec.output;
   FinishedTraining trained{best_model.get(), task, static_cast<size_t>(trial_threads), curve,
                            {{"tuning", tuning}}, {{"trials.jsonl", staged_trials}}};
+  options.Step("evaluate");
   nlohmann::json summary = EvaluateAndSave(best_spec, best_data->data, trained, staged);
   fs::remove_all(work_dir, ec);
+  summary["curves"] = {{"valid-" + best->metric, best->curve}};
 
   tuning["table"] = table;
   tuning["trials"] = trials_json;

@@ -48,6 +48,7 @@ struct RoundReport {
   std::string metric;
   double train_value = 0;
   double valid_value = 0;
+  bool has_train = false;
   bool has_valid = false;
   bool replayed = false;  // a round from before a resume, reported again for the curve
 };

@@ -104,6 +104,7 @@ void ParseEval(const char* text, RoundReport* report) {
       report->has_valid = true;
     } else {
       report->train_value = value;
+      report->has_train = true;
     }
   }
 }
@@ -264,8 +265,8 @@ class XgboostLearner : public Learner {
         resumed = {{"from_round", first_round}, {"checkpoint", checkpoint->path}};
         for (const auto& point : curve) {
           if (!observer) break;
-          RoundReport report{point.at("round").get<int>(), point.value("metric", ""), 0, point.value("valid", 0.0),
-                             point.value("has_valid", false)};
+          RoundReport report{point.at("round").get<int>(), point.value("metric", ""), point.value("train", 0.0),
+                             point.value("valid", 0.0), point.contains("train"), point.value("has_valid", false)};
           report.replayed = true;
           observer(report);
         }
@@ -287,14 +288,19 @@ class XgboostLearner : public Learner {
     for (int round = first_round; round < config.rounds; ++round) {
       Check(XGBoosterUpdateOneIter(booster, round, train_matrix.handle()), "XGBoosterUpdateOneIter");
       rounds_run = round + 1;
-      RoundReport report{round, "", 0, 0, false};
+      RoundReport report{round, "", 0, 0, false, false};
       bool stop = false;
-      if (valid_matrix) {
-        const char* names[] = {"valid"};
-        DMatrixHandle eval_handles[] = {valid_matrix->handle()};
+      {
+        // The training set's metric comes from XGBoost's cached predictions
+        // (no extra pass over the data); it gives the report its training curve.
+        const char* names[] = {"train", "valid"};
+        DMatrixHandle eval_handles[] = {train_matrix.handle(), valid_matrix ? valid_matrix->handle() : nullptr};
         const char* text;
-        Check(XGBoosterEvalOneIter(booster, round, eval_handles, names, 1, &text), "XGBoosterEvalOneIter");
+        Check(XGBoosterEvalOneIter(booster, round, eval_handles, names, valid_matrix ? 2 : 1, &text),
+              "XGBoosterEvalOneIter");
         ParseEval(text, &report);
+      }
+      if (valid_matrix) {
         metric = report.metric;
         bool better = best_round < 0 ||
                       (MetricHigherIsBetter(metric) ? report.valid_value > best_value : report.valid_value < best_value);
@@ -305,7 +311,8 @@ class XgboostLearner : public Learner {
           stopped_early = stop = true;
         }
       }
-      curve.push_back({{"round", round}, {"metric", report.metric}, {"valid", report.valid_value}, {"has_valid", report.has_valid}});
+      curve.push_back({{"round", round}, {"metric", report.metric}, {"train", report.train_value}, {"valid", report.valid_value},
+                       {"has_valid", report.has_valid}});
       if (observer) observer(report);
       if (stop) break;
       if (config.prune && report.has_valid && rounds_run < config.rounds && config.prune(report)) {

@@ -1,0 +1,25 @@
+#pragma once
+// `sluice run` and `sluice tune` run a loaded pipeline through here: the run
+// is recorded in the state directory's history (.sluice/runs.db) from its
+// start to its end — steps, resources, outcome — its artifact registered in
+// the model registry, and its summary printed. A failure is recorded and
+// rethrown for main to report.
+
+#include <string>
+
+#include "history/run_store.h"
+#include "pipeline/pipeline_spec.h"
+
+namespace sluice {
+
+struct RecordedRunOptions {
+  RunInvocation invocation;
+  std::string resume_id;  // a new attempt of this run, when set
+  bool json = false;
+};
+
+// Runs `spec` (tuning when it has a tune section, a text job when it has a
+// text column, else a tabular one); returns the exit code.
+int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& options);
+
+}  // namespace sluice

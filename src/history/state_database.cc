@@ -1,0 +1,122 @@
+#include "history/state_database.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/error.h"
+
+namespace sluice {
+
+namespace {
+
+// Version 1. Times are Unix seconds (REAL); JSON columns hold objects.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  verb TEXT NOT NULL,            -- run or tune
+  pipeline TEXT NOT NULL,        -- the pipeline file, absolute
+  invocation TEXT NOT NULL,      -- JSON: what `sluice run --resume` repeats
+  status TEXT NOT NULL,          -- running, succeeded, failed, interrupted
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  pid_start INTEGER NOT NULL,    -- the process's start time (clock ticks), against pid reuse
+  attempts INTEGER NOT NULL DEFAULT 1,
+  started REAL NOT NULL,
+  finished REAL,
+  exit_code INTEGER,
+  error TEXT,
+  fingerprint TEXT,
+  artifact TEXT,
+  summary TEXT                   -- JSON: the run summary `--json` prints
+);
+CREATE TABLE IF NOT EXISTS steps (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,          -- running, succeeded, cached, failed
+  started REAL NOT NULL,
+  finished REAL,
+  cpu_seconds REAL,
+  cpu_percent REAL,
+  peak_rss_bytes INTEGER,
+  read_bytes INTEGER,
+  write_bytes INTEGER,
+  error TEXT,
+  PRIMARY KEY (run_id, attempt, seq)
+);
+CREATE TABLE IF NOT EXISTS params (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,           -- JSON
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE IF NOT EXISTS metrics (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE IF NOT EXISTS curves (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  series TEXT NOT NULL,          -- e.g. valid-rmse, train-rmse, valid-loss
+  step INTEGER NOT NULL,         -- round or epoch, from 0
+  value REAL NOT NULL,
+  PRIMARY KEY (run_id, series, step)
+);
+CREATE TABLE IF NOT EXISTS resources (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  at REAL NOT NULL,
+  cpu_percent REAL NOT NULL,
+  rss_bytes INTEGER NOT NULL,
+  read_bytes INTEGER NOT NULL,   -- cumulative within the attempt
+  write_bytes INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS resources_by_run ON resources(run_id, at);
+CREATE TABLE IF NOT EXISTS models (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  run_id TEXT,
+  path TEXT NOT NULL,            -- the registered copy, under the state directory
+  source TEXT NOT NULL,          -- the artifact directory it was copied from
+  stage TEXT NOT NULL DEFAULT 'none',
+  created REAL NOT NULL,
+  stage_changed REAL,
+  PRIMARY KEY (name, version)
+);
+)sql";
+
+constexpr int kSchemaVersion = 1;
+
+}  // namespace
+
+std::string StateDirectory() {
+  const char* dir = std::getenv("SLUICE_STATE_DIR");
+  return dir && *dir ? dir : ".sluice";
+}
+
+std::unique_ptr<SqliteDatabase> OpenStateDatabase(const std::string& dir, int busy_timeout_ms) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) ThrowIo(dir + ": cannot create the state directory: " + ec.message());
+  auto db = std::make_unique<SqliteDatabase>(dir + "/runs.db", busy_timeout_ms, true);
+  SqliteStatement version(*db, "PRAGMA user_version");
+  version.Step();
+  int64_t found = version.Int(0);
+  version.Reset();
+  if (found > kSchemaVersion) {
+    ThrowIo(db->path() + ": written by a newer sluice (schema " + std::to_string(found) + ", this one knows " +
+            std::to_string(kSchemaVersion) + ")");
+  }
+  if (found < kSchemaVersion) {
+    SqliteTransaction transaction(*db);
+    db->Execute(kSchema);
+    db->Execute("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+    transaction.Commit();
+  }
+  return db;
+}
+
+}  // namespace sluice

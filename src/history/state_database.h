@@ -1,0 +1,22 @@
+#pragma once
+// sluice's state directory (.sluice/ in the working directory, or
+// $SLUICE_STATE_DIR) and the SQLite database in it, runs.db: the run
+// history (runs, steps, parameters, metrics, curves, resource samples) and
+// the model registry. Opening it creates the directory and the schema, and
+// upgrades an older schema in place.
+
+#include <memory>
+#include <string>
+
+#include "history/sqlite_database.h"
+
+namespace sluice {
+
+// $SLUICE_STATE_DIR when set, else ".sluice".
+std::string StateDirectory();
+
+// Opens DIR/runs.db, creating DIR and the schema when missing. Writers wait
+// up to `busy_timeout_ms` for one another.
+std::unique_ptr<SqliteDatabase> OpenStateDatabase(const std::string& dir, int busy_timeout_ms = 15000);
+
+}  // namespace sluice
