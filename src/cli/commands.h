@@ -22,5 +22,6 @@ CommandAction AddServeCommand(CLI::App& app);
 CommandAction AddTuneCommand(CLI::App& app);
 CommandAction AddRunsCommand(CLI::App& app);
 CommandAction AddModelsCommand(CLI::App& app);
+CommandAction AddCostCommand(CLI::App& app);
 
 }  // namespace sluice

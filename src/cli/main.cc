@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add(sluice::AddTuneCommand);
   add(sluice::AddRunsCommand);
   add(sluice::AddModelsCommand);
+  add(sluice::AddCostCommand);
   add(sluice::AddDatagenCommand);
   add(sluice::AddPrepCommand);
   add(sluice::AddPredictCommand);

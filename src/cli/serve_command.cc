@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -7,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "history/registered_models.h"
+#include "history/serving_store.h"
 #include "history/state_database.h"
 #include "serve/model_server.h"
 
@@ -37,6 +39,28 @@ std::pair<std::string, std::string> ResolveModelSpec(const std::string& spec) {
   return {alias.empty() ? version.name : alias, version.path};
 }
 
+// Keeps what the server measured in the run history, where one is kept
+// (a directory with .sluice/runs.db): `sluice cost` prices predictions by it.
+void RecordServing(const ServeReport& report) {
+  const std::string dir = std::filesystem::absolute(StateDirectory()).lexically_normal().string();
+  if (!std::filesystem::exists(dir + "/runs.db")) return;
+  const double finished =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  try {
+    auto db = OpenStateDatabase(dir);
+    ServingStore store(*db);
+    for (const auto& model : report.models) {
+      if (model.rows == 0) continue;
+      store.Record({model.name, std::filesystem::absolute(model.path).lexically_normal().string(), "",
+                    finished - report.wall_seconds, finished, static_cast<int64_t>(model.rows),
+                    static_cast<int64_t>(model.requests), model.request_seconds, report.cpu_seconds,
+                    static_cast<int64_t>(report.threads)});
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "sluice serve: warning: the serving record was not kept: %s\n", error.what());
+  }
+}
+
 }  // namespace
 
 CommandAction AddServeCommand(CLI::App& app) {
@@ -64,7 +88,8 @@ CommandAction AddServeCommand(CLI::App& app) {
   command->add_flag("--access-log", options.access_log, "Log one JSON line per request on stderr");
   return [args]() {
     for (const auto& spec : args->models) args->options.models.push_back(ResolveModelSpec(spec));
-    Serve(args->options);
+    ServeReport report = Serve(args->options);
+    RecordServing(report);
     return 0;
   };
 }

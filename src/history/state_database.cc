@@ -9,7 +9,7 @@ namespace sluice {
 
 namespace {
 
-// Version 1. Times are Unix seconds (REAL); JSON columns hold objects.
+// Version 2 (1 had no serving table; tables are created if missing). Times are Unix seconds (REAL); JSON columns hold objects.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY,
@@ -86,9 +86,22 @@ CREATE TABLE IF NOT EXISTS models (
   stage_changed REAL,
   PRIMARY KEY (name, version)
 );
+CREATE TABLE IF NOT EXISTS serving (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  model TEXT NOT NULL,           -- the name it was served under
+  path TEXT NOT NULL,            -- the artifact directory served
+  run_id TEXT,                   -- the run that trained it, when known
+  started REAL NOT NULL,
+  finished REAL NOT NULL,
+  rows INTEGER NOT NULL,         -- rows scored
+  requests INTEGER NOT NULL,
+  request_seconds REAL NOT NULL, -- summed over requests
+  cpu_seconds REAL NOT NULL,     -- the server process's while serving (all its models)
+  threads INTEGER NOT NULL
+);
 )sql";
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 }  // namespace
 

@@ -3,12 +3,14 @@
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -53,6 +55,14 @@ std::pair<std::string, std::string> ParseModelSpec(const std::string& spec) {
 
 namespace {
 
+// User + system CPU seconds of the whole process so far.
+double ReadProcessCpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 // The thread that waits for the server's signals (0 while none does).
 std::atomic<pthread_t> signal_waiter{0};
 
@@ -66,7 +76,7 @@ void ForwardSignal(int signal) {
 
 }  // namespace
 
-void Serve(const ServeOptions& options) {
+ServeReport Serve(const ServeOptions& options) {
   // Signals go to one thread that waits for them; block them before any
   // other thread of ours starts, so every such thread inherits the mask.
   sigset_t signals;
@@ -303,6 +313,8 @@ void Serve(const ServeOptions& options) {
   std::printf("sluice serve: model %s on http://%s:%d (%zu threads)\n", registry.default_name().c_str(), host.c_str(),
               port, threads);
   std::fflush(stdout);
+  const auto serve_start = std::chrono::steady_clock::now();
+  const double cpu_start = ReadProcessCpuSeconds();
   bool clean = server.listen_after_bind();
   stopping = true;
   idle_thread.join();
@@ -311,6 +323,17 @@ void Serve(const ServeOptions& options) {
   if (!signal_thread_done.load()) pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   if (!clean) ThrowIo("the server stopped unexpectedly");
+  ServeReport report;
+  report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - serve_start).count();
+  report.cpu_seconds = ReadProcessCpuSeconds() - cpu_start;
+  report.threads = threads;
+  std::map<std::string, std::string> paths;
+  for (const auto& entry : registry.List()) paths[entry["name"].get<std::string>()] = entry["path"].get<std::string>();
+  for (const auto& [name, metrics] : registry.AllMetrics()) {
+    report.models.push_back({name, paths.count(name) ? paths[name] : "", metrics->rows(), metrics->requests(),
+                             metrics->request_seconds()});
+  }
+  return report;
 }
 
 }  // namespace sluice

@@ -44,8 +44,23 @@ struct ServeOptions {
 // "NAME=DIR" or "DIR" (named by the directory's last component).
 std::pair<std::string, std::string> ParseModelSpec(const std::string& spec);
 
-// Serves until SIGTERM or SIGINT; throws when a model cannot be loaded or
-// the address cannot be bound.
-void Serve(const ServeOptions& options);
+// What a server measured over its life: per model, the rows it scored and
+// the requests it answered; for the process, wall and CPU seconds. The run
+// history keeps it, and the cost model prices predictions by it.
+struct ServeReport {
+  struct Model {
+    std::string name, path;
+    uint64_t rows = 0, requests = 0;
+    double request_seconds = 0;  // summed over requests
+  };
+  std::vector<Model> models;
+  double wall_seconds = 0;
+  double cpu_seconds = 0;  // the process's, user + system, while serving
+  size_t threads = 0;
+};
+
+// Serves until SIGTERM or SIGINT, then returns what it measured; throws
+// when a model cannot be loaded or the address cannot be bound.
+ServeReport Serve(const ServeOptions& options);
 
 }  // namespace sluice

@@ -56,6 +56,12 @@ void ModelMetrics::RequestFinished(int status, double seconds, uint64_t rows) {
   rows_ += rows;
 }
 
+uint64_t ModelMetrics::requests() const {
+  uint64_t total = 0;
+  for (const auto& count : by_status_) total += count.load();
+  return total;
+}
+
 void ModelMetrics::BatchScored(uint64_t rows, uint64_t requests) {
   batch_rows_.Observe(kRowBuckets, static_cast<double>(rows));
   batch_requests_.Observe(kRowBuckets, static_cast<double>(requests));

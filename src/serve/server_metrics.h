@@ -44,6 +44,11 @@ class ModelMetrics {
   // A load of the model; `cold` when it was loaded again after an idle unload.
   void Loaded(double seconds, bool cold);
 
+  uint64_t rows() const { return rows_.load(); }
+  // Requests answered, any status, and the seconds they took together.
+  uint64_t requests() const;
+  double request_seconds() const { return latency_.sum.load(); }
+
  private:
   friend std::string RenderMetrics(const std::vector<std::pair<std::string, const ModelMetrics*>>& models,
                                    int64_t in_flight, const std::array<uint64_t, 8>& refused);
