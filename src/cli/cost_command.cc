@@ -18,7 +18,7 @@
 #include "common/error.h"
 #include "common/format.h"
 #include "common/text_table.h"
-#include "cost/cost_model.h"
+#include "cost/run_cost.h"
 #include "cost/price_list.h"
 #include "history/run_store.h"
 #include "history/serving_store.h"
@@ -46,19 +46,6 @@ std::string Money(double value) {
   return buffer;
 }
 
-// A parameter's number: --set overrides keep their text ("10").
-double ParamNumber(const nlohmann::json& params, const std::string& key, double fallback) {
-  if (!params.contains(key)) return fallback;
-  const nlohmann::json& value = params[key];
-  if (value.is_number()) return value.get<double>();
-  if (value.is_string()) {
-    char* end = nullptr;
-    double number = std::strtod(value.get<std::string>().c_str(), &end);
-    if (end && *end == '\0') return number;
-  }
-  return fallback;
-}
-
 std::string Percent(double fraction) {
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "%.0f%%", 100 * fraction);
@@ -72,101 +59,29 @@ int Cost(const CostArgs& args) {
   RunStore store(*db);
   nlohmann::json run = store.Details(store.Resolve(args.run));
   const PriceList prices = LoadPriceList(args.prices.empty() ? DefaultPriceListPath() : args.prices);
-  std::vector<const InstancePrice*> instances;
-  std::vector<std::string> types = args.instances;
-  if (types.empty()) types = {"m5.xlarge", "m5.2xlarge", "ml.p3.2xlarge", "ml.m5.large"};  // the case study's
-  for (const auto& type : types) instances.push_back(&prices.Find(type));
-
-  // The cores the run had: its threads, else this machine's.
-  const int threads = run["invocation"]["threads"].get<int>();
-  int cores = threads > 0 ? threads : static_cast<int>(ParamNumber(run["params"], "threads", 0));
-  if (cores <= 0) cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  struct Step {
-    std::string name;
-    int attempt;
-    MeasuredStep measured;
-  };
-  std::vector<Step> steps;
-  MeasuredStep whole;
-  for (const auto& step : run["steps"]) {
-    if (!step.contains("seconds")) continue;  // killed mid-step: its time is unknown
-    steps.push_back({step["name"], step["attempt"], {step["seconds"].get<double>(), step["cpu_seconds"].get<double>()}});
-    whole.seconds += steps.back().measured.seconds;
-    whole.cpu_seconds += steps.back().measured.cpu_seconds;
-  }
-  if (steps.empty()) ThrowUsage("run " + run["id"].get<std::string>() + " has no finished step to price");
-
-  // Checkpoint interval in seconds of training work (train.checkpoint_every
-  // rounds of the measured seconds per round); without checkpoints a Spot
-  // interruption restarts the run.
-  const nlohmann::json& params = run["params"];
-  const int every = static_cast<int>(ParamNumber(params, "train.checkpoint_every", 0));
-  const double rounds = run["metrics"].contains("trees") ? run["metrics"]["trees"].get<double>() : 0;
-  double train_here = 0;
-  for (const auto& step : steps) {
-    if (step.name == "train") train_here += step.measured.seconds;
-  }
-  const double rows_read = run["metrics"].contains("rows_read") ? run["metrics"]["rows_read"].get<double>() : 0;
-  ServingStore serving(*db);
-  std::vector<ServingSession> sessions = serving.ForRun(run["id"]);
-  int64_t served_rows = 0;
-  double served_cpu = 0;
+  RunCostOptions options;
+  options.instances = args.instances;
+  options.spot = args.spot;
+  options.interruptions_per_hour = args.interruptions_per_hour;
+  options.restart_seconds = args.restart_seconds;
+  options.deadline_seconds = args.deadline_seconds;
+  std::vector<ServingSession> sessions = ServingStore(*db).ForRun(run["id"]);
+  options.serving_sessions = sessions.size();
   for (const auto& session : sessions) {
-    served_rows += session.rows;
-    served_cpu += session.cpu_seconds;
+    options.served_rows += session.rows;
+    options.served_cpu_seconds += session.cpu_seconds;
   }
-  const double rows_per_cpu_second = served_cpu > 0 ? static_cast<double>(served_rows) / served_cpu : 0;
-  const double deadline = args.deadline_seconds > 0 ? args.deadline_seconds : whole.seconds;
-  const double whole_f = SerialFraction(whole, cores);
-
-  nlohmann::json out = {{"run", run["id"]},
-                        {"name", run["name"]},
-                        {"prices", {{"file", prices.file}, {"region", prices.region}, {"date", prices.date}}},
-                        {"cores_here", cores},
-                        {"seconds_here", whole.seconds},
-                        {"serial_fraction", whole_f},
-                        {"interruptions_per_hour", args.interruptions_per_hour},
-                        {"restart_seconds", args.restart_seconds},
-                        {"deadline_seconds", deadline},
-                        {"serving", {{"sessions", sessions.size()}, {"rows", served_rows}, {"cpu_seconds", served_cpu},
-                                     {"rows_per_cpu_second", rows_per_cpu_second}}},
-                        {"instances", nlohmann::json::array()}};
-  for (const InstancePrice* instance : instances) {
-    const double price = args.spot ? instance->spot : instance->on_demand;
-    nlohmann::json entry = {{"type", instance->type}, {"vcpus", instance->vcpus}, {"on_demand", instance->on_demand},
-                            {"spot", instance->spot}, {"steps", nlohmann::json::array()}};
-    double seconds = 0, cost = 0, train_seconds = 0;
-    for (const auto& step : steps) {
-      double t = SecondsOnInstance(step.measured, cores, *instance);
-      double c = CostOf(t, price);
-      seconds += t;
-      cost += c;
-      if (step.name == "train") train_seconds += t;
-      entry["steps"].push_back({{"name", step.name}, {"attempt", step.attempt}, {"seconds_here", step.measured.seconds},
-                                {"cpu_seconds_here", step.measured.cpu_seconds},
-                                {"serial_fraction", SerialFraction(step.measured, cores)}, {"seconds", t}, {"cost", c}});
-    }
-    entry["seconds"] = seconds;
-    entry["cost"] = cost;
-    entry["billed_cost"] = CostOf(std::max(seconds, prices.billing_minimum_seconds), price);
-    const double interval = every > 0 && rounds > 0 && train_here > 0 ? train_seconds / rounds * every : seconds;
-    SpotEstimate spot = EstimateSpot(seconds, interval, args.interruptions_per_hour, args.restart_seconds, *instance,
-                                     prices.billing_minimum_seconds);
-    entry["spot_estimate"] = {{"checkpoint_interval_seconds", interval}, {"expected_seconds", spot.expected_seconds},
-                              {"on_demand_cost", spot.on_demand_cost}, {"spot_cost", spot.spot_cost}, {"saving", spot.saving}};
-    if (rows_per_cpu_second > 0) {
-      entry["cost_per_1000_predictions"] = {{"on_demand", CostPerThousandPredictions(rows_per_cpu_second, *instance, false)},
-                                            {"spot", CostPerThousandPredictions(rows_per_cpu_second, *instance, true)}};
-    }
-    auto fleet = CheapestFleetForDeadline(seconds, whole_f, deadline, price, prices.billing_minimum_seconds);
-    if (fleet) {
-      entry["fleet"] = {{"instances", fleet->instances}, {"seconds", fleet->seconds}, {"cost", fleet->cost}};
-      if (rows_read > 0) entry["fleet"]["cost_per_million_rows"] = fleet->cost / rows_read * 1e6;
-    } else {
-      entry["fleet"] = nullptr;
-    }
-    out["instances"].push_back(std::move(entry));
-  }
+  const nlohmann::json out = EstimateRunCost(run, prices, options);
+  // What the tables below print, from the estimate.
+  const int cores = out["cores_here"].get<int>();
+  const int every = out["checkpoint_every"].get<int>();
+  const double deadline = out["deadline_seconds"].get<double>();
+  const double whole_seconds = out["seconds_here"].get<double>();
+  const double whole_cpu_seconds = out["cpu_seconds_here"].get<double>();
+  const double whole_f = out["serial_fraction"].get<double>();
+  const double rows_per_cpu_second = out["serving"]["rows_per_cpu_second"].get<double>();
+  const int64_t served_rows = options.served_rows;
+  const nlohmann::json& steps = out["instances"][0]["steps"];
   if (args.json) {
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
@@ -175,23 +90,24 @@ int Cost(const CostArgs& args) {
   std::string text = "cost of run " + run["id"].get<std::string>() + " (" + run["name"].get<std::string>() + ") at " +
                      (args.spot ? "Spot" : "On-Demand") + " prices, " + prices.region + ", " + prices.date + " (" +
                      prices.file + ")\n";
-  text += "measured here on " + std::to_string(cores) + " cores: " + FormatSeconds(whole.seconds) + ", " +
-          Percent(whole.cpu_seconds / whole.seconds / cores) + " of the cores busy (serial fraction " +
+  text += "measured here on " + std::to_string(cores) + " cores: " + FormatSeconds(whole_seconds) + ", " +
+          Percent(whole_cpu_seconds / whole_seconds / cores) + " of the cores busy (serial fraction " +
           Percent(whole_f) + ")\n\nsteps\n";
   TextTable table;
   table.Column("STEP").Column("HERE", true).Column("CPU", true);
-  for (const auto* instance : instances) table.Column(instance->type, true).Column("", true);
+  for (const auto& entry : out["instances"]) table.Column(entry["type"].get<std::string>(), true).Column("", true);
   for (size_t s = 0; s < steps.size(); ++s) {
-    std::vector<std::string> row = {steps[s].name + (steps[s].attempt > 1 ? " (" + std::to_string(steps[s].attempt) + ")" : ""),
-                                    FormatSeconds(steps[s].measured.seconds),
-                                    Percent(steps[s].measured.cpu_seconds / steps[s].measured.seconds)};
+    const int attempt = steps[s]["attempt"].get<int>();
+    const double here = steps[s]["seconds_here"].get<double>();
+    std::vector<std::string> row = {steps[s]["name"].get<std::string>() + (attempt > 1 ? " (" + std::to_string(attempt) + ")" : ""),
+                                    FormatSeconds(here), Percent(steps[s]["cpu_seconds_here"].get<double>() / here)};
     for (const auto& entry : out["instances"]) {
       row.push_back(FormatSeconds(entry["steps"][s]["seconds"].get<double>()));
       row.push_back(Money(entry["steps"][s]["cost"].get<double>()));
     }
     table.Row(row);
   }
-  std::vector<std::string> total = {"total", FormatSeconds(whole.seconds), Percent(whole.cpu_seconds / whole.seconds)};
+  std::vector<std::string> total = {"total", FormatSeconds(whole_seconds), Percent(whole_cpu_seconds / whole_seconds)};
   std::vector<std::string> billed = {"billed", "", ""};
   for (const auto& entry : out["instances"]) {
     total.push_back(FormatSeconds(entry["seconds"].get<double>()));
@@ -220,7 +136,7 @@ int Cost(const CostArgs& args) {
 
   if (rows_per_cpu_second > 0) {
     std::snprintf(line, sizeof line, "serving: %s rows scored in %zu session(s), %.0f rows per CPU second\n",
-                  FormatCount(served_rows).c_str(), sessions.size(), rows_per_cpu_second);
+                  FormatCount(served_rows).c_str(), options.serving_sessions, rows_per_cpu_second);
     text += line;
     TextTable serve_table;
     serve_table.Column("INSTANCE").Column("PER 1,000 PREDICTIONS", true).Column("SPOT", true);

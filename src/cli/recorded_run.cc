@@ -1,10 +1,16 @@
 #include "cli/recorded_run.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "cli/stop_signals.h"
 #include "common/error.h"
+#include "common/format.h"
+#include "common/text_table.h"
+#include "monitor/resource_sampler.h"
+#include "orchestrate/graph_run.h"
+#include "orchestrate/step_graph.h"
 #include "history/run_recorder.h"
 #include "history/state_database.h"
 #include "pipeline/run_summary.h"
@@ -14,7 +20,46 @@
 
 namespace sluice {
 
+namespace {
+
+nlohmann::json RunUnrecorded(const PipelineSpec& spec, const RunOptions& options) {
+  return spec.tune.enabled          ? RunTuning(spec, options)
+         : spec.text_column.empty() ? RunTraining(spec, options)
+                                    : RunTextTraining(spec, options);
+}
+
+void PrintStepTable(const nlohmann::json& steps) {
+  TextTable table;
+  table.Column("step").Column("type").Column("status").Column("attempts", true).Column("seconds", true).Column("output");
+  for (const auto& step : steps) {
+    table.Row({step.value("name", ""), step.value("type", ""), step.value("status", ""),
+                  std::to_string(step.value("attempts", 0)), FormatSeconds(step.value("seconds", 0.0)),
+                  step.value("output", "")});
+  }
+  std::fputs(table.Format().c_str(), stdout);
+}
+
+}  // namespace
+
 int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
+  if (!spec.steps.is_null() || !recorded.from.empty() || !recorded.only.empty()) {
+    if (spec.steps.is_null()) ThrowUsage("--from and --only choose steps of a pipeline with `steps:`; " + spec.file + " has none");
+  }
+  // Checked before anything runs or is recorded.
+  StepGraph graph;
+  if (!spec.steps.is_null()) {
+    graph = ParseStepGraph(spec.steps, spec.parallel_steps, spec.file);
+    if (!recorded.from.empty()) graph.IndexOf(recorded.from);
+    if (!recorded.only.empty()) graph.IndexOf(recorded.only);
+    if (!recorded.from.empty() && !recorded.only.empty()) ThrowUsage("give --from or --only, not both");
+  }
+  if (const char* parent = std::getenv("SLUICE_STEP_OF"); parent && *parent && spec.steps.is_null()) {
+    RunOptions options;
+    options.quiet = recorded.json;
+    options.stop_requested = InstallStopSignalHandlers();
+    PrintRunSummary(RunUnrecorded(spec, options), recorded.json);
+    return 0;
+  }
   const std::string state_dir = std::filesystem::absolute(StateDirectory()).lexically_normal().string();
   RunRecorder recorder(state_dir, spec.name, recorded.invocation, recorded.resume_id);
   if (!recorded.json) {
@@ -27,6 +72,7 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
   options.stop_requested = InstallStopSignalHandlers();
   options.on_step = [&recorder](const std::string& step, bool cached) { recorder.StepStarted(step, cached); };
   nlohmann::json summary;
+  bool register_artifact = true;
   auto record_failure = [&](int exit_code, const char* message, bool interrupted) {
     try {
       recorder.Failed(exit_code, message, interrupted);
@@ -37,9 +83,15 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     }
   };
   try {
-    summary = spec.tune.enabled          ? RunTuning(spec, options)
-              : spec.text_column.empty() ? RunTraining(spec, options)
-                                         : RunTextTraining(spec, options);
+    if (!spec.steps.is_null()) {
+      SampleProcessTree(true);  // the steps are child processes: their use is the run's
+      GraphRunOptions graph_options{recorded.from, recorded.only, recorded.json, options.stop_requested, state_dir};
+      GraphRunResult result = RunGraph(spec, graph, recorder, graph_options);
+      summary = std::move(result.summary);
+      register_artifact = result.register_artifact;
+    } else {
+      summary = RunUnrecorded(spec, options);
+    }
   } catch (const Error& error) {
     record_failure(error.exit_code(), error.what(), error.kind() == ErrorKind::kInterrupted);
     throw;
@@ -47,11 +99,16 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     record_failure(1, error.what(), false);
     throw;
   }
-  std::vector<ModelVersion> registered = recorder.Succeeded(summary, spec.resolved);
+  std::vector<ModelVersion> registered = recorder.Succeeded(summary, spec.resolved, register_artifact);
   summary["run_id"] = recorder.id();
   summary["registered"] = nlohmann::json::array();
   for (const auto& version : registered) summary["registered"].push_back(version.ToJson());
-  PrintRunSummary(summary, recorded.json);
+  if (summary.contains("steps") && !recorded.json) {
+    PrintStepTable(summary["steps"]);
+    if (summary.contains("artifact")) PrintRunSummary(summary, false);
+  } else {
+    PrintRunSummary(summary, recorded.json);
+  }
   if (!recorded.json) {
     for (const auto& version : registered) {
       std::fprintf(stderr, "registered %s v%d (run %s)\n", version.name.c_str(), version.version, recorder.id().c_str());

@@ -16,10 +16,13 @@ struct RecordedRunOptions {
   RunInvocation invocation;
   std::string resume_id;  // a new attempt of this run, when set
   bool json = false;
+  std::string from, only;  // a pipeline graph's --from / --only
 };
 
-// Runs `spec` (tuning when it has a tune section, a text job when it has a
-// text column, else a tabular one); returns the exit code.
+// Runs `spec` (its step graph when it has `steps:`, else tuning when it has
+// a tune section, a text job when it has a text column, else a tabular
+// one); returns the exit code. Inside a graph's step (SLUICE_STEP_OF set)
+// the run is the graph's to record: it runs unrecorded.
 int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& options);
 
 }  // namespace sluice

@@ -21,6 +21,7 @@ struct RunArgs {
   std::string pipeline;
   std::vector<std::string> overrides;
   std::string resume;
+  std::string from, only;
   bool json = false;
   bool help_keys = false;
   int threads = -1;
@@ -28,7 +29,7 @@ struct RunArgs {
 
 // `--resume RUN_ID`: the recorded run's command, from its working directory.
 int Resume(const RunArgs& args) {
-  if (!args.pipeline.empty() || !args.overrides.empty() || args.threads >= 0) {
+  if (!args.pipeline.empty() || !args.overrides.empty() || args.threads >= 0 || !args.from.empty() || !args.only.empty()) {
     ThrowUsage("--resume repeats the recorded run's own pipeline, --set and --threads; give none of them");
   }
   std::string id;
@@ -54,7 +55,7 @@ int Resume(const RunArgs& args) {
   PipelineSpec spec = LoadPipeline(invocation.pipeline, invocation.overrides);
   if (invocation.threads >= 0) spec.threads = invocation.threads;
   if (!args.json) std::fprintf(stderr, "resuming run %s: sluice %s %s\n", id.c_str(), invocation.verb.c_str(), invocation.pipeline.c_str());
-  return RunRecorded(spec, {invocation, id, args.json});
+  return RunRecorded(spec, {invocation, id, args.json, "", ""});
 }
 
 }  // namespace
@@ -68,6 +69,10 @@ CommandAction AddRunCommand(CLI::App& app) {
   command->add_option("--resume", args->resume,
                       "Run a recorded run that did not finish again, as it was started (see sluice runs); "
                       "its checkpoints and finished steps are picked up");
+  command->add_option("--from", args->from,
+                      "With `steps:`: run this step and every step that depends on it, even if cached; the steps before "
+                      "it are taken from the cache");
+  command->add_option("--only", args->only, "With `steps:`: run just this step, even if cached; what it needs from the cache");
   command->add_flag("--json", args->json, "Print the run summary as JSON on stdout");
   command->add_flag("--help-keys", args->help_keys, "List every key of the pipeline file and exit");
   return [args]() {
@@ -84,7 +89,7 @@ CommandAction AddRunCommand(CLI::App& app) {
     if (args->threads >= 0) spec.threads = args->threads;
     RunInvocation invocation{"run", std::filesystem::absolute(args->pipeline).lexically_normal().string(), args->overrides,
                              args->threads, std::filesystem::current_path().string()};
-    return RunRecorded(spec, {invocation, "", args->json});
+    return RunRecorded(spec, {invocation, "", args->json, args->from, args->only});
   };
 }
 

@@ -58,7 +58,7 @@ CommandAction AddTuneCommand(CLI::App& app) {
     if (args->threads >= 0) spec.threads = args->threads;
     RunInvocation invocation{"tune", std::filesystem::absolute(args->pipeline).lexically_normal().string(), overrides,
                              args->threads, std::filesystem::current_path().string()};
-    return RunRecorded(spec, {invocation, "", args->json});
+    return RunRecorded(spec, {invocation, "", args->json, "", ""});
   };
 }
 

@@ -98,7 +98,23 @@ void RunRecorder::StepStarted(const std::string& step, bool cached) {
   in_step_ = true;
 }
 
-std::vector<ModelVersion> RunRecorder::Succeeded(const nlohmann::json& summary, const nlohmann::json& pipeline) {
+int RunRecorder::StepBegan(const std::string& step) {
+  EndStep("succeeded", "");
+  StepRecord record;
+  record.name = step;
+  record.status = "running";
+  record.started = NowUnix();
+  store_->RecordStep(id_, attempt_, ++seq_, record);
+  return seq_;
+}
+
+void RunRecorder::StepEnded(int seq, const StepRecord& record) {
+  store_->RecordStep(id_, attempt_, seq, record);
+  store_->RecordResources(id_, attempt_, start_unix_, sampler_->Samples());
+}
+
+std::vector<ModelVersion> RunRecorder::Succeeded(const nlohmann::json& summary, const nlohmann::json& pipeline,
+                                                 bool register_artifact) {
   EndStep("succeeded", "");
   store_->RecordResources(id_, attempt_, start_unix_, sampler_->Samples());
   RunOutcome outcome;
@@ -125,6 +141,7 @@ std::vector<ModelVersion> RunRecorder::Succeeded(const nlohmann::json& summary, 
   // Register what was trained: the artifact, or with several learners each
   // learner's model as NAME-LEARNER.
   std::vector<ModelVersion> registered;
+  if (!register_artifact) return registered;
   RegisteredModels models(*db_, state_dir_);
   namespace fs = std::filesystem;
   if (!outcome.artifact.empty() && fs::exists(fs::path(outcome.artifact) / "sluice-model.json")) {

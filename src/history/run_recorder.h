@@ -34,9 +34,17 @@ class RunRecorder {
   // A step starts; the one before it ended (succeeded). `cached`: taken from
   // an earlier attempt's finished work.
   void StepStarted(const std::string& step, bool cached);
+  // Steps that overlap (a pipeline graph's, run as child processes that
+  // measure themselves): one recorded as running, then with its outcome.
+  int StepBegan(const std::string& step);
+  void StepEnded(int seq, const StepRecord& record);
+  double start_unix() const { return start_unix_; }
   // The run ended well: `summary` is what --json prints, `pipeline` the
   // resolved pipeline. Returns the registered model versions (may be empty).
-  std::vector<ModelVersion> Succeeded(const nlohmann::json& summary, const nlohmann::json& pipeline);
+  // `register_artifact` false: registered already (a graph's deploy step)
+  // or not new (taken from the step cache).
+  std::vector<ModelVersion> Succeeded(const nlohmann::json& summary, const nlohmann::json& pipeline,
+                                      bool register_artifact = true);
   // The run ended with an error (interrupted: stopped by a signal).
   void Failed(int exit_code, const std::string& error, bool interrupted);
 

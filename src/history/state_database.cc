@@ -99,9 +99,28 @@ CREATE TABLE IF NOT EXISTS serving (
   cpu_seconds REAL NOT NULL,     -- the server process's while serving (all its models)
   threads INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS step_cache (
+  pipeline TEXT NOT NULL,
+  step TEXT NOT NULL,
+  key TEXT NOT NULL,           -- what the step was: definition, parameters, inputs' content
+  outputs_hash TEXT NOT NULL,  -- the content hash of what it wrote ("" when nothing)
+  output TEXT NOT NULL,
+  result TEXT NOT NULL,        -- what it reported, JSON
+  run_id TEXT NOT NULL,
+  at REAL NOT NULL,
+  PRIMARY KEY (pipeline, step)
+);
+CREATE TABLE IF NOT EXISTS file_hashes (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
 )sql";
 
-constexpr int kSchemaVersion = 2;
+// 3: step_cache and file_hashes (pipeline graphs). Every statement is
+// IF NOT EXISTS, so an older store is brought up to date by running it all.
+constexpr int kSchemaVersion = 3;
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 
@@ -10,40 +11,36 @@
 
 namespace sluice {
 
-namespace {
-
-int64_t ReadRssBytes() {
-  std::FILE* file = std::fopen("/proc/self/statm", "r");
-  if (!file) return 0;
-  long long size = 0, resident = 0;
-  int read = std::fscanf(file, "%lld %lld", &size, &resident);
-  std::fclose(file);
-  static const int64_t page = ::sysconf(_SC_PAGESIZE);
-  return read == 2 ? resident * page : 0;
-}
-
-void ReadIoBytes(int64_t* read_bytes, int64_t* write_bytes) {
-  *read_bytes = *write_bytes = 0;
-  std::FILE* file = std::fopen("/proc/self/io", "r");
-  if (!file) return;
-  char key[64];
-  long long value = 0;
-  while (std::fscanf(file, "%63s %lld", key, &value) == 2) {
-    if (std::strcmp(key, "rchar:") == 0) *read_bytes = value;
-    if (std::strcmp(key, "wchar:") == 0) *write_bytes = value;
-  }
-  std::fclose(file);
-}
-
-}  // namespace
 
 ResourceSample ReadProcessResources() {
   ResourceSample sample;
-  if (auto stat = ReadProcessStat(::getpid())) sample.cpu_seconds = stat->cpu_seconds;
-  sample.rss_bytes = ReadRssBytes();
-  ReadIoBytes(&sample.read_bytes, &sample.write_bytes);
+  const pid_t self = ::getpid();
+  if (auto stat = ReadProcessStat(self)) sample.cpu_seconds = stat->cpu_seconds + stat->reaped_children_cpu_seconds;
+  sample.rss_bytes = ReadProcessRss(self);
+  ReadProcessIo(self, &sample.read_bytes, &sample.write_bytes);
+  // The steps a pipeline graph runs as child processes count as the run's:
+  // live ones read directly; finished ones, once waited for, are in this
+  // process's reaped-children CPU time and I/O counters.
+  if (!ProcessTreeIsSampled()) return sample;
+  for (pid_t child : DescendantsOf(self)) {
+    auto stat = ReadProcessStat(child);
+    if (!stat) continue;
+    int64_t read_bytes = 0, write_bytes = 0;
+    ReadProcessIo(child, &read_bytes, &write_bytes);
+    sample.cpu_seconds += stat->cpu_seconds + stat->reaped_children_cpu_seconds;
+    sample.rss_bytes += ReadProcessRss(child);
+    sample.read_bytes += read_bytes;
+    sample.write_bytes += write_bytes;
+  }
   return sample;
 }
+
+namespace {
+std::atomic<bool> sample_process_tree{false};
+}  // namespace
+
+void SampleProcessTree(bool enabled) { sample_process_tree = enabled; }
+bool ProcessTreeIsSampled() { return sample_process_tree; }
 
 ResourceSampler::ResourceSampler(int interval_ms)
     : interval_ms_(std::max(interval_ms, 10)), start_(std::chrono::steady_clock::now()) {

@@ -26,8 +26,13 @@ struct ResourceSample {
   int64_t write_bytes = 0;  // cumulative
 };
 
-// One reading of /proc/self now (seconds left 0).
+// One reading of /proc/self now (seconds left 0); with the process tree
+// sampled, its live descendants added in.
 ResourceSample ReadProcessResources();
+// A pipeline graph runs its steps as child processes: their use is the
+// run's. Off by default (scanning /proc costs a little at each sample).
+void SampleProcessTree(bool enabled);
+bool ProcessTreeIsSampled();
 
 // What a span between two samples used.
 struct ResourceUse {

@@ -54,6 +54,8 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"tune.early_stopping_warmup", "integer", "train.rounds / 4", "Rounds a trial always runs before the median rule applies."},
       {"tune.early_stopping_min_trials", "integer", "3", "Finished trials needed before the median rule stops any."},
       {"tune.warm_start", "path", "none", "An earlier search's trials (a tuned artifact directory or its trials.jsonl): those in the space inform the search without counting as its trials."},
+      {"steps", "list of maps", "none", "The run as a graph of steps instead of the fixed prep -> train -> evaluate: each {name, type, needs, ...} with type ingest, prep, train, tune, evaluate, transform, deploy or command; run in dependency order, independent steps at once, unchanged steps taken from the cache. Step keys: docs/pipeline.md#steps."},
+      {"parallel_steps", "integer", "2", "How many steps of a `steps:` graph run at once."},
   };
   return keys;
 }

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/atomic_file.h"
@@ -237,6 +238,20 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
   if (!root["output"]) reader.Fail("output", "not set (the artifact directory)");
   spec.output = reader.String(root["output"], "output");
   spec.rejects = root["rejects"] ? reader.String(root["rejects"], "rejects") : "";
+  if (root["steps"]) {
+    if (!root["steps"].IsSequence()) reader.Fail("steps", "expected a list of steps (name, type, needs...)");
+    spec.steps = spec.resolved["steps"];
+  }
+  if (root["parallel_steps"]) spec.parallel_steps = static_cast<int>(reader.Int(root["parallel_steps"], "parallel_steps", 1));
+  // A graph of only ingest, command... steps trains nothing: source, prep
+  // and train are the business of the steps that use them.
+  if (spec.steps.is_array() && std::none_of(spec.steps.begin(), spec.steps.end(), [](const nlohmann::json& step) {
+        const std::string type = step.is_object() && step.contains("type") && step["type"].is_string() ? step["type"].get<std::string>() : "";
+        return type == "prep" || type == "train" || type == "tune";
+      })) {
+    if (root["source"] && root["source"]["uri"]) spec.source.uri = reader.String(root["source"]["uri"], "source.uri");
+    return spec;
+  }
 
   // Training from a `sluice prep` output needs no source of its own.
   if (root["train"] && root["train"]["prepared"]) {

@@ -47,6 +47,10 @@ struct PipelineSpec {
   TrainConfig train;
   int checkpoint_keep = 2;     // train.checkpoint_keep: the newest checkpoints kept
   TuneSpec tune;
+  // `steps:` — the run as a graph (orchestrate/step_graph.h); null for the
+  // fixed prep -> train -> evaluate run.
+  nlohmann::json steps;
+  int parallel_steps = 0;
   nlohmann::json resolved;  // the file after overrides, for the artifact's record
   // The file's text and the overrides, so that a tuning trial can parse the
   // pipeline again with its own parameters set.

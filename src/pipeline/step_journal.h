@@ -31,7 +31,7 @@ class StepJournal {
   // Removes the folder: the run is over.
   void Remove();
 
-  // XXH3 over the files under `path` (or the one file), in name order.
+  // common/content_hash.h's ContentHash.
   static std::string ContentHash(const std::string& path);
 
  private:

@@ -68,6 +68,9 @@ class Model {
   virtual nlohmann::json Save(const std::string& dir) const = 0;
   // Training facts for the run summary (best round, rounds run...).
   virtual nlohmann::json Describe() const = 0;
+  // Each feature's importance — for trees the total gain of the splits on
+  // it — indexed like the features; empty when the learner has none.
+  virtual std::vector<double> FeatureImportance() const { return {}; }
 };
 
 class Learner {
