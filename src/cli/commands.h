@@ -23,5 +23,6 @@ CommandAction AddTuneCommand(CLI::App& app);
 CommandAction AddRunsCommand(CLI::App& app);
 CommandAction AddModelsCommand(CLI::App& app);
 CommandAction AddCostCommand(CLI::App& app);
+CommandAction AddReportCommand(CLI::App& app);
 
 }  // namespace sluice

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   add(sluice::AddRunsCommand);
   add(sluice::AddModelsCommand);
   add(sluice::AddCostCommand);
+  add(sluice::AddReportCommand);
   add(sluice::AddDatagenCommand);
   add(sluice::AddPrepCommand);
   add(sluice::AddPredictCommand);

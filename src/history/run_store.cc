@@ -118,9 +118,13 @@ void RunStore::RecordResources(const std::string& id, int attempt, double start_
   SqliteStatement insert(db_,
                          "INSERT INTO resources (run_id, attempt, at, cpu_percent, rss_bytes, read_bytes, write_bytes) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  // CPU % over at least the last 100 ms: a step boundary's mark taken a
+  // millisecond after a sample would otherwise divide a tick by nothing.
+  size_t base = 0;
   for (size_t i = 0; i < samples.size(); ++i) {
     const ResourceSample& sample = samples[i];
-    const ResourceSample& before = samples[i > 0 ? i - 1 : 0];
+    while (base + 1 < i && samples[base + 1].seconds <= sample.seconds - 0.1) ++base;
+    const ResourceSample& before = samples[base];
     double span = sample.seconds - before.seconds;
     double cpu_percent = span > 0 ? 100.0 * (sample.cpu_seconds - before.cpu_seconds) / span : 0;
     insert.Bind(1, id).Bind(2, attempt).Bind(3, start_unix + sample.seconds).Bind(4, cpu_percent).Bind(5, sample.rss_bytes);
