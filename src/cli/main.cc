@@ -3,10 +3,13 @@
 // 0 success, 1 failure, 2 usage error, 3 bad input data.
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "common/memory.h"
 #include "sluice_version.h"
 
@@ -15,6 +18,12 @@ int main(int argc, char** argv) {
   CLI::App app{"sluice: raw data to a trained, tuned, served model", "sluice"};
   app.require_subcommand(1);
   app.set_version_flag("--version", SLUICE_VERSION);
+  // --log-format is every verb's: given before or after the verb.
+  app.fallthrough();
+  std::string log_format;
+  if (const char* env = std::getenv("SLUICE_LOG_FORMAT")) log_format = env;
+  app.add_option("--log-format", log_format, "Log lines on stderr: text (default) or json (one object a line)")
+      ->check(CLI::IsMember({"text", "json"}));
   std::vector<std::pair<CLI::App*, sluice::CommandAction>> commands;
   auto add = [&](sluice::CommandAction (*adder)(CLI::App&)) {
     size_t before = app.get_subcommands({}).size();
@@ -40,16 +49,28 @@ int main(int argc, char** argv) {
     int code = app.exit(error);
     return code == 0 ? 0 : 2;
   }
+  sluice::LogFormat format = sluice::LogFormat::kText;
+  if (!log_format.empty() && !sluice::ParseLogFormat(log_format, &format)) {
+    std::fprintf(stderr, "sluice: SLUICE_LOG_FORMAT: expected text or json, got '%s'\n", log_format.c_str());
+    return 2;
+  }
+  sluice::SetLogFormat(format);
+  // Steps of a pipeline graph log for the run that started them.
+  if (const char* run = std::getenv("SLUICE_STEP_OF")) sluice::SetLogContext("run_id", run);
+  if (const char* step = std::getenv("SLUICE_STEP")) sluice::SetLogContext("step", step);
   try {
     for (auto& [command, action] : commands) {
       if (command->parsed()) return action();
     }
     return 2;
   } catch (const sluice::Error& error) {
-    std::fprintf(stderr, "sluice: error: %s\n", error.what());
+    const bool json = sluice::CurrentLogFormat() == sluice::LogFormat::kJson;
+    sluice::Log(sluice::LogLevel::kError, json ? std::string(error.what()) : std::string("sluice: error: ") + error.what());
     return error.exit_code();
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "sluice: internal error: %s\n", error.what());
+    const bool json = sluice::CurrentLogFormat() == sluice::LogFormat::kJson;
+    sluice::Log(sluice::LogLevel::kError,
+                json ? std::string("internal error: ") + error.what() : std::string("sluice: internal error: ") + error.what());
     return 1;
   }
 }

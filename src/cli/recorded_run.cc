@@ -7,6 +7,7 @@
 #include "cli/stop_signals.h"
 #include "common/error.h"
 #include "common/format.h"
+#include "common/log.h"
 #include "common/text_table.h"
 #include "monitor/resource_sampler.h"
 #include "orchestrate/graph_run.h"
@@ -63,10 +64,11 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
   const std::string state_dir = std::filesystem::absolute(StateDirectory()).lexically_normal().string();
   RunRecorder recorder(state_dir, spec.name, recorded.invocation, recorded.resume_id);
   if (!recorded.json) {
-    std::fprintf(stderr, "run %s%s (history: %s/runs.db)\n", recorder.id().c_str(),
-                 recorder.attempt() > 1 ? (", attempt " + std::to_string(recorder.attempt())).c_str() : "",
-                 state_dir.c_str());
+    LogInfo("run " + recorder.id() + (recorder.attempt() > 1 ? ", attempt " + std::to_string(recorder.attempt()) : "") +
+            " (history: " + state_dir + "/runs.db)");
   }
+  SetLogContext("run_id", recorder.id());
+  SetLogContext("pipeline", spec.name);
   RunOptions options;
   options.quiet = recorded.json;
   options.stop_requested = InstallStopSignalHandlers();
@@ -78,11 +80,11 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
       recorder.Failed(exit_code, message, interrupted);
     } catch (const std::exception& error) {
       // The run's own error is what main reports; this one must not hide it.
-      std::fprintf(stderr, "sluice: warning: run %s's failure could not be recorded: %s\n", recorder.id().c_str(),
-                   error.what());
+      Log(LogLevel::kWarning, "sluice: warning: run " + recorder.id() + "'s failure could not be recorded: " + error.what());
     }
   };
   try {
+    if (!recorded.metrics_file.empty()) recorder.ExportMetricsTo(recorded.metrics_file);
     if (!spec.steps.is_null()) {
       SampleProcessTree(true);  // the steps are child processes: their use is the run's
       GraphRunOptions graph_options{recorded.from, recorded.only, recorded.json, options.stop_requested, state_dir};
@@ -111,7 +113,7 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
   }
   if (!recorded.json) {
     for (const auto& version : registered) {
-      std::fprintf(stderr, "registered %s v%d (run %s)\n", version.name.c_str(), version.version, recorder.id().c_str());
+      LogInfo("registered " + version.name + " v" + std::to_string(version.version) + " (run " + recorder.id() + ")");
     }
   }
   return 0;

@@ -17,6 +17,7 @@ struct RecordedRunOptions {
   std::string resume_id;  // a new attempt of this run, when set
   bool json = false;
   std::string from, only;  // a pipeline graph's --from / --only
+  std::string metrics_file;  // --metrics-file: Prometheus text, kept current
 };
 
 // Runs `spec` (its step graph when it has `steps:`, else tuning when it has

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/recorded_run.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "history/run_store.h"
 #include "history/state_database.h"
 #include "pipeline/pipeline_keys.h"
@@ -22,6 +23,7 @@ struct RunArgs {
   std::vector<std::string> overrides;
   std::string resume;
   std::string from, only;
+  std::string metrics_file;
   bool json = false;
   bool help_keys = false;
   int threads = -1;
@@ -54,8 +56,8 @@ int Resume(const RunArgs& args) {
   }
   PipelineSpec spec = LoadPipeline(invocation.pipeline, invocation.overrides);
   if (invocation.threads >= 0) spec.threads = invocation.threads;
-  if (!args.json) std::fprintf(stderr, "resuming run %s: sluice %s %s\n", id.c_str(), invocation.verb.c_str(), invocation.pipeline.c_str());
-  return RunRecorded(spec, {invocation, id, args.json, "", ""});
+  if (!args.json) LogInfo("resuming run " + id + ": sluice " + invocation.verb + " " + invocation.pipeline);
+  return RunRecorded(spec, {invocation, id, args.json, "", "", args.metrics_file});
 }
 
 }  // namespace
@@ -73,6 +75,9 @@ CommandAction AddRunCommand(CLI::App& app) {
                       "With `steps:`: run this step and every step that depends on it, even if cached; the steps before "
                       "it are taken from the cache");
   command->add_option("--only", args->only, "With `steps:`: run just this step, even if cached; what it needs from the cache");
+  command->add_option("--metrics-file", args->metrics_file,
+                      "Keep the run's metrics in this file in the Prometheus text format (for node-exporter's textfile "
+                      "collector), rewritten at each step and every 5 s");
   command->add_flag("--json", args->json, "Print the run summary as JSON on stdout");
   command->add_flag("--help-keys", args->help_keys, "List every key of the pipeline file and exit");
   return [args]() {
@@ -89,7 +94,7 @@ CommandAction AddRunCommand(CLI::App& app) {
     if (args->threads >= 0) spec.threads = args->threads;
     RunInvocation invocation{"run", std::filesystem::absolute(args->pipeline).lexically_normal().string(), args->overrides,
                              args->threads, std::filesystem::current_path().string()};
-    return RunRecorded(spec, {invocation, "", args->json, args->from, args->only});
+    return RunRecorded(spec, {invocation, "", args->json, args->from, args->only, args->metrics_file});
   };
 }
 

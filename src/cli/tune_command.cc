@@ -23,6 +23,7 @@ struct TuneArgs {
   std::string warm_start;
   std::string early_stopping;
   int threads = -1;
+  std::string metrics_file;
   bool json = false;
 };
 
@@ -41,6 +42,8 @@ CommandAction AddTuneCommand(CLI::App& app) {
   command->add_option("--warm-start", args->warm_start, "An earlier search's artifact or trials.jsonl (tune.warm_start)");
   command->add_option("--early-stopping", args->early_stopping, "none or median (tune.early_stopping)");
   command->add_option("--threads", args->threads, "Worker threads in all (default: the file's `threads`, else every core)");
+  command->add_option("--metrics-file", args->metrics_file,
+                      "Keep the run's metrics in this file in the Prometheus text format (see sluice run --help)");
   command->add_flag("--json", args->json, "Print the run summary, every trial included, as JSON on stdout");
   return [args]() {
     std::vector<std::string> overrides = args->overrides;
@@ -58,7 +61,7 @@ CommandAction AddTuneCommand(CLI::App& app) {
     if (args->threads >= 0) spec.threads = args->threads;
     RunInvocation invocation{"tune", std::filesystem::absolute(args->pipeline).lexically_normal().string(), overrides,
                              args->threads, std::filesystem::current_path().string()};
-    return RunRecorded(spec, {invocation, "", args->json, "", ""});
+    return RunRecorded(spec, {invocation, "", args->json, "", "", args->metrics_file});
   };
 }
 

@@ -1,4 +1,5 @@
 #include "common/progress.h"
+#include "common/log.h"
 
 #include <unistd.h>
 
@@ -19,7 +20,7 @@ Progress::Progress(std::string label, uint64_t total_bytes)
       total_bytes_(total_bytes),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_),
-      terminal_(::isatty(STDERR_FILENO) != 0) {}
+      terminal_(LogDrawsInPlace()) {}
 
 Progress::~Progress() {
   if (!finished_) Finish();
@@ -59,7 +60,7 @@ void Progress::Draw(bool final_line, const std::string& summary) {
   if (terminal_) {
     std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final_line ? "\n" : "");
   } else if (final_line) {
-    std::fprintf(stderr, "%s\n", line.c_str());
+    LogInfo(line);
   }
   std::fflush(stderr);
 }

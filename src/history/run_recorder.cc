@@ -74,6 +74,16 @@ RunRecorder::RunRecorder(const std::string& state_dir, const std::string& name, 
 
 RunRecorder::~RunRecorder() = default;
 
+void RunRecorder::ExportMetricsTo(const std::string& path) {
+  metrics_file_ = std::make_unique<RunMetricsFile>(path, id_, name_, attempt_, start_unix_,
+                                                   [] { return ReadProcessResources(); });
+}
+
+void RunRecorder::Store(int seq, const StepRecord& record) {
+  store_->RecordStep(id_, attempt_, seq, record);
+  if (metrics_file_) metrics_file_->Step(seq, record);
+}
+
 void RunRecorder::EndStep(const std::string& status, const std::string& error) {
   if (!in_step_) return;
   ResourceSample now = sampler_->Mark();
@@ -81,7 +91,7 @@ void RunRecorder::EndStep(const std::string& status, const std::string& error) {
   step_.error = error;
   step_.finished = start_unix_ + now.seconds;
   step_.use = sampler_->Between(step_start_, now);
-  store_->RecordStep(id_, attempt_, seq_, step_);
+  Store(seq_, step_);
   store_->RecordResources(id_, attempt_, start_unix_, sampler_->Samples());
   in_step_ = false;
 }
@@ -94,7 +104,7 @@ void RunRecorder::StepStarted(const std::string& step, bool cached) {
   step_.name = step;
   step_.status = cached ? "cached" : "running";
   step_.started = start_unix_ + step_start_.seconds;
-  store_->RecordStep(id_, attempt_, seq_, step_);
+  Store(seq_, step_);
   in_step_ = true;
 }
 
@@ -104,12 +114,12 @@ int RunRecorder::StepBegan(const std::string& step) {
   record.name = step;
   record.status = "running";
   record.started = NowUnix();
-  store_->RecordStep(id_, attempt_, ++seq_, record);
+  Store(++seq_, record);
   return seq_;
 }
 
 void RunRecorder::StepEnded(int seq, const StepRecord& record) {
-  store_->RecordStep(id_, attempt_, seq, record);
+  Store(seq, record);
   store_->RecordResources(id_, attempt_, start_unix_, sampler_->Samples());
 }
 
@@ -137,6 +147,7 @@ std::vector<ModelVersion> RunRecorder::Succeeded(const nlohmann::json& summary, 
   if (!outcome.artifact.empty()) outcome.artifact = std::filesystem::absolute(outcome.artifact).lexically_normal().string();
   outcome.fingerprint = summary.value("fingerprint", "");
   store_->Finish(id_, outcome);
+  if (metrics_file_) metrics_file_->Ended("succeeded", outcome.metrics, outcome.curves);
 
   // Register what was trained: the artifact, or with several learners each
   // learner's model as NAME-LEARNER.
@@ -165,6 +176,7 @@ void RunRecorder::Failed(int exit_code, const std::string& error, bool interrupt
   outcome.exit_code = exit_code;
   outcome.error = error;
   store_->Finish(id_, outcome);
+  if (metrics_file_) metrics_file_->Ended(outcome.status, {}, {});
 }
 
 }  // namespace sluice

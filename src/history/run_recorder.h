@@ -14,6 +14,7 @@
 #include <string>
 
 #include "history/registered_models.h"
+#include "history/run_metrics_file.h"
 #include "history/run_store.h"
 #include "history/sqlite_database.h"
 #include "monitor/resource_sampler.h"
@@ -39,6 +40,8 @@ class RunRecorder {
   int StepBegan(const std::string& step);
   void StepEnded(int seq, const StepRecord& record);
   double start_unix() const { return start_unix_; }
+  // Keeps a Prometheus text file of the run (run_metrics_file.h) from now on.
+  void ExportMetricsTo(const std::string& path);
   // The run ended well: `summary` is what --json prints, `pipeline` the
   // resolved pipeline. Returns the registered model versions (may be empty).
   // `register_artifact` false: registered already (a graph's deploy step)
@@ -50,6 +53,7 @@ class RunRecorder {
 
  private:
   void EndStep(const std::string& status, const std::string& error);
+  void Store(int seq, const StepRecord& record);
 
   std::unique_ptr<SqliteDatabase> db_;
   std::unique_ptr<RunStore> store_;
@@ -62,6 +66,7 @@ class RunRecorder {
   StepRecord step_;
   ResourceSample step_start_;
   bool in_step_ = false;
+  std::unique_ptr<RunMetricsFile> metrics_file_;
 };
 
 // The resolved pipeline as dotted keys -> JSON text ("train.params.eta" -> "0.1").

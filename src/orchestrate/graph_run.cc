@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "common/format.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "history/registered_models.h"
 #include "history/state_database.h"
 #include "history/step_cache.h"
@@ -116,7 +117,7 @@ class GraphRunner {
 
  private:
   void Log(const std::string& line) const {
-    if (!options_.quiet) std::fprintf(stderr, "%s\n", line.c_str());
+    if (!options_.quiet) LogInfo(line);
   }
 
   const StepSpec& StepAt(size_t i) const { return graph_.steps[i]; }
@@ -359,7 +360,8 @@ class GraphRunner {
                                            {"SLUICE_RUN_ID", recorder_.id()},
                                            {"SLUICE_STEP", step.name},
                                            {"SLUICE_STATE_DIR", options_.state_dir},
-                                           {"SLUICE_STEP_OUTPUT", states_[i].output}};
+                                           {"SLUICE_STEP_OUTPUT", states_[i].output},
+                                           {"SLUICE_LOG_FORMAT", CurrentLogFormat() == LogFormat::kJson ? "json" : "text"}};
     for (const auto& need : step.needs) {
       const StepState& done = states_[IndexOf(need)];
       if (!done.output.empty()) env["SLUICE_OUTPUT_" + EnvName(need)] = done.output;

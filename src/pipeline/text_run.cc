@@ -15,6 +15,7 @@
 
 #include "artifact/text_artifact.h"
 #include "common/atomic_file.h"
+#include "common/log.h"
 #include "common/error.h"
 #include "common/format.h"
 #include "common/hash.h"
@@ -413,7 +414,7 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   ThreadPool pool(threads);
   Progress::SetEnabled(!options.quiet);
   auto log = [&](const std::string& line) {
-    if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());
+    if (!options.quiet) LogInfo(line);
   };
   RemoveStaleStagedFiles(spec.output);
   StagedFiles staged;

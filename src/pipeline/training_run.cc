@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/format.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
 #include "common/atomic_file.h"
@@ -84,7 +85,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   ThreadPool pool(threads);
   Progress::SetEnabled(!options.quiet);
   auto log = [&](const std::string& line) {
-    if (!options.quiet) std::fprintf(stderr, "%s\n", line.c_str());
+    if (!options.quiet) LogInfo(line);
   };
   auto learner = MakeLearner(spec.learner);
   Task task = learner->TaskOf(spec.train.params);
@@ -136,7 +137,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
     }
     config.checkpoints = checkpoints.get();
   }
-  bool terminal = ::isatty(STDERR_FILENO) != 0;
+  bool terminal = LogDrawsInPlace();
   nlohmann::json curve = nlohmann::json::array();
   nlohmann::json curves = nlohmann::json::object();  // series -> values by round, for the run history
   auto observer = [&](const RoundReport& report) {
@@ -154,7 +155,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
     if (terminal) {
       std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), last ? "\n" : "");
     } else if (report.round % 10 == 0 || last) {
-      std::fprintf(stderr, "%s\n", line.c_str());
+      LogInfo(line);
     }
   };
   std::unique_ptr<Model> model;

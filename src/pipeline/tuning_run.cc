@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/atomic_file.h"
+#include "common/log.h"
 #include "common/error.h"
 #include "common/format.h"
 #include "common/hash.h"
@@ -97,11 +98,9 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
   size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
   ThreadPool pool(threads);
   Progress::SetEnabled(!options.quiet);
-  std::mutex log_mutex;
   RunLog log = [&](const std::string& line) {
     if (options.quiet) return;
-    std::lock_guard<std::mutex> lock(log_mutex);
-    std::fprintf(stderr, "%s\n", line.c_str());
+    LogInfo(line);
   };
 
   // What can be checked before any trial runs: the learner's parameter
