@@ -57,6 +57,13 @@ demo: release
 	@$(SLUICE) tune examples/taxi-tune.yaml
 	@test -f demo/reviews.csv || $(SLUICE) datagen reviews --rows $(DEMO_REVIEWS) --seed 7 --out demo/reviews.csv
 	@$(SLUICE) run examples/reviews.yaml --set source.uri=demo/reviews.csv --set output=demo/reviews-model
+	@echo "== the case study's workflow as a graph of steps (examples/taxi-graph.yaml)"
+	@$(SLUICE) run examples/taxi-graph.yaml
+	@$(SLUICE) report latest --out demo/taxi-graph-report.html
+	@$(SLUICE) cost latest
+	@echo "== the same graph again: nothing changed, so every step comes from the cache"
+	@$(SLUICE) run examples/taxi-graph.yaml
+	@$(SLUICE) runs --limit 8
 
 clean:
 	rm -rf build

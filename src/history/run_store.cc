@@ -163,6 +163,11 @@ void RunStore::Finish(const std::string& id, const RunOutcome& outcome) {
 
 std::string RunStore::Resolve(const std::string& prefix) {
   if (prefix.empty()) ThrowUsage("a run id is required (see sluice runs)");
+  if (prefix == "latest") {
+    SqliteStatement newest(db_, "SELECT id FROM runs ORDER BY started DESC, id DESC LIMIT 1");
+    if (!newest.Step()) ThrowUsage("no run in " + db_.path() + " yet");
+    return newest.Text(0);
+  }
   SqliteStatement find(db_, "SELECT id FROM runs WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 2");
   find.Bind(1, prefix);
   std::vector<std::string> ids;

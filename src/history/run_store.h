@@ -86,6 +86,7 @@ class RunStore {
 
   // The full id of the one run whose id starts with `prefix` (usage error
   // for none or several).
+  // "latest" is the run started last.
   std::string Resolve(const std::string& prefix);
   std::vector<RunRow> List(int limit);
   RunRow Get(const std::string& id);

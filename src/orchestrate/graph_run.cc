@@ -548,7 +548,10 @@ class GraphRunner {
       state.result = nlohmann::json::parse(ReadFileToString(state.stdout_path), nullptr, false);
       if (state.result.is_discarded()) ThrowInternal("its summary (" + state.stdout_path + ") is not JSON");
     } else {
+      // What the step said last on stdout (a conversion's row counts).
+      std::string said = LastLogLine(state.stdout_path, 0);
       state.result = {{"output", state.output}};
+      if (!said.empty()) state.result["said"] = said;
     }
     if (state.output.empty()) {
       state.outputs_hash = "";
@@ -659,6 +662,7 @@ class GraphRunner {
       if (!state.cached_from.empty()) item["cached_from"] = state.cached_from;
       if (!state.error.empty() && state.state == State::kFailed) item["error"] = state.error;
       if (!state.log.empty()) item["log"] = state.log;
+      if (state.result.is_object() && state.result.contains("said")) item["said"] = state.result["said"];
       steps.push_back(item);
       if ((step.type == StepType::kTrain || step.type == StepType::kTune) && !state.result.is_null()) model = static_cast<int>(i);
       if (state.state == State::kFailed && failed.empty()) {
