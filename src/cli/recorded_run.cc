@@ -55,8 +55,10 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     if (!recorded.from.empty() && !recorded.only.empty()) ThrowUsage("give --from or --only, not both");
   }
   if (const char* parent = std::getenv("SLUICE_STEP_OF"); parent && *parent && spec.steps.is_null()) {
+    // The summary on stdout is the graph's to read; the progress on stderr
+    // goes to the step's log.
     RunOptions options;
-    options.quiet = recorded.json;
+    options.quiet = false;
     options.stop_requested = InstallStopSignalHandlers();
     PrintRunSummary(RunUnrecorded(spec, options), recorded.json);
     return 0;
