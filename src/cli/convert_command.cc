@@ -13,6 +13,7 @@
 #include "io/reject_file.h"
 #include "io/table_source.h"
 #include "io/table_writer.h"
+#include "pipeline/pipeline_spec.h"
 #include "common/error.h"
 
 namespace sluice {
@@ -23,6 +24,7 @@ struct ConvertArgs {
   int64_t row_group_rows = 1 << 20;
   int threads = 0;
   bool preload = false;
+  std::string source_of;
   std::vector<std::string> partition_by;
   std::vector<std::string> parquet_types;
   std::vector<std::string> parquet_required;
@@ -48,8 +50,12 @@ CommandAction AddConvertCommand(CLI::App& app) {
                       "Write this column REQUIRED (no definition levels); a null in it is an error");
   command->add_flag("--preload", args->preload,
                     "Read the whole input into memory first, then write; prints both times (benchmarks the writer alone)");
+  command->add_option("--source-of", args->source_of,
+                      "Read the input as this pipeline file's source section says (format, delimiter, quote, header, "
+                      "null values, schema); a graph's ingest step passes its pipeline");
   return [args]() {
     SourceOptions source_options;
+    if (!args->source_of.empty()) source_options = LoadPipeline(args->source_of, {}).source;
     source_options.uri = args->input;
     auto source = TableSource::Open(source_options);
     size_t threads = args->threads > 0 ? static_cast<size_t>(args->threads) : ThreadPool::DefaultThreads();

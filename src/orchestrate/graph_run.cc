@@ -212,6 +212,7 @@ class GraphRunner {
     if (step.type == StepType::kIngest || step.type == StepType::kTransform || step.type == StepType::kCommand) {
       key.Add(OutputOf(i));
     }
+    if (step.type == StepType::kIngest) key.Add(spec_.resolved.value("source", nlohmann::json::object()).dump());
     if (step.type == StepType::kDeploy) key.Add(spec_.name + "@" + step.stage);
     if (int model = graph_.ModelSourceOf(i); model >= 0) key.Add("model=" + states_[static_cast<size_t>(model)].outputs_hash);
     for (const auto& input : InputsOf(i)) {
@@ -342,7 +343,12 @@ class GraphRunner {
       return path;
     };
     switch (step.type) {
-      case StepType::kIngest: return {exe_, "convert", InputsOf(i)[0], state.output};
+      case StepType::kIngest: {
+        // The source's CSV options and schema apply to what ingest reads.
+        const std::string source_of = work_ + "/" + step.name + ".pipeline.json";
+        WriteFileAtomically(source_of, spec_.resolved.dump(2) + "\n");
+        return {exe_, "convert", InputsOf(i)[0], state.output, "--source-of", source_of};
+      }
       case StepType::kPrep: return with_overrides({exe_, "prep", pipeline_file(), "--out", state.output, "--json"});
       case StepType::kTrain:
       case StepType::kTune: return with_overrides({exe_, "run", pipeline_file(), "--json"});

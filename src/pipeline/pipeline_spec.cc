@@ -243,22 +243,20 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
     spec.steps = spec.resolved["steps"];
   }
   if (root["parallel_steps"]) spec.parallel_steps = static_cast<int>(reader.Int(root["parallel_steps"], "parallel_steps", 1));
-  // A graph of only ingest, command... steps trains nothing: source, prep
-  // and train are the business of the steps that use them.
-  if (spec.steps.is_array() && std::none_of(spec.steps.begin(), spec.steps.end(), [](const nlohmann::json& step) {
+  // A graph of only ingest, command... steps trains nothing: prep and train
+  // are the business of the steps that use them, and the source may be unset.
+  const bool trains_nothing =
+      spec.steps.is_array() && std::none_of(spec.steps.begin(), spec.steps.end(), [](const nlohmann::json& step) {
         const std::string type = step.is_object() && step.contains("type") && step["type"].is_string() ? step["type"].get<std::string>() : "";
         return type == "prep" || type == "train" || type == "tune";
-      })) {
-    if (root["source"] && root["source"]["uri"]) spec.source.uri = reader.String(root["source"]["uri"], "source.uri");
-    return spec;
-  }
+      });
 
   // Training from a `sluice prep` output needs no source of its own.
   if (root["train"] && root["train"]["prepared"]) {
     spec.train_prepared = reader.String(root["train"]["prepared"], "train.prepared");
   }
   YAML::Node source = root["source"];
-  if (spec.train_prepared.empty() && (!source || !source["uri"])) {
+  if (!trains_nothing && spec.train_prepared.empty() && (!source || !source["uri"])) {
     reader.Fail("source.uri", "not set (the input file, directory or glob)");
   }
   if (source && source["uri"]) spec.source.uri = reader.String(source["uri"], "source.uri");
@@ -292,6 +290,8 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
       spec.source.column_types[column] = *type;
     }
   }
+
+  if (trains_nothing) return spec;
 
   YAML::Node prep = root["prep"];
   if (prep) {
