@@ -53,9 +53,7 @@ std::string Percent(double fraction) {
 }
 
 int Cost(const CostArgs& args) {
-  const std::string dir = std::filesystem::absolute(StateDirectory()).string();
-  if (!std::filesystem::exists(dir + "/runs.db")) ThrowUsage("no run history in " + dir + " (sluice run records runs there)");
-  auto db = OpenStateDatabase(dir);
+  auto db = OpenExistingStateDatabase();
   RunStore store(*db);
   nlohmann::json run = store.Details(store.Resolve(args.run));
   const PriceList prices = LoadPriceList(args.prices.empty() ? DefaultPriceListPath() : args.prices);

@@ -34,9 +34,7 @@ CommandAction AddReportCommand(CLI::App& app) {
   command->add_option("--out", args->out, "The HTML file to write (default: report-RUN_ID.html)");
   command->add_option("--prices", args->prices, "The price list for the cost section (default: as sluice cost)");
   return [args]() {
-    const std::string dir = std::filesystem::absolute(StateDirectory()).string();
-    if (!std::filesystem::exists(dir + "/runs.db")) ThrowUsage("no run history in " + dir + " (sluice run records runs there)");
-    auto db = OpenStateDatabase(dir);
+    auto db = OpenExistingStateDatabase();
     RunReportInputs inputs =
         LoadRunReportInputs(*db, args->run, args->prices.empty() ? DefaultPriceListPath() : args->prices);
     const std::string out = args->out.empty() ? "report-" + inputs.run["id"].get<std::string>() + ".html" : args->out;

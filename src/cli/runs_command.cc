@@ -245,9 +245,8 @@ CommandAction AddRunsCommand(CLI::App& app) {
         std::printf(args->json ? "[]\n" : "no runs recorded in %s yet (sluice run PIPELINE records one)\n", dir.c_str());
         return 0;
       }
-      ThrowUsage("no run history in " + dir + " (sluice run records runs there; SLUICE_STATE_DIR moves it)");
     }
-    auto db = OpenStateDatabase(dir);
+    auto db = OpenExistingStateDatabase();
     RunStore store(*db);
     if (show->parsed()) return Show(store, *args);
     if (compare->parsed()) return Compare(store, *args);

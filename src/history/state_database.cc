@@ -151,4 +151,12 @@ std::unique_ptr<SqliteDatabase> OpenStateDatabase(const std::string& dir, int bu
   return db;
 }
 
+std::unique_ptr<SqliteDatabase> OpenExistingStateDatabase() {
+  const std::string dir = std::filesystem::absolute(StateDirectory()).lexically_normal().string();
+  if (!std::filesystem::exists(dir + "/runs.db")) {
+    ThrowUsage("no run history in " + dir + " (sluice run records runs there; SLUICE_STATE_DIR moves it)");
+  }
+  return OpenStateDatabase(dir);
+}
+
 }  // namespace sluice

@@ -18,5 +18,9 @@ std::string StateDirectory();
 // Opens DIR/runs.db, creating DIR and the schema when missing. Writers wait
 // up to `busy_timeout_ms` for one another.
 std::unique_ptr<SqliteDatabase> OpenStateDatabase(const std::string& dir, int busy_timeout_ms = 15000);
+// For commands that read the history (runs show, cost, report): the state
+// directory's database, or a usage error saying there is none rather than
+// creating an empty one.
+std::unique_ptr<SqliteDatabase> OpenExistingStateDatabase();
 
 }  // namespace sluice
