@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/output_guard.h"
 #include "sluice_version.h"
 
 namespace sluice {
@@ -15,6 +16,7 @@ namespace fs = std::filesystem;
 void SaveArtifactDirectory(const std::string& dir, nlohmann::json manifest, const nlohmann::json& metrics,
                            const std::vector<std::pair<std::string, std::string>>& extra_files,
                            const std::function<void(const std::string&, nlohmann::json&)>& write_model) {
+  CheckOutputPath(dir, OutputKind::kArtifact);
   fs::path final_dir = fs::absolute(dir).lexically_normal();
   if (final_dir.filename().empty()) final_dir = final_dir.parent_path();
   std::error_code ec;

@@ -7,14 +7,15 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "common/error.h"
 #include "common/format.h"
+#include "common/output_guard.h"
 #include "common/thread_pool.h"
 #include "io/ordered_batches.h"
 #include "io/reject_file.h"
 #include "io/table_source.h"
 #include "io/table_writer.h"
 #include "pipeline/pipeline_spec.h"
-#include "common/error.h"
 
 namespace sluice {
 
@@ -76,6 +77,7 @@ CommandAction AddConvertCommand(CLI::App& app) {
     parquet.required_columns.insert(args->parquet_required.begin(), args->parquet_required.end());
     auto writer = TableWriter::Open(args->output, source->schema(), parquet, args->partition_by);
     std::string rejects_path = args->rejects.empty() ? args->output + ".rejects.csv" : args->rejects;
+    CheckOutputPath(rejects_path, OutputKind::kFile, "--rejects");
     RejectFile rejects(rejects_path);
     // Batches finish in any order; the writer takes them in input order.
     int64_t written = 0;

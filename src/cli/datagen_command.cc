@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/format.h"
+#include "common/output_guard.h"
 #include "datagen/review_generator.h"
 #include "datagen/taxi_generator.h"
 
@@ -20,6 +21,7 @@ CommandAction AddDatagenCommand(CLI::App& app) {
   command->add_option("--out", options->output, "Output file (CSV)")->required();
   command->add_option("--threads", options->threads, "Worker threads (default: every core)");
   return [options, kind]() {
+    CheckOutputPath(options->output, OutputKind::kFile, "--out");
     if (*kind == "reviews") {
       ReviewDataOptions reviews;
       reviews.rows = options->rows;

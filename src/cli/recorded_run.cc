@@ -6,6 +6,7 @@
 
 #include "cli/stop_signals.h"
 #include "common/error.h"
+#include "common/output_guard.h"
 #include "common/format.h"
 #include "common/log.h"
 #include "common/text_table.h"
@@ -54,6 +55,9 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     if (!recorded.only.empty()) graph.IndexOf(recorded.only);
     if (!recorded.from.empty() && !recorded.only.empty()) ThrowUsage("give --from or --only, not both");
   }
+  // Refused before anything runs: sluice replaces only a model directory it wrote.
+  if (spec.steps.is_null()) CheckOutputPath(spec.output, OutputKind::kArtifact);
+  if (!recorded.metrics_file.empty()) CheckOutputPath(recorded.metrics_file, OutputKind::kFile, "--metrics-file");
   if (const char* parent = std::getenv("SLUICE_STEP_OF"); parent && *parent && spec.steps.is_null()) {
     // The summary on stdout is the graph's to read; the progress on stderr
     // goes to the step's log.

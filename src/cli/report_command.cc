@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/output_guard.h"
 #include "cost/price_list.h"
 #include "history/state_database.h"
 #include "report/run_report.h"
@@ -38,6 +39,7 @@ CommandAction AddReportCommand(CLI::App& app) {
     RunReportInputs inputs =
         LoadRunReportInputs(*db, args->run, args->prices.empty() ? DefaultPriceListPath() : args->prices);
     const std::string out = args->out.empty() ? "report-" + inputs.run["id"].get<std::string>() + ".html" : args->out;
+    CheckOutputPath(out, OutputKind::kFile, "--out");
     WriteFileAtomically(out, RenderRunReport(inputs));
     std::printf("report of run %s -> %s\n", inputs.run["id"].get<std::string>().c_str(), out.c_str());
     return 0;

@@ -1,5 +1,6 @@
 #include "data/expression_parser.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/error.h"
@@ -30,7 +31,41 @@ class Parser {
  private:
   [[noreturn]] void Fail(const std::string& problem, size_t position) const {
     ThrowUsage(where_ + ": " + problem + " at position " + std::to_string(position + 1) + " in '" +
-               text_ + "'");
+               Excerpt(position) + "'");
+  }
+
+  // The text around `position`, at most ~120 characters: a huge expression is not echoed whole.
+  std::string Excerpt(size_t position) const {
+    constexpr size_t kContext = 60;
+    if (text_.size() <= 2 * kContext) return text_;
+    const size_t from = position > kContext ? position - kContext : 0;
+    const size_t to = std::min(text_.size(), position + kContext);
+    return (from > 0 ? "..." : "") + text_.substr(from, to - from) + (to < text_.size() ? "..." : "");
+  }
+
+  // Each nested '(', call, 'not' or unary '-' descends one level; past
+  // kMaxExpressionDepth the expression is refused rather than the stack overflowed.
+  class Descent {
+   public:
+    Descent(Parser& parser, size_t position) : parser_(parser) {
+      if (++parser_.depth_ > kMaxExpressionDepth) {
+        parser_.Fail("nested deeper than " + std::to_string(kMaxExpressionDepth) + " levels", position);
+      }
+    }
+    ~Descent() { --parser_.depth_; }
+
+   private:
+    Parser& parser_;
+  };
+
+  // Adds `child` under `node`; a tree taller than kMaxExpressionHeight (a
+  // chain of thousands of operators) is refused, as evaluation recurses on it.
+  void Attach(SyntaxNode& node, std::unique_ptr<SyntaxNode> child) {
+    node.height = std::max(node.height, child->height + 1);
+    if (node.height > kMaxExpressionHeight) {
+      Fail("more than " + std::to_string(kMaxExpressionHeight) + " operators deep", node.position);
+    }
+    node.children.push_back(std::move(child));
   }
 
   void Tokenize() {
@@ -124,8 +159,8 @@ class Parser {
   std::unique_ptr<SyntaxNode> Binary(std::string op, size_t position, std::unique_ptr<SyntaxNode> left,
                                      std::unique_ptr<SyntaxNode> right) {
     auto node = Make(SyntaxNode::Kind::kBinary, std::move(op), position);
-    node->children.push_back(std::move(left));
-    node->children.push_back(std::move(right));
+    Attach(*node, std::move(left));
+    Attach(*node, std::move(right));
     return node;
   }
 
@@ -150,8 +185,9 @@ class Parser {
   std::unique_ptr<SyntaxNode> ParseNot() {
     size_t position = Peek().position;
     if (AcceptKeyword("not") || AcceptOperator("!")) {
+      Descent descent(*this, position);
       auto node = Make(SyntaxNode::Kind::kUnary, "not", position);
-      node->children.push_back(ParseNot());
+      Attach(*node, ParseNot());
       return node;
     }
     return ParseComparison();
@@ -211,8 +247,9 @@ class Parser {
   std::unique_ptr<SyntaxNode> ParseUnary() {
     size_t position = Peek().position;
     if (AcceptOperator("-")) {
+      Descent descent(*this, position);
       auto node = Make(SyntaxNode::Kind::kUnary, "-", position);
-      node->children.push_back(ParseUnary());
+      Attach(*node, ParseUnary());
       return node;
     }
     return ParsePrimary();
@@ -236,10 +273,11 @@ class Parser {
         }
         if (lower == "null") return Make(SyntaxNode::Kind::kNull, lower, token.position);
         if (AcceptOperator("(")) {
+          Descent descent(*this, token.position);
           auto call = Make(SyntaxNode::Kind::kCall, lower, token.position);
           if (!AcceptOperator(")")) {
             do {
-              call->children.push_back(ParseOr());
+              Attach(*call, ParseOr());
             } while (AcceptOperator(","));
             if (!AcceptOperator(")")) Fail("expected ')' or ','", Peek().position);
           }
@@ -249,6 +287,7 @@ class Parser {
       }
       case Token::Kind::kOperator:
         if (token.text == "(") {
+          Descent descent(*this, token.position);
           auto inner = ParseOr();
           if (!AcceptOperator(")")) Fail("expected ')'", Peek().position);
           return inner;
@@ -264,6 +303,7 @@ class Parser {
   const std::string& where_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

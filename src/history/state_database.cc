@@ -1,6 +1,5 @@
 #include "history/state_database.h"
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "common/error.h"
@@ -123,11 +122,6 @@ CREATE TABLE IF NOT EXISTS file_hashes (
 constexpr int kSchemaVersion = 3;
 
 }  // namespace
-
-std::string StateDirectory() {
-  const char* dir = std::getenv("SLUICE_STATE_DIR");
-  return dir && *dir ? dir : ".sluice";
-}
 
 std::unique_ptr<SqliteDatabase> OpenStateDatabase(const std::string& dir, int busy_timeout_ms) {
   std::error_code ec;

@@ -8,12 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "common/state_directory.h"
 #include "history/sqlite_database.h"
 
 namespace sluice {
-
-// $SLUICE_STATE_DIR when set, else ".sluice".
-std::string StateDirectory();
 
 // Opens DIR/runs.db, creating DIR and the schema when missing. Writers wait
 // up to `busy_timeout_ms` for one another.

@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/output_guard.h"
 #include "io/table_writer.h"
 
 namespace sluice {
@@ -36,6 +37,7 @@ std::unique_ptr<DatasetWriter> DatasetWriter::Open(const std::string& dir, const
                                                    const ParquetWriteOptions& options, int64_t rows_per_part,
                                                    const std::vector<std::string>& partition_by) {
   if (rows_per_part <= 0) ThrowUsage("dataset: rows per part must be positive");
+  CheckOutputPath(dir, OutputKind::kDataset, "dataset");
   std::unique_ptr<DatasetWriter> writer(new DatasetWriter());
   writer->dir_ = fs::absolute(dir).lexically_normal().string();
   if (!writer->dir_.empty() && writer->dir_.back() == '/') writer->dir_.pop_back();

@@ -2,6 +2,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/output_guard.h"
 #include "common/format.h"
 #include "data/value_parser.h"
 #include "io/dataset_writer.h"
@@ -154,6 +155,7 @@ std::unique_ptr<TableWriter> TableWriter::Open(const std::string& path, const Sc
   if (!partition_by.empty() || (!path.empty() && path.back() == '/')) {
     return std::make_unique<DatasetTableWriter>(path, schema, parquet_options, partition_by);
   }
+  CheckOutputPath(path, OutputKind::kFile);
   if (EndsWith(path, ".parquet") || EndsWith(path, ".parq") || EndsWith(path, ".pq")) {
     return std::make_unique<ParquetTableWriter>(path, schema, parquet_options);
   }

@@ -18,6 +18,7 @@ namespace {
 class SpecReader {
  public:
   explicit SpecReader(std::string file) : file_(std::move(file)) {}
+  const std::string& file() const { return file_; }
 
   [[noreturn]] void Fail(const std::string& key, const std::string& problem) const {
     ThrowUsage(file_ + ": " + key + ": " + problem);
@@ -121,16 +122,25 @@ void ApplyOverride(YAML::Node root, const std::string& assignment, const std::st
   chain.back()[parts.back()] = value;
 }
 
-nlohmann::json ToJson(const YAML::Node& node) {
+// YAML aliases share one node; JSON copies it at every use. The copies are
+// counted as they are made, so nine aliases of nine, ten levels deep (an
+// alias bomb: 9^10 values) are refused at the first 100,000 and not built.
+constexpr size_t kMaxPipelineValues = 100000;
+
+nlohmann::json ToJson(const YAML::Node& node, const std::string& file, size_t& values) {
+  if (++values > kMaxPipelineValues) {
+    ThrowUsage(file + ": more than " + std::to_string(kMaxPipelineValues) +
+               " values once its YAML aliases are expanded (an alias bomb?); a pipeline file needs far fewer");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       nlohmann::json object = nlohmann::json::object();
-      for (const auto& item : node) object[item.first.as<std::string>()] = ToJson(item.second);
+      for (const auto& item : node) object[item.first.as<std::string>()] = ToJson(item.second, file, values);
       return object;
     }
     case YAML::NodeType::Sequence: {
       nlohmann::json array = nlohmann::json::array();
-      for (const auto& item : node) array.push_back(ToJson(item));
+      for (const auto& item : node) array.push_back(ToJson(item, file, values));
       return array;
     }
     case YAML::NodeType::Scalar:
@@ -196,7 +206,8 @@ void ParseTune(const YAML::Node& tune, PipelineSpec& spec, const SpecReader& rea
   nlohmann::ordered_json space = nlohmann::ordered_json::object();
   if (tune["space"].IsMap()) {
     for (const auto& item : tune["space"]) {
-      space[item.first.as<std::string>()] = nlohmann::ordered_json::parse(ToJson(item.second).dump());
+      size_t values = 0;
+      space[item.first.as<std::string>()] = nlohmann::ordered_json::parse(ToJson(item.second, reader.file(), values).dump());
     }
   }
   out.space = SearchSpace::Parse(space, spec.file + ": tune.space");
@@ -230,13 +241,26 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
   reader.CheckKeys(root, "");
   PipelineSpec spec;
   spec.file = file;
-  spec.resolved = ToJson(root);
+  size_t values = 0;
+  spec.resolved = ToJson(root, file, values);
   spec.name = root["name"] ? reader.String(root["name"], "name")
                            : std::filesystem::path(file).stem().string();
   if (root["seed"]) spec.seed = static_cast<uint64_t>(reader.Int(root["seed"], "seed", 0));
   if (root["threads"]) spec.threads = static_cast<int>(reader.Int(root["threads"], "threads", 0));
   if (!root["output"]) reader.Fail("output", "not set (the artifact directory)");
   spec.output = reader.String(root["output"], "output");
+  // Checked before anything is read, trained or written: the name keys the
+  // run history and the registry, and both show it in tables.
+  constexpr size_t kMaxNameBytes = 200;
+  if (spec.name.empty() || spec.name.size() > kMaxNameBytes) {
+    reader.Fail("name", std::to_string(spec.name.size()) + " bytes; a name has 1 to " + std::to_string(kMaxNameBytes));
+  }
+  for (unsigned char c : spec.name) {
+    if (c < 0x20 || c == 0x7f) reader.Fail("name", "holds a control character; a name is one line of text");
+  }
+  if (spec.output.empty() || spec.output.size() > 4096) {
+    reader.Fail("output", std::to_string(spec.output.size()) + " bytes; a path has 1 to 4096");
+  }
   spec.rejects = root["rejects"] ? reader.String(root["rejects"], "rejects") : "";
   if (root["steps"]) {
     if (!root["steps"].IsSequence()) reader.Fail("steps", "expected a list of steps (name, type, needs...)");
@@ -402,6 +426,12 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
 
 PipelineSpec LoadPipeline(const std::string& file, const std::vector<std::string>& overrides) {
   if (!std::filesystem::exists(file)) ThrowUsage(file + ": no such pipeline file");
+  // A pipeline file is a page or two of YAML; a huge one is a mistake or an attack.
+  constexpr uintmax_t kMaxPipelineFileBytes = 4 << 20;
+  std::error_code ec;
+  if (auto size = std::filesystem::file_size(file, ec); !ec && size > kMaxPipelineFileBytes) {
+    ThrowUsage(file + ": " + std::to_string(size) + " bytes; a pipeline file may be at most 4 MiB");
+  }
   return ParsePipeline(ReadFileToString(file), file, overrides);
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/output_guard.h"
 #include "common/format.h"
 #include "common/hash.h"
 #include "common/progress.h"
@@ -24,6 +25,7 @@ namespace fs = std::filesystem;
 
 nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, const RunOptions& options) {
   auto start = std::chrono::steady_clock::now();
+  CheckOutputPath(out_dir, OutputKind::kPreparedData, "--out");
   size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
   ThreadPool pool(threads);
   Progress::SetEnabled(!options.quiet);

@@ -216,6 +216,17 @@ std::string ResourcesSection(const nlohmann::json& run) {
     written.y.push_back((cumulative_written - rate_written) / (at - rate_at) / (1 << 20));
     rate_at = at, rate_read = cumulative_read, rate_written = cumulative_written;
   }
+  // A run shorter than one window still gets its one rate, over all it lasted.
+  if (read.x.empty() && run["resources"].size() > 1) {
+    const auto& last = run["resources"].back();
+    const double at = last["at"].get<double>();
+    if (at > rate_at) {
+      read.x.push_back(at - start);
+      read.y.push_back((last["read_bytes"].get<double>() - rate_read) / (at - rate_at) / (1 << 20));
+      written.x.push_back(at - start);
+      written.y.push_back((last["write_bytes"].get<double>() - rate_written) / (at - rate_at) / (1 << 20));
+    }
+  }
   if (cpu.x.empty()) return Section("Resources", Note("No resource samples were recorded for this run."));
   std::string body;
   body += Figure(LineChart("resources-cpu", {cpu}, {"seconds since the run started", "CPU % (100 = one core)", true}),
