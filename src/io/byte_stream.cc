@@ -14,11 +14,16 @@ namespace sluice {
 
 namespace {
 
+int64_t ModifiedNs(const struct stat& info) {
+  return static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+}
+
 class PlainStream : public ByteStream {
  public:
-  PlainStream(std::string path, int fd, uint64_t size) : fd_(fd) {
+  PlainStream(std::string path, int fd, const struct stat& info) : fd_(fd) {
     path_ = std::move(path);
-    file_size_ = size;
+    file_size_ = static_cast<uint64_t>(info.st_size);
+    modified_ns_ = ModifiedNs(info);
   }
   ~PlainStream() override { ::close(fd_); }
 
@@ -30,7 +35,11 @@ class PlainStream : public ByteStream {
         if (errno == EINTR) continue;
         ThrowErrno("cannot read " + path_);
       }
-      if (n == 0) break;
+      if (n == 0) {
+        if (!at_end_) CheckUnchanged(fd_, position_ + total);
+        at_end_ = true;
+        break;
+      }
       total += static_cast<size_t>(n);
     }
     position_ += total;
@@ -41,13 +50,15 @@ class PlainStream : public ByteStream {
  private:
   int fd_;
   uint64_t position_ = 0;
+  bool at_end_ = false;
 };
 
 class GzipStream : public ByteStream {
  public:
-  GzipStream(std::string path, gzFile file, uint64_t size) : file_(file) {
+  GzipStream(std::string path, int fd, gzFile file, const struct stat& info) : fd_(fd), file_(file) {
     path_ = std::move(path);
-    file_size_ = size;
+    file_size_ = static_cast<uint64_t>(info.st_size);
+    modified_ns_ = ModifiedNs(info);
     gzbuffer(file_, 1 << 20);
   }
   ~GzipStream() override { gzclose(file_); }
@@ -62,18 +73,48 @@ class GzipStream : public ByteStream {
         const char* message = gzerror(file_, &code);
         ThrowInputData(path_ + ": corrupt gzip data: " + message);
       }
-      if (n == 0) break;
+      if (n == 0) {
+        if (!at_end_) AtEnd(decompressed_ + total);
+        at_end_ = true;
+        break;
+      }
       total += static_cast<size_t>(n);
     }
+    decompressed_ += total;
     return total;
   }
   uint64_t position() const override { return static_cast<uint64_t>(gzoffset(file_)); }
 
  private:
+  // zlib ends a stream cut short with what it could inflate and Z_BUF_ERROR.
+  void AtEnd(uint64_t decompressed) {
+    int code = Z_OK;
+    gzerror(file_, &code);
+    CheckUnchanged(fd_, file_size_);
+    if (code == Z_BUF_ERROR) {
+      ThrowInputData(path_ + ": the gzip stream ends early, at byte " + std::to_string(file_size_) + " of the file (" +
+                     std::to_string(decompressed) + " bytes decompressed): the file is truncated");
+    }
+  }
+
+  int fd_;  // owned by file_
   gzFile file_;
+  uint64_t decompressed_ = 0;
+  bool at_end_ = false;
 };
 
 }  // namespace
+
+void ByteStream::CheckUnchanged(int fd, uint64_t bytes_read) const {
+  struct stat info;
+  if (::fstat(fd, &info) != 0) ThrowErrno("cannot stat " + path_);
+  const uint64_t size_now = static_cast<uint64_t>(info.st_size);
+  if (size_now != file_size_ || bytes_read != file_size_ || ModifiedNs(info) != modified_ns_) {
+    ThrowInputData(path_ + ": changed while it was read (" + std::to_string(file_size_) + " bytes when opened, " +
+                   std::to_string(size_now) + " now, " + std::to_string(bytes_read) +
+                   " read): another process wrote to it; run again once the file is complete");
+  }
+}
 
 std::unique_ptr<ByteStream> ByteStream::Open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -89,14 +130,13 @@ std::unique_ptr<ByteStream> ByteStream::Open(const std::string& path) {
   }
   unsigned char magic[2] = {0, 0};
   ssize_t got = ::pread(fd, magic, 2, 0);
-  uint64_t size = static_cast<uint64_t>(info.st_size);
   if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
     gzFile file = gzdopen(fd, "rb");
     if (!file) ThrowIo("cannot open gzip stream " + path);
-    return std::make_unique<GzipStream>(path, file, size);
+    return std::make_unique<GzipStream>(path, fd, file, info);
   }
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::make_unique<PlainStream>(path, fd, size);
+  return std::make_unique<PlainStream>(path, fd, info);
 }
 
 }  // namespace sluice

@@ -5,8 +5,47 @@
 
 namespace sluice {
 
-RecordChunker::RecordChunker(ByteStream& stream, size_t target_bytes, bool quote_aware, char quote)
-    : stream_(stream), target_bytes_(target_bytes), quote_aware_(quote_aware), quote_(quote) {}
+RecordChunker::RecordChunker(ByteStream& stream, size_t target_bytes, bool quote_aware, char quote,
+                             size_t max_record_bytes)
+    : stream_(stream),
+      target_bytes_(target_bytes),
+      max_record_bytes_(std::max<size_t>(max_record_bytes, 1)),
+      quote_aware_(quote_aware),
+      quote_(quote) {}
+
+void RecordChunker::SkipLongRecord() {
+  constexpr size_t kExcerptBytes = 200;
+  SkippedRecord record;
+  record.line = next_line_;
+  record.excerpt = pending_.substr(0, std::min(kExcerptBytes, pending_.size()));
+  // Past max_record_bytes_ only the newline is looked for, and the bytes are dropped as they come.
+  size_t from = std::min(max_record_bytes_, pending_.size());
+  for (;;) {
+    const void* newline = pending_.size() > from ? std::memchr(pending_.data() + from, '\n', pending_.size() - from) : nullptr;
+    if (newline) {
+      const size_t end = static_cast<const char*>(newline) - pending_.data() + 1;
+      record.bytes += end;
+      next_line_ += std::count(pending_.data(), pending_.data() + end, '\n');
+      pending_.erase(0, end);
+      break;
+    }
+    record.bytes += pending_.size();
+    next_line_ += std::count(pending_.data(), pending_.data() + pending_.size(), '\n');
+    pending_.resize(std::max(target_bytes_, size_t{1} << 16));
+    const size_t got = stream_.Read(pending_.data(), pending_.size());
+    pending_.resize(got);
+    from = 0;
+    if (got == 0) {
+      eof_ = true;
+      break;
+    }
+  }
+  skipped_.push_back(std::move(record));
+  pending_.shrink_to_fit();  // the long record's buffer goes back
+  scanned_ = 0;
+  in_quotes_ = false;
+  last_boundary_ = 0;
+}
 
 std::optional<Chunk> RecordChunker::Next() {
   for (;;) {
@@ -48,11 +87,20 @@ std::optional<Chunk> RecordChunker::Next() {
       in_quotes_ = in_quotes;
     }
 
-    bool enough = last_boundary_ >= target_bytes_;
+    // The record after the last boundary is too long: hand out what comes
+    // before it, then skip it.
+    const bool too_long = !eof_ && pending_.size() - last_boundary_ > max_record_bytes_;
+    if (too_long && last_boundary_ == 0) {
+      SkipLongRecord();
+      continue;
+    }
+    bool enough = last_boundary_ >= target_bytes_ || too_long;
     if (enough || eof_) {
       size_t cut = enough ? last_boundary_ : pending_.size();
-      if (cut == 0) return std::nullopt;
+      if (cut == 0 && skipped_.empty()) return std::nullopt;
       Chunk chunk;
+      chunk.skipped = std::move(skipped_);
+      skipped_.clear();
       chunk.size = cut;
       chunk.first_line = next_line_;
       next_line_ += std::count(pending_.data(), pending_.data() + cut, '\n');
@@ -73,7 +121,10 @@ std::optional<Chunk> RecordChunker::Next() {
     }
 
     size_t old_size = pending_.size();
-    size_t want = std::max(target_bytes_, old_size);
+    // Doubling keeps long records linear to read; reading no further than one
+    // byte past the longest record allowed keeps memory bounded by it.
+    const size_t record_so_far = std::min(old_size - last_boundary_, max_record_bytes_);
+    size_t want = std::min(std::max(target_bytes_, old_size), max_record_bytes_ + 1 - record_so_far);
     pending_.resize(old_size + want);
     size_t got = stream_.Read(pending_.data() + old_size, want);
     pending_.resize(old_size + got);

@@ -1,6 +1,7 @@
 #include "io/table_source.h"
 
 #include <glob.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <cctype>
 #include <filesystem>
 #include <mutex>
+#include <unordered_map>
 
 #include "common/error.h"
 #include "common/hash.h"
@@ -45,18 +47,16 @@ bool IsDataFile(const fs::path& path) {
   return false;
 }
 
-std::string ReadSample(const std::string& path, size_t bytes) {
-  auto stream = ByteStream::Open(path);
-  std::string sample(bytes, '\0');
-  sample.resize(stream->Read(sample.data(), bytes));
-  return sample;
+// The reason a record too long to read is rejected.
+std::string TooLongReason(const SkippedRecord& record, size_t max_bytes) {
+  return "record of " + std::to_string(record.bytes) + " bytes is longer than source.max_line_bytes (" +
+         std::to_string(max_bytes) + "); skipped to the next line";
 }
 
-// Cuts a sample at its last newline so that no record is half there.
-std::string_view WholeLines(const std::string& sample, bool at_eof) {
-  if (at_eof) return sample;
-  size_t last = sample.rfind('\n');
-  return last == std::string::npos ? std::string_view(sample) : std::string_view(sample.data(), last + 1);
+[[noreturn]] void ThrowHeaderTooLong(const std::string& path, const SkippedRecord& header, size_t max_bytes) {
+  ThrowInputData(path + ":1: header of " + std::to_string(header.bytes) +
+                 " bytes is longer than source.max_line_bytes (" + std::to_string(max_bytes) +
+                 "); raise it if the file really has such a header");
 }
 
 std::vector<std::string> HeaderNames(const CsvTokenizer& tokenizer, const std::string& path) {
@@ -67,12 +67,13 @@ std::vector<std::string> HeaderNames(const CsvTokenizer& tokenizer, const std::s
     if (name.empty()) name = "column_" + std::to_string(i + 1);
     names.push_back(name);
   }
-  for (size_t i = 0; i < names.size(); ++i) {
-    for (size_t j = i + 1; j < names.size(); ++j) {
-      if (names[i] == names[j]) {
-        ThrowInputData(path + ":" + std::to_string(tokenizer.line()) + ": header: column name '" + names[i] +
-                       "' appears twice (columns " + std::to_string(i + 1) + " and " + std::to_string(j + 1) + ")");
-      }
+  std::unordered_map<std::string_view, size_t> first_of;
+  first_of.reserve(names.size());
+  for (size_t j = 0; j < names.size(); ++j) {
+    auto [it, inserted] = first_of.emplace(names[j], j);
+    if (!inserted) {
+      ThrowInputData(path + ":" + std::to_string(tokenizer.line()) + ": header: column name '" + names[j] +
+                     "' appears twice (columns " + std::to_string(it->second + 1) + " and " + std::to_string(j + 1) + ")");
     }
   }
   return names;
@@ -207,7 +208,13 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
     source->options_.csv.delimiter = '\t';
     if (!options.csv.quoting_set) source->options_.csv.quoting = false;
   }
-  for (const auto& file : source->files_) source->total_bytes_ += fs::file_size(file);
+  for (const auto& file : source->files_) {
+    struct stat info;
+    if (::stat(file.c_str(), &info) != 0) ThrowErrno("cannot stat " + file);
+    source->total_bytes_ += static_cast<uint64_t>(info.st_size);
+    source->stamps_.push_back({static_cast<uint64_t>(info.st_size),
+                               static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec});
+  }
   source->InferSchema();
   source->file_schema_ = source->schema_;
   source->data_schema_ = source->schema_;
@@ -317,9 +324,21 @@ void TableSource::InferSchema() {
 }
 
 std::vector<Field> TableSource::InferTextFields(const std::string& path) {
-  std::string sample = ReadSample(path, options_.sample_bytes);
-  bool at_eof = sample.size() < options_.sample_bytes;
-  std::string_view lines = WholeLines(sample, at_eof);
+  // The first whole records of at least sample_bytes: a header longer than
+  // that is read whole, up to max_line_bytes.
+  auto stream = ByteStream::Open(path);
+  RecordChunker chunker(*stream, options_.sample_bytes, format_ == FileFormat::kCsv && options_.csv.quoting,
+                        options_.csv.quote, options_.max_line_bytes);
+  std::string sample;
+  while (sample.size() < options_.sample_bytes) {
+    std::optional<Chunk> chunk = chunker.Next();
+    if (!chunk) break;
+    if (!chunk->skipped.empty() && chunk->skipped[0].line == 1 && format_ == FileFormat::kCsv && options_.csv.header) {
+      ThrowHeaderTooLong(path, chunk->skipped[0], options_.max_line_bytes);
+    }
+    sample.append(chunk->data(), chunk->size);
+  }
+  std::string_view lines = sample;
   std::vector<std::string> names;
   std::vector<DataType> types;
   if (format_ == FileFormat::kCsv) {
@@ -506,15 +525,29 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
   for (size_t file_index = 0; file_index < files_.size() && !group.failed(); ++file_index) {
     const std::string& path = files_[file_index];
     auto stream = ByteStream::Open(path);
+    // The schema and the plan were made from the file as it was at Open().
+    if (stream->file_size() != stamps_[file_index].size || stream->modified_ns() != stamps_[file_index].modified_ns) {
+      ThrowInputData(path + ": changed since the source was opened (" + std::to_string(stamps_[file_index].size) +
+                     " bytes then, " + std::to_string(stream->file_size()) +
+                     " now): another process wrote to it; run again once the file is complete");
+    }
     RecordChunker chunker(*stream, options_.chunk_bytes, format_ == FileFormat::kCsv && options_.csv.quoting,
-                          options_.csv.quote);
+                          options_.csv.quote, options_.max_line_bytes);
     bool first_chunk = true;
     StreamingHash file_hash;
     while (auto chunk = chunker.Next()) {
+      for (const auto& skipped : chunk->skipped) {
+        // Not every byte of a skipped record is kept to hash: its place, length and start are.
+        const std::string summary = std::to_string(skipped.line) + ":" + std::to_string(skipped.bytes) + ":" + skipped.excerpt;
+        file_hash.Update(summary.data(), summary.size());
+      }
       file_hash.Update(chunk->data(), chunk->size);
       size_t skip = 0;
       int64_t first_line = chunk->first_line;
       if (first_chunk && format_ == FileFormat::kCsv && options_.csv.header) {
+        if (!chunk->skipped.empty() && chunk->skipped[0].line == 1) {
+          ThrowHeaderTooLong(path, chunk->skipped[0], options_.max_line_bytes);
+        }
         CsvTokenizer tokenizer(chunk->data(), chunk->size, first_line, options_.csv);
         if (!tokenizer.Next()) continue;
         auto names = HeaderNames(tokenizer, path);
@@ -535,9 +568,15 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
       group.Submit([&, shared_chunk, skip, first_line, index, file_index, path]() {
         const Chunk& c = *shared_chunk;
         BatchBuilder builder(data_schema_, options_.conversion);
+        for (const auto& skipped : c.skipped) {
+          builder.RejectRow(skipped.line, TooLongReason(skipped, options_.max_line_bytes), skipped.excerpt);
+        }
         const char* data = c.data() + skip;
         size_t size = c.size - skip;
-        builder.Reserve(static_cast<size_t>(static_cast<double>(size) / record_bytes_ * 1.1) + 16);
+        // A record holds at least a byte per column: a wide file without a
+        // sampled row must not reserve a chunk's worth of rows in every column.
+        const double record_bytes = std::max(record_bytes_, static_cast<double>(file_schema_.size()));
+        builder.Reserve(static_cast<size_t>(static_cast<double>(size) / record_bytes * 1.1) + 16);
         if (format_ == FileFormat::kCsv) {
           CsvTokenizer tokenizer(data, size, first_line, options_.csv);
           const size_t num_columns = file_schema_.size();

@@ -20,6 +20,7 @@
 #include "data/record_batch.h"
 #include "io/batch_builder.h"
 #include "io/csv_tokenizer.h"
+#include "io/record_chunker.h"
 
 namespace sluice {
 
@@ -36,6 +37,9 @@ struct SourceOptions {
   std::map<std::string, DataType> column_types;
   size_t chunk_bytes = 1u << 20;
   size_t sample_bytes = 1u << 20;
+  // A CSV record or JSON line longer than this is rejected (skipped to the
+  // next newline) rather than read: memory stays bounded by it.
+  size_t max_line_bytes = kDefaultMaxRecordBytes;
 };
 
 struct ScanTotals {
@@ -80,6 +84,13 @@ class TableSource {
   SourceOptions options_;
   FileFormat format_ = FileFormat::kCsv;
   std::vector<std::string> files_;
+  // Each file's size and modification time when opened: a file that changes
+  // before or while it is scanned is an error, not a different table.
+  struct FileStamp {
+    uint64_t size = 0;
+    int64_t modified_ns = 0;
+  };
+  std::vector<FileStamp> stamps_;
   uint64_t total_bytes_ = 0;
   void AddPartitionColumns(RecordBatch& batch) const;
 

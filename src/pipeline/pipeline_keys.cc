@@ -17,6 +17,7 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"source.delimiter", "string", ",", "CSV field delimiter (one character)."},
       {"source.quote", "string", "\" (none for .tsv)", "The character that quotes CSV fields, or none. Tab-separated files have no quoting unless this is set."},
       {"source.header", "bool", "true", "Whether the first CSV record names the columns (else column_1, column_2...)."},
+      {"source.max_line_bytes", "integer", "67108864 (64 MiB)", "The longest CSV record or JSON line read; a longer one is a rejected row (skipped to the next newline), so one endless line cannot exhaust memory. A header longer than this is an error."},
       {"source.null_values", "list of strings", "\"\", NULL, null, NA, N/A, NaN, nan", "Unquoted field values read as null in non-string columns."},
       {"source.schema.<column>", "type", "inferred", "Overrides the inferred type of a column: bool, int64, float64, string, timestamp, categorical."},
       {"prep.filter", "expression", "none", "Keep only rows where this condition is true (it may use derived columns). Rows it drops are counted as filtered."},

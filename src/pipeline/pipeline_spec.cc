@@ -292,6 +292,9 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
     spec.source.csv.delimiter = delimiter[0];
   }
   if (source["header"]) spec.source.csv.header = reader.Bool(source["header"], "source.header");
+  if (source["max_line_bytes"]) {
+    spec.source.max_line_bytes = static_cast<size_t>(reader.Int(source["max_line_bytes"], "source.max_line_bytes", 1));
+  }
   if (source["quote"]) {
     std::string quote = reader.String(source["quote"], "source.quote");
     spec.source.csv.quoting_set = true;
