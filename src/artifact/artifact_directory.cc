@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/leftover_files.h"
 #include "common/output_guard.h"
 #include "sluice_version.h"
 
@@ -21,6 +22,7 @@ void SaveArtifactDirectory(const std::string& dir, nlohmann::json manifest, cons
   if (final_dir.filename().empty()) final_dir = final_dir.parent_path();
   std::error_code ec;
   fs::create_directories(final_dir.parent_path(), ec);
+  CollectLeftovers(final_dir.string());
   std::string staged = final_dir.string() + ".staging-" + std::to_string(::getpid());
   fs::remove_all(staged, ec);
   if (!fs::create_directories(staged, ec) && ec) ThrowIo("cannot create " + staged + ": " + ec.message());

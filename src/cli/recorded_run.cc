@@ -54,6 +54,16 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     if (!recorded.from.empty()) graph.IndexOf(recorded.from);
     if (!recorded.only.empty()) graph.IndexOf(recorded.only);
     if (!recorded.from.empty() && !recorded.only.empty()) ThrowUsage("give --from or --only, not both");
+    const char* refuse = std::getenv("SLUICE_NO_COMMAND_STEPS");
+    if (recorded.no_command_steps || (refuse && *refuse && std::string(refuse) != "0")) {
+      for (const auto& step : graph.steps) {
+        if (step.type != StepType::kCommand) continue;
+        ThrowUsage(spec.file + ": step '" + step.name + "' is a command step (it runs `" +
+                   (step.run.size() > 80 ? step.run.substr(0, 80) + "..." : step.run) +
+                   "` through /bin/sh as you), and command steps are refused (--no-command-steps or "
+                   "SLUICE_NO_COMMAND_STEPS); nothing ran");
+      }
+    }
   }
   // Refused before anything runs: sluice replaces only a model directory it wrote.
   if (spec.steps.is_null()) CheckOutputPath(spec.output, OutputKind::kArtifact);

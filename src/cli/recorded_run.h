@@ -18,6 +18,9 @@ struct RecordedRunOptions {
   bool json = false;
   std::string from, only;  // a pipeline graph's --from / --only
   std::string metrics_file;  // --metrics-file: Prometheus text, kept current
+  // --no-command-steps (or SLUICE_NO_COMMAND_STEPS=1): a graph with a
+  // `command` step, which runs shell code from the pipeline file, is refused.
+  bool no_command_steps = false;
 };
 
 // Runs `spec` (its step graph when it has `steps:`, else tuning when it has

@@ -26,6 +26,7 @@ struct RunArgs {
   std::string metrics_file;
   bool json = false;
   bool help_keys = false;
+  bool no_command_steps = false;
   int threads = -1;
 };
 
@@ -57,7 +58,7 @@ int Resume(const RunArgs& args) {
   PipelineSpec spec = LoadPipeline(invocation.pipeline, invocation.overrides);
   if (invocation.threads >= 0) spec.threads = invocation.threads;
   if (!args.json) LogInfo("resuming run " + id + ": sluice " + invocation.verb + " " + invocation.pipeline);
-  return RunRecorded(spec, {invocation, id, args.json, "", "", args.metrics_file});
+  return RunRecorded(spec, {invocation, id, args.json, "", "", args.metrics_file, args.no_command_steps});
 }
 
 }  // namespace
@@ -79,6 +80,10 @@ CommandAction AddRunCommand(CLI::App& app) {
                       "Keep the run's metrics in this file in the Prometheus text format (for node-exporter's textfile "
                       "collector), rewritten at each step and every 5 s");
   command->add_flag("--json", args->json, "Print the run summary as JSON on stdout");
+  command->add_flag("--no-command-steps", args->no_command_steps,
+                    "Refuse a pipeline with a `command` step before anything runs: a pipeline file is code (a command "
+                    "step runs shell commands as you); use this to run a pipeline file you did not write "
+                    "(also SLUICE_NO_COMMAND_STEPS=1)");
   command->add_flag("--help-keys", args->help_keys, "List every key of the pipeline file and exit");
   return [args]() {
     if (args->help_keys) {
@@ -94,7 +99,8 @@ CommandAction AddRunCommand(CLI::App& app) {
     if (args->threads >= 0) spec.threads = args->threads;
     RunInvocation invocation{"run", std::filesystem::absolute(args->pipeline).lexically_normal().string(), args->overrides,
                              args->threads, std::filesystem::current_path().string()};
-    return RunRecorded(spec, {invocation, "", args->json, args->from, args->only, args->metrics_file});
+    return RunRecorded(spec, {invocation, "", args->json, args->from, args->only, args->metrics_file,
+                              args->no_command_steps});
   };
 }
 

@@ -8,7 +8,7 @@
 #include <random>
 
 #include "common/error.h"
-#include "monitor/process_stat.h"
+#include "common/process_stat.h"
 
 namespace sluice {
 

@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/leftover_files.h"
 #include "common/output_guard.h"
 #include "io/table_writer.h"
 
@@ -57,6 +58,7 @@ std::unique_ptr<DatasetWriter> DatasetWriter::Open(const std::string& dir, const
   if (writer->file_schema_.size() == 0) ThrowUsage("dataset: every column is a partition column");
   writer->options_ = options;
   writer->rows_per_part_ = rows_per_part;
+  CollectLeftovers(writer->dir_);
   std::error_code ec;
   fs::remove_all(writer->staged_, ec);
   fs::create_directories(writer->staged_, ec);

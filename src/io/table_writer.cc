@@ -2,6 +2,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/leftover_files.h"
 #include "common/output_guard.h"
 #include "common/format.h"
 #include "data/value_parser.h"
@@ -156,6 +157,7 @@ std::unique_ptr<TableWriter> TableWriter::Open(const std::string& path, const Sc
     return std::make_unique<DatasetTableWriter>(path, schema, parquet_options, partition_by);
   }
   CheckOutputPath(path, OutputKind::kFile);
+  CollectLeftovers(path);
   if (EndsWith(path, ".parquet") || EndsWith(path, ".parq") || EndsWith(path, ".pq")) {
     return std::make_unique<ParquetTableWriter>(path, schema, parquet_options);
   }

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "monitor/process_stat.h"
+#include "common/process_stat.h"
 
 namespace sluice {
 

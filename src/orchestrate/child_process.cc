@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "monitor/process_stat.h"
+#include "common/process_stat.h"
 
 extern char** environ;
 

@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/leftover_files.h"
 #include "common/output_guard.h"
 #include "common/format.h"
 #include "common/hash.h"
@@ -41,6 +42,9 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) ThrowIo("cannot create " + out_dir + ": " + ec.message());
+  CollectLeftovers((fs::path(out_dir) / "rejects.csv").string());
+  CollectLeftovers((fs::path(out_dir) / "prep.json").string());
+  CollectLeftovers((fs::path(out_dir) / "manifest.json").string());
 
   RejectFile rejects((fs::path(out_dir) / "rejects.csv").string());
   PrepCache cache(DefaultPrepCacheBytes());

@@ -1,13 +1,10 @@
 #pragma once
 // Small helpers every training run uses: seconds since a time point, and the
 // files a run stages beside its output (rejects, test predictions), removed
-// if the run fails before they are moved into the artifact.
+// if the run fails before they are moved into the artifact (those of a run
+// killed outright are collected by the next: common/leftover_files.h).
 
-#include <signal.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -19,27 +16,6 @@ using RunClock = std::chrono::steady_clock;
 
 inline double SecondsSince(RunClock::time_point since) {
   return std::chrono::duration<double>(RunClock::now() - since).count();
-}
-
-// Removes what runs killed before they could clean up left beside `output`
-// (OUTPUT.rejects-PID, OUTPUT.predictions-PID of processes no longer alive).
-inline void RemoveStaleStagedFiles(const std::string& output) {
-  namespace fs = std::filesystem;
-  const fs::path absolute = fs::absolute(output);
-  const std::string stem = absolute.filename().string();
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(absolute.parent_path(), ec)) {
-    const std::string name = entry.path().filename().string();
-    for (const char* suffix : {".rejects-", ".predictions-"}) {
-      const std::string prefix = stem + suffix;
-      if (name.rfind(prefix, 0) != 0) continue;
-      char* end = nullptr;
-      long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
-      if (pid > 0 && *end == '\0' && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
-        fs::remove(entry.path(), ec);
-      }
-    }
-  }
 }
 
 class StagedFiles {

@@ -17,6 +17,7 @@
 #include "common/atomic_file.h"
 #include "common/log.h"
 #include "common/error.h"
+#include "common/leftover_files.h"
 #include "common/format.h"
 #include "common/hash.h"
 #include "common/memory.h"
@@ -416,7 +417,7 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   auto log = [&](const std::string& line) {
     if (!options.quiet) LogInfo(line);
   };
-  RemoveStaleStagedFiles(spec.output);
+  CollectLeftovers(spec.output);
   StagedFiles staged;
   options.Step("read");
   const TextCorpus corpus = ReadCorpus(spec, params, pool, staged, log);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/leftover_files.h"
 #include "common/format.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -91,7 +92,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   Task task = learner->TaskOf(spec.train.params);
   CheckLearnerParams(*learner, spec);
 
-  RemoveStaleStagedFiles(spec.output);
+  CollectLeftovers(spec.output);
   StagedFiles staged;
   // A run that checkpoints also records its finished steps (prep, train) in
   // OUTPUT.run/, so that started again after a kill it skips them.

@@ -12,6 +12,7 @@
 #include "common/atomic_file.h"
 #include "common/log.h"
 #include "common/error.h"
+#include "common/leftover_files.h"
 #include "common/format.h"
 #include "common/hash.h"
 #include "common/memory.h"
@@ -155,7 +156,7 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
 
   // The data: prepared once per distinct prep choice; the file's own first,
   // whose input fingerprint keys the journal.
-  RemoveStaleStagedFiles(spec.output);
+  CollectLeftovers(spec.output);
   PreparedCache cache(pool, log);
   options.Step("prep");
   auto base = cache.Get(spec);

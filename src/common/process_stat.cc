@@ -1,4 +1,4 @@
-#include "monitor/process_stat.h"
+#include "common/process_stat.h"
 
 #include <dirent.h>
 #include <unistd.h>
