@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/file_system.h"
 #include "common/leftover_files.h"
 #include "common/output_guard.h"
 #include "sluice_version.h"
@@ -24,8 +25,9 @@ void SaveArtifactDirectory(const std::string& dir, nlohmann::json manifest, cons
   fs::create_directories(final_dir.parent_path(), ec);
   CollectLeftovers(final_dir.string());
   std::string staged = final_dir.string() + ".staging-" + std::to_string(::getpid());
-  fs::remove_all(staged, ec);
-  if (!fs::create_directories(staged, ec) && ec) ThrowIo("cannot create " + staged + ": " + ec.message());
+  FileSystem& file_system = FileSystem::Default();
+  file_system.RemoveAll(staged);
+  file_system.CreateDirectories(staged);
   try {
     manifest["format_version"] = kArtifactFormatVersion;
     manifest["sluice_version"] = SLUICE_VERSION;
@@ -33,13 +35,10 @@ void SaveArtifactDirectory(const std::string& dir, nlohmann::json manifest, cons
     manifest["metrics"] = metrics;
     WriteFileAtomically(staged + "/sluice-model.json", manifest.dump(2) + "\n");
     WriteFileAtomically(staged + "/metrics.json", metrics.dump(2) + "\n");
-    for (const auto& [name, path] : extra_files) {
-      fs::rename(path, staged + "/" + name, ec);
-      if (ec) ThrowIo("cannot move " + path + " into the artifact: " + ec.message());
-    }
+    for (const auto& [name, path] : extra_files) file_system.Rename(path, staged + "/" + name);
     ReplaceDirectory(staged, final_dir.string());
   } catch (...) {
-    fs::remove_all(staged, ec);
+    file_system.RemoveAll(staged);
     throw;
   }
 }

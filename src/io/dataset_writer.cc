@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/file_system.h"
 #include "common/leftover_files.h"
 #include "common/output_guard.h"
 #include "io/table_writer.h"
@@ -59,10 +60,8 @@ std::unique_ptr<DatasetWriter> DatasetWriter::Open(const std::string& dir, const
   writer->options_ = options;
   writer->rows_per_part_ = rows_per_part;
   CollectLeftovers(writer->dir_);
-  std::error_code ec;
-  fs::remove_all(writer->staged_, ec);
-  fs::create_directories(writer->staged_, ec);
-  if (ec) ThrowIo("cannot create " + writer->staged_ + ": " + ec.message());
+  FileSystem::Default().RemoveAll(writer->staged_);
+  FileSystem::Default().CreateDirectories(writer->staged_);
   if (writer->partition_columns_.empty()) writer->StartPart("", writer->folders_[""]);
   return writer;
 }
@@ -70,8 +69,7 @@ std::unique_ptr<DatasetWriter> DatasetWriter::Open(const std::string& dir, const
 DatasetWriter::~DatasetWriter() {
   if (!closed_) {
     folders_.clear();
-    std::error_code ec;
-    fs::remove_all(staged_, ec);
+    FileSystem::Default().RemoveAll(staged_);
   }
 }
 
@@ -79,8 +77,7 @@ void DatasetWriter::StartPart(const std::string& folder, Folder& state) {
   char name[32];
   std::snprintf(name, sizeof name, "part-%05d.parquet", state.next_part++);
   std::string path = staged_ + "/" + (folder.empty() ? "" : folder + "/");
-  std::error_code ec;
-  fs::create_directories(path, ec);
+  FileSystem::Default().CreateDirectories(path);
   state.part = ParquetWriter::Open(path + name, file_schema_, options_);
   state.part_rows = 0;
   ++part_index_;

@@ -20,7 +20,8 @@ class BiLstmNetwork {
  public:
   virtual ~BiLstmNetwork() = default;
   virtual void Predict(const TextExamples& docs, float* probabilities) const = 0;
-  virtual void Save(const std::string& path) const = 0;
+  // The network's weights as a Torch archive; sluice writes the file.
+  virtual std::string SaveToBytes() const = 0;
   virtual int64_t parameters() const = 0;
 };
 

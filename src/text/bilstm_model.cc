@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "text/bilstm_backend.h"
 #include "text/word_vectors.h"
@@ -130,11 +131,13 @@ BiLstmModel BiLstmModel::Load(const std::string& path, const BiLstmConfig& confi
 void BiLstmModel::Predict(const TextExamples& docs, float* probabilities) const { net_->Predict(docs, probabilities); }
 
 void BiLstmModel::Save(const std::string& path) const {
+  std::string bytes;
   try {
-    net_->Save(path);
+    bytes = net_->SaveToBytes();
   } catch (const std::exception& error) {
-    ThrowIo("cannot write " + path + ": " + error.what());
+    ThrowInternal("cannot serialize the bilstm network for " + path + ": " + error.what());
   }
+  WriteFileAtomically(path, bytes);
 }
 
 nlohmann::json BiLstmModel::Describe() const {

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 
 namespace sluice {
@@ -153,14 +154,13 @@ NgramModel NgramModel::Train(const TextExamples& examples, const NgramConfig& co
 }
 
 void NgramModel::Save(const std::string& path) const {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) ThrowIo("cannot write " + path);
   uint64_t header[3] = {features_, static_cast<uint64_t>(classes_), static_cast<uint64_t>(dim_)};
-  out.write(kMagic, sizeof kMagic);
-  out.write(reinterpret_cast<const char*>(header), sizeof header);
-  out.write(reinterpret_cast<const char*>(input_.data()), static_cast<std::streamsize>(input_.size() * sizeof(float)));
-  out.write(reinterpret_cast<const char*>(output_.data()), static_cast<std::streamsize>(output_.size() * sizeof(float)));
-  if (!out) ThrowIo("cannot write " + path);
+  auto writer = AtomicFileWriter::Open(path);
+  writer.Write(std::string_view(kMagic, sizeof kMagic));
+  writer.Write(std::string_view(reinterpret_cast<const char*>(header), sizeof header));
+  writer.Write(std::string_view(reinterpret_cast<const char*>(input_.data()), input_.size() * sizeof(float)));
+  writer.Write(std::string_view(reinterpret_cast<const char*>(output_.data()), output_.size() * sizeof(float)));
+  writer.Commit();
 }
 
 NgramModel NgramModel::Load(const std::string& path) {

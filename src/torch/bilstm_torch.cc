@@ -256,7 +256,7 @@ class TorchNetwork : public BiLstmNetwork {
  public:
   TorchNetwork(BiLstmConfig config, std::shared_ptr<Net> net) : config_(config), net_(std::move(net)) {}
   void Predict(const TextExamples& docs, float* probabilities) const override;
-  void Save(const std::string& path) const override;
+  std::string SaveToBytes() const override;
   int64_t parameters() const override {
     int64_t total = 0;
     for (const auto& p : net_->parameters()) total += p.numel();
@@ -391,11 +391,13 @@ void TorchNetwork::Predict(const TextExamples& docs, float* probabilities) const
   }
 }
 
-void TorchNetwork::Save(const std::string& path) const {
+std::string TorchNetwork::SaveToBytes() const {
   try {
     torch::serialize::OutputArchive archive;
     net_->save(archive);
-    archive.save_to(path);
+    std::ostringstream out;
+    archive.save_to(out);
+    return out.str();
   } catch (const c10::Error& error) {
     throw std::runtime_error(FirstLine(error));
   }

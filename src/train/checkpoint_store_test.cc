@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/faulty_file_system.h"
+
 namespace sluice {
 namespace {
 
@@ -34,6 +36,34 @@ TEST(CheckpointStore, KeepsTheNewestAndPassesOverForeignOrDamagedFiles) {
   store.Clear();
   EXPECT_FALSE(fs::exists(dir));
 }
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+class CheckpointFaults : public ::testing::TestWithParam<Fault> {};
+
+// A checkpoint that cannot be written leaves the ones before it readable.
+TEST_P(CheckpointFaults, AFailedCheckpointKeepsTheEarlierOnes) {
+  const std::string dir = (fs::temp_directory_path() / ("ckpt-faults-" + std::to_string(::getpid()))).string();
+  fs::remove_all(dir);
+  CheckpointStore store(dir, "key", 3);
+  store.Write(10, {{"round", 10}}, std::string(1000, 'a'));
+  const auto before = SnapshotTree(dir);
+  ForEachFault(GetParam(), [&] { store.Write(20, {{"round", 20}}, std::string(2 << 20, 'b')); }, [&](const Error& error) {
+    EXPECT_NE(std::string(error.what()).find(dir), std::string::npos) << error.what();
+    EXPECT_EQ(SnapshotTree(dir), before);
+    auto latest = store.Latest();
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->progress, 10);
+  });
+  EXPECT_EQ(store.Latest()->progress, 20);
+  store.Clear();
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryFault, CheckpointFaults, ::testing::Values(Fault::kNoSpace, Fault::kIoError, Fault::kShortWrite));
 
 }  // namespace
 }  // namespace sluice

@@ -14,6 +14,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/memory.h"
 #include "train/checkpoint_store.h"
@@ -135,8 +136,12 @@ class XgboostModel : public Model {
   }
 
   nlohmann::json Save(const std::string& dir) const override {
-    std::string path = dir + "/model.json";
-    Check(XGBoosterSaveModel(booster_, path.c_str()), "XGBoosterSaveModel");
+    // Through sluice's own writer: atomic, and a full disk named as such
+    // (XGBoosterSaveModel reports only "FileStream.Write incomplete").
+    bst_ulong length = 0;
+    const char* bytes = nullptr;
+    Check(XGBoosterSaveModelToBuffer(booster_, R"({"format": "json"})", &length, &bytes), "XGBoosterSaveModelToBuffer");
+    WriteFileAtomically(dir + "/model.json", std::string_view(bytes, length));
     nlohmann::json saved = facts_;
     saved["file"] = "model.json";
     saved["num_features"] = num_features_;

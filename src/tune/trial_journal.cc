@@ -1,10 +1,5 @@
 #include "tune/trial_journal.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -52,17 +47,6 @@ JournalText Parse(const std::string& text, const std::string& path) {
   return journal;
 }
 
-void WriteAll(int fd, const std::string& text, const std::string& path) {
-  size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) ThrowIo("cannot write " + path + ": " + std::strerror(errno));
-    written += static_cast<size_t>(n);
-  }
-  if (::fdatasync(fd) != 0) ThrowIo("cannot sync " + path + ": " + std::strerror(errno));
-}
-
 }  // namespace
 
 TrialJournal::TrialJournal(std::string path, const std::string& key, bool* replaced) : path_(std::move(path)) {
@@ -83,16 +67,15 @@ TrialJournal::TrialJournal(std::string path, const std::string& key, bool* repla
   // Rewritten whole (atomically) so that a cut-short line is gone before anything is appended.
   nlohmann::json header = {{"format", kFormat}, {"key", key}};
   WriteFileAtomically(path_, header.dump() + '\n' + kept);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd_ < 0) ThrowIo("cannot open " + path_ + ": " + std::strerror(errno));
+  file_ = FileSystem::Default().NewAppendableFile(path_);
 }
 
-TrialJournal::~TrialJournal() {
-  if (fd_ >= 0) ::close(fd_);
-}
+TrialJournal::~TrialJournal() = default;
 
+// Synced line by line: a trial recorded is a trial a resumed search skips.
 void TrialJournal::Append(const nlohmann::json& trial) {
-  WriteAll(fd_, trial.dump() + '\n', path_);
+  file_->Append(trial.dump() + '\n');
+  file_->Sync();
   trials_.push_back(trial);
 }
 

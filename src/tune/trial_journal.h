@@ -6,9 +6,11 @@
 // same key reads its trials back and carries on; a journal of another key
 // is started afresh. A line cut short by a kill mid-write is dropped.
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/file_system.h"
 #include "nlohmann/json.hpp"
 
 namespace sluice {
@@ -35,7 +37,7 @@ class TrialJournal {
 
  private:
   std::string path_;
-  int fd_ = -1;
+  std::unique_ptr<WritableFile> file_;
   std::vector<nlohmann::json> trials_;
   int dropped_ = 0;
 };
