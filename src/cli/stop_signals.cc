@@ -1,6 +1,7 @@
 #include "cli/stop_signals.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 namespace sluice {
 
@@ -10,8 +11,12 @@ std::atomic<bool> stop_requested{false};
 
 void RequestStop(int signal) {
   if (stop_requested.exchange(true)) {
-    ::signal(signal, SIG_DFL);
-    ::raise(signal);
+    // Only async-signal-safe calls here. Staged files left by this exit are
+    // collected by the next command that writes the same output.
+    static const char kMessage[] = "sluice: stopped at once by a second signal (nothing of this run was committed)\n";
+    ssize_t ignored = ::write(2, kMessage, sizeof kMessage - 1);
+    (void)ignored;
+    ::_exit(130);
   }
 }
 

@@ -2,7 +2,8 @@
 // SIGTERM (a Spot instance's two-minute notice) and SIGINT ask a run to stop
 // at its next safe point — training at a checkpoint round, tuning after its
 // finished trials are recorded — and exit 130; a second signal ends the
-// process at once. Install returns the flag the handlers set.
+// process at once, also with 130, saying so. Install returns the flag the
+// handlers set.
 
 #include <atomic>
 

@@ -50,7 +50,7 @@ bool OwnerAlive(long pid, int64_t modified) {
 }  // namespace
 
 long LeftoverOwner(const std::string& path_name, const std::string& name) {
-  static const std::regex kPattern(R"(^(?:(?:rejects|predictions)-\d+\.|rejects\.csv\.)?(?:staging|old|tmp|rejects|predictions)-(\d{1,9})$)");
+  static const std::regex kPattern(R"(^(?:(?:rejects|predictions)(?:-[a-z0-9_]+)?-\d+\.|rejects\.csv\.)?(?:staging|old|tmp|rejects(?:-[a-z0-9_]+)?|predictions)-(\d{1,9})$)");
   if (name.size() <= path_name.size() + 1 || name.compare(0, path_name.size(), path_name) != 0 ||
       name[path_name.size()] != '.') {
     return 0;

@@ -1,7 +1,7 @@
 #pragma once
 // Leftovers of sluice processes that died while writing: PATH.staging-PID/,
-// PATH.old-PID/, PATH.tmp-PID, PATH.rejects-PID, PATH.predictions-PID (and
-// their .tmp-PID), PATH.rejects.csv.tmp-PID. A kill -9 leaves them beside
+// PATH.old-PID/, PATH.tmp-PID, PATH.rejects-PID, PATH.rejects-LEARNER-PID,
+// PATH.predictions-PID (and their .tmp-PID), PATH.rejects.csv.tmp-PID. A kill -9 leaves them beside
 // the output; the next command that writes PATH removes those whose process
 // is gone and says so in the log. A process is gone when no process has its
 // pid, or the one that has it started after the leftover was last written

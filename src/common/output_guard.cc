@@ -97,6 +97,22 @@ bool IsPreparedData(const fs::path& dir) {
   return !ec;
 }
 
+bool IsModelDirectory(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "sluice-model.json", ec);
+}
+
+// A text job with several learners writes one model directory per learner.
+bool IsDirectoryOfModels(const fs::path& dir) {
+  std::error_code ec;
+  bool any = false;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_symlink(ec) || !entry.is_directory(ec) || !IsModelDirectory(entry.path())) return false;
+    any = true;
+  }
+  return any && !ec;
+}
+
 [[noreturn]] void Refuse(const std::string& what, const std::string& path, const std::string& why) {
   ThrowUsage(what + " " + path + ": " + why);
 }
@@ -138,7 +154,7 @@ void CheckOutputPath(const std::string& path, OutputKind kind, const std::string
   if (IsEmptyDirectory(target)) return;
   switch (kind) {
     case OutputKind::kArtifact:
-      if (fs::is_regular_file(target / "sluice-model.json", ec)) return;
+      if (IsModelDirectory(target) || IsDirectoryOfModels(target)) return;
       Refuse(what, path,
              "is a directory that is not a sluice model (it holds " + Listing(target) +
                  "); sluice replaces only a model directory it wrote or an empty directory: remove it or name another");

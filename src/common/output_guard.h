@@ -3,7 +3,7 @@
 // CheckOutputPath() decides whether the path it will write may be replaced:
 // an absent path always; an empty directory; a directory that holds what
 // sluice writes for that kind of output (a model directory with its
-// sluice-model.json, a dataset of part-NNNNN.parquet files in Hive folders, a
+// sluice-model.json or a folder of them, one per learner; a dataset of part-NNNNN.parquet files in Hive folders, a
 // `sluice prep` directory); a regular file for a file output. Anything else is
 // a usage error (exit 2) naming the path and what is in it. The root, the
 // working directory, the home directory, the state directory and any folder

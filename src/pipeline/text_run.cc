@@ -15,10 +15,11 @@
 
 #include "artifact/text_artifact.h"
 #include "common/atomic_file.h"
-#include "common/log.h"
 #include "common/error.h"
-#include "common/leftover_files.h"
 #include "common/format.h"
+#include "common/leftover_files.h"
+#include "common/log.h"
+#include "common/output_guard.h"
 #include "common/hash.h"
 #include "common/memory.h"
 #include "common/progress.h"
@@ -205,14 +206,16 @@ std::vector<float> PredictAll(const TextClassifier& model, const TextExamples& d
 }
 
 // Trains one learner on the corpus, evaluates it on the test split and
-// writes its model directory; returns its part of the run summary.
-nlohmann::json TrainLearner(const std::string& learner, const std::string& output, const PipelineSpec& spec,
+// writes its model directory to `save_to` (`output`, or where it is staged
+// until every learner is done); returns its part of the run summary.
+nlohmann::json TrainLearner(const std::string& learner, const std::string& output, const std::string& save_to,
+                            const PipelineSpec& spec,
                             const TextParams& params, const TextCorpus& corpus, size_t threads, ThreadPool& pool,
                             StagedFiles& staged, const RunOptions& options,
                             const std::function<void(const std::string&)>& log) {
   const std::atomic<bool>* stop_requested = options.stop_requested;
   std::error_code ec;
-  fs::create_directories(fs::absolute(output).parent_path(), ec);
+  fs::create_directories(fs::absolute(save_to).parent_path(), ec);
   // The learner's encoding of each split.
   TextExamples splits[3];
   std::vector<std::pair<uint32_t, int64_t>> test_rows;
@@ -244,6 +247,9 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
       char line[96];
       std::snprintf(line, sizeof line, "ngram: epoch %d/%d  loss %.4f", epoch + 1, config.epochs, loss);
       log(line);
+      if (stop_requested && stop_requested->load() && epoch + 1 < config.epochs) {
+        ThrowInterrupted("ngram: training stopped by a signal after epoch " + std::to_string(epoch + 1));
+      }
     }));
     model_summary = {{"learner", "ngram"}, {"classes", classes}, {"dim", config.dim}, {"epochs", config.epochs},
                      {"features", config.num_features}};
@@ -270,7 +276,11 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
       key.Add(corpus.data.value("fingerprint", ""));
       key.Add(std::to_string(threads));
       key.Add(learner);
-      store = std::make_unique<CheckpointStore>(fs::absolute(output).string() + ".checkpoints", key.Hex(),
+      // Beside the output, not in it: several learners' go to OUTPUT.checkpoints/LEARNER.
+      const std::string checkpoint_dir = output == spec.output
+                                             ? fs::absolute(output).string() + ".checkpoints"
+                                             : (fs::absolute(spec.output).concat(".checkpoints") / learner).string();
+      store = std::make_unique<CheckpointStore>(checkpoint_dir, key.Hex(),
                                                 spec.checkpoint_keep);
       int skipped = 0;
       if (auto latest = store->Latest(&skipped)) {
@@ -286,6 +296,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
         return stop_requested && stop_requested->load();
       };
     }
+    checkpoints.stop_requested = [stop_requested] { return stop_requested && stop_requested->load(); };
     int64_t tokens = 0;
     double epoch_seconds = 0;
     auto bilstm = std::make_unique<BiLstmModel>(
@@ -309,7 +320,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
           }
           curve.push_back(point);
           log(line);
-        }, store ? &checkpoints : nullptr));
+        }, &checkpoints));
     if (store) store->Clear();
     model_summary = bilstm->Describe();
     model_summary["tokens_per_second"] = epoch_seconds > 0 ? static_cast<double>(tokens) / epoch_seconds : 0.0;
@@ -327,7 +338,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
   std::vector<std::vector<int64_t>> confusion;
   MetricList metric_list = ClassificationMetrics(test_labels, probabilities, classes, &confusion);
   const std::string staged_predictions =
-      staged.Add(fs::absolute(output).string() + ".predictions-" + std::to_string(::getpid()));
+      staged.Add(fs::absolute(save_to).string() + ".predictions-" + std::to_string(::getpid()));
   {
     auto writer = AtomicFileWriter::Open(staged_predictions);
     std::string out = "file,line,label,prediction";
@@ -369,7 +380,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
     // Every learner's directory gets the run's rejects: a link to the staged
     // file (a copy where links cannot be made), moved in on save.
     const std::string rejects =
-        staged.Add(fs::absolute(output).string() + ".rejects-" + learner + "-" + std::to_string(::getpid()));
+        staged.Add(fs::absolute(save_to).string() + ".rejects-" + learner + "-" + std::to_string(::getpid()));
     fs::remove(rejects, ec);
     fs::create_hard_link(corpus.rejects_staged, rejects, ec);
     if (ec && !fs::copy_file(corpus.rejects_staged, rejects, ec)) {
@@ -380,7 +391,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
   }
   TextArtifact artifact(spec.text_column, spec.prep.target, params.tokenizer, corpus.vocabulary, corpus.labels,
                         params.buckets, std::move(model));
-  artifact.Save(output, manifest, metrics, extra);
+  artifact.Save(save_to, manifest, metrics, extra);
   const double save_seconds = SecondsSince(save_start);
 
   nlohmann::json summary;
@@ -423,13 +434,31 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   const TextCorpus corpus = ReadCorpus(spec, params, pool, staged, log);
 
   // Each learner on the same tokens; with several, each model directory is
-  // named after its learner under the output directory.
+  // named after its learner under the output directory. Those are staged
+  // together and replace the output at the end, so that a run stopped after
+  // its first learner leaves nothing of itself under the output.
   nlohmann::json learners = nlohmann::json::array();
-  for (const auto& learner : params.learners) {
-    const std::string output =
-        params.learners.size() == 1 ? spec.output : (fs::path(spec.output) / learner).string();
-    learners.push_back(
-        TrainLearner(learner, output, spec, params, corpus, threads, pool, staged, options, log));
+  const bool several = params.learners.size() > 1;
+  const std::string output_dir = fs::absolute(spec.output).lexically_normal().string();
+  const std::string staged_root = output_dir + ".staging-" + std::to_string(::getpid());
+  if (several) {
+    CheckOutputPath(spec.output, OutputKind::kArtifact);
+    FileSystem::Default().RemoveAll(staged_root);
+    FileSystem::Default().CreateDirectories(staged_root);
+  }
+  try {
+    for (const auto& learner : params.learners) {
+      if (options.stop_requested && options.stop_requested->load()) {
+        ThrowInterrupted("stopped by a signal before training " + learner);
+      }
+      const std::string output = several ? (fs::path(spec.output) / learner).string() : spec.output;
+      const std::string save_to = several ? (fs::path(staged_root) / learner).string() : spec.output;
+      learners.push_back(TrainLearner(learner, output, save_to, spec, params, corpus, threads, pool, staged, options, log));
+    }
+    if (several) ReplaceDirectory(staged_root, output_dir);
+  } catch (...) {
+    if (several) FileSystem::Default().RemoveAll(staged_root);
+    throw;
   }
 
   nlohmann::json summary;

@@ -115,7 +115,11 @@ BiLstmModel BiLstmModel::Train(const TextExamples& train, const TextExamples& va
   } catch (const std::exception& error) {
     ThrowInputData(std::string("bilstm: ") + error.what());
   }
-  if (!net) ThrowInterrupted("bilstm: training stopped by a signal at a checkpoint (run the same command again to resume)");
+  if (!net) {
+    ThrowInterrupted(checkpoints && checkpoints->every_steps > 0
+                         ? "bilstm: training stopped by a signal; a checkpoint was written (run the same command again to resume)"
+                         : "bilstm: training stopped by a signal (no checkpoint: train.checkpoint_every is 0)");
+  }
   return BiLstmModel(config, std::move(net));
 }
 

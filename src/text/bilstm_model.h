@@ -62,6 +62,9 @@ struct BiLstmCheckpoints {
   std::string resume;  // a blob `write` received before (empty: from the start)
   // Keeps a blob; returns true when training should stop there (a signal).
   std::function<bool(int64_t steps, const std::string& blob)> write;
+  // Asked after every mini-batch: true stops training there (a signal), with
+  // a checkpoint written first when every_steps is set.
+  std::function<bool()> stop_requested;
 };
 
 class BiLstmModel : public TextClassifier {

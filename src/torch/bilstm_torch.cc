@@ -341,6 +341,10 @@ std::unique_ptr<BiLstmNetwork> TorchBackendImpl::Train(const TextExamples& train
       ++at.steps;
       if (every > 0 && at.steps % every == 0 && checkpoints->write) {
         if (checkpoints->write(at.steps, SaveTraining(*net, optimizer, best, at))) return nullptr;
+      } else if (checkpoints && checkpoints->stop_requested && checkpoints->stop_requested()) {
+        // Every piece of the position is in the blob: resuming from any mini-batch is exact.
+        if (every > 0 && checkpoints->write) checkpoints->write(at.steps, SaveTraining(*net, optimizer, best, at));
+        return nullptr;
       }
     }
     BiLstmEpoch report;
