@@ -34,7 +34,8 @@ interop: release
 	@cd tests/interop && { [ -d node_modules/@duckdb/node-api ] && [ -d node_modules/hyparquet-compressors ] || npm install --no-audit --no-fund --loglevel=error; }
 	@cd tests/interop && SLUICE=$(abspath $(SLUICE)) node --test
 
-# The Parquet reader under libFuzzer for FUZZ_SECONDS (60 by default).
+# The sanitizer build (clang, ASan + UBSan): the unit tests under it, then
+# every fuzz target under libFuzzer for FUZZ_SECONDS each (30 by default).
 fuzz: deps
 	@tests/fuzz/run.sh
 

@@ -23,6 +23,9 @@ struct Expression::Node {
 
 namespace {
 
+int64_t NegateWrapping(int64_t value) { return static_cast<int64_t>(uint64_t{0} - static_cast<uint64_t>(value)); }
+
+
 using Node = Expression::Node;
 
 bool IsNumberType(DataType type) {
@@ -251,7 +254,8 @@ class Binder {
       node->eval = [child](const RecordBatch& batch) {
         auto in = child->eval(batch);
         std::vector<int64_t> values(in->size());
-        for (size_t row = 0; row < values.size(); ++row) values[row] = -in->ints()[row];
+        // Wraps as + - * do: -INT64_MIN is INT64_MIN, not undefined behaviour.
+        for (size_t row = 0; row < values.size(); ++row) values[row] = NegateWrapping(in->ints()[row]);
         return IntResult(DataType::kInt64, in->valid(), std::move(values));
       };
     } else {
@@ -641,7 +645,7 @@ class Binder {
         auto in = arg->eval(batch);
         std::vector<int64_t> values(in->size());
         for (size_t row = 0; row < values.size(); ++row) {
-          values[row] = in->ints()[row] < 0 ? -in->ints()[row] : in->ints()[row];
+          values[row] = in->ints()[row] < 0 ? NegateWrapping(in->ints()[row]) : in->ints()[row];
         }
         return IntResult(DataType::kInt64, in->valid(), std::move(values));
       };
@@ -671,7 +675,7 @@ class Binder {
         auto valid = BothValid(*a, *b);
         std::vector<double> values(valid.size());
         for (size_t row = 0; row < values.size(); ++row) {
-          values[row] = static_cast<double>(b->ints()[row] - a->ints()[row]) / (60.0 * kMicrosPerSecond);
+          values[row] = (static_cast<double>(b->ints()[row]) - static_cast<double>(a->ints()[row])) / (60.0 * kMicrosPerSecond);
         }
         return FloatResult(std::move(valid), std::move(values));
       };

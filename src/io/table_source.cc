@@ -330,7 +330,12 @@ std::vector<Field> TableSource::InferTextFields(const std::string& path) {
   RecordChunker chunker(*stream, options_.sample_bytes, format_ == FileFormat::kCsv && options_.csv.quoting,
                         options_.csv.quote, options_.max_line_bytes);
   std::string sample;
-  while (sample.size() < options_.sample_bytes) {
+  // At least one record past a header, however long the header is.
+  auto enough = [&] {
+    return sample.size() >= options_.sample_bytes &&
+           (std::count(sample.begin(), sample.end(), '\n') >= 2 || sample.size() >= options_.sample_bytes + options_.max_line_bytes);
+  };
+  while (!enough()) {
     std::optional<Chunk> chunk = chunker.Next();
     if (!chunk) break;
     if (!chunk->skipped.empty() && chunk->skipped[0].line == 1 && format_ == FileFormat::kCsv && options_.csv.header) {

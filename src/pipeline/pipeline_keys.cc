@@ -10,7 +10,7 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"name", "string", "the file's name", "A name for the pipeline, shown in the summary."},
       {"seed", "integer", "42", "Seed for the split and the learner; the same seed, data and thread count give the same model."},
       {"threads", "integer", "0", "Worker threads for reading, prep and training; 0 uses every core."},
-      {"output", "path", "required", "The artifact directory to write (replaced atomically at the end of the run)."},
+      {"output", "path", "required", "The artifact directory to write (replaced atomically at the end of the run); it must be absent, empty or a model directory sluice wrote, else the run is refused before it starts."},
       {"rejects", "path", "<output>/rejects.csv", "Where rejected input rows go, with file, line and reason."},
       {"source.uri", "uri", "required", "The input: a file, a directory of files (a Parquet dataset, Hive-style key=value folders included) or a glob; a path or file:// URI. CSV (optionally gzip), JSON Lines or Parquet. Not needed with train.prepared."},
       {"source.format", "string", "auto", "csv, tsv, jsonl, parquet, or auto (by extension)."},

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "common/atomic_file.h"
@@ -39,6 +40,9 @@ class SpecReader {
       // space, checked by its own parser) are not descended into.
       if (path == "tune.space") continue;
       if (map_prefix && item.second.IsMap()) CheckKeys(item.second, path);
+      if (map_prefix && !known && !item.second.IsMap() && !item.second.IsNull()) {
+        Fail(path, "expected a map of keys, got " + std::string(item.second.IsSequence() ? "a list" : "a value"));
+      }
       if (known && !map_prefix && item.second.IsMap()) Fail(path, "expected a value, got a map");
     }
   }
@@ -222,10 +226,47 @@ void ParseTune(const YAML::Node& tune, PipelineSpec& spec, const SpecReader& rea
   }
 }
 
+PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::string& file,
+                                  const std::vector<std::string>& overrides);
+
 }  // namespace
 
+// Every key is checked for its shape, and a shape no check foresaw still
+// ends as a usage error naming the file and place, never as yaml-cpp's own
+// exception (found by tests/fuzz/pipeline_yaml_fuzzer).
 PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file,
                            const std::vector<std::string>& overrides) {
+  // YAML is Unicode text, and the resolved pipeline is kept as JSON.
+  if (!IsValidUtf8(yaml_text)) ThrowUsage(file + ": not UTF-8 text (a pipeline file is YAML, which is UTF-8)");
+  // YAML allows no C0 control character but tab and line ends (a NUL makes
+  // yaml-cpp guess another encoding).
+  for (size_t i = 0, line = 1; i < yaml_text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(yaml_text[i]);
+    if (c == '\n') ++line;
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", c);
+      ThrowUsage(file + ":" + std::to_string(line) + ": a control character (" + hex + "); a pipeline file is text");
+    }
+  }
+  for (const auto& assignment : overrides) {
+    if (!IsValidUtf8(assignment)) ThrowUsage("--set: not UTF-8 text");
+  }
+  try {
+    return ParsePipelineChecked(yaml_text, file, overrides);
+  } catch (const YAML::Exception& error) {
+    ThrowUsage(file + (error.mark.is_null() ? "" : ":" + std::to_string(error.mark.line + 1) + ":" +
+                                                      std::to_string(error.mark.column + 1)) +
+               ": " + error.msg);
+  } catch (const nlohmann::json::exception& error) {
+    ThrowUsage(file + ": " + error.what());
+  }
+}
+
+namespace {
+
+PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::string& file,
+                                  const std::vector<std::string>& overrides) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -426,6 +467,8 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
   if (YAML::Node tune = root["tune"]) ParseTune(tune, spec, reader);
   return spec;
 }
+
+}  // namespace
 
 PipelineSpec LoadPipeline(const std::string& file, const std::vector<std::string>& overrides) {
   if (!std::filesystem::exists(file)) ThrowUsage(file + ": no such pipeline file");

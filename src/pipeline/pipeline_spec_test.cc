@@ -58,6 +58,17 @@ TEST(PipelineSpec, BadValuesNameTheKey) {
   EXPECT_NE(UsageError("output: x\n").find("source.uri"), std::string::npos);
 }
 
+// Found by tests/fuzz/pipeline_yaml_fuzzer: each once escaped as yaml-cpp's
+// or nlohmann's own exception instead of a usage error naming the file.
+TEST(PipelineSpec, MisshapenFilesAreUsageErrorsNotForeignExceptions) {
+  EXPECT_NE(UsageError("source: data.csv\ntrain:\n  target: fare\noutput: out\n").find("source: expected a map of keys, got a value"),
+            std::string::npos);
+  EXPECT_NE(UsageError("source: [a, b]\noutput: out\n").find("source: expected a map of keys, got a list"), std::string::npos);
+  EXPECT_NE(UsageError(std::string(kMinimal) + "name: \"\xff\"\n").find("not UTF-8 text"), std::string::npos);
+  EXPECT_NE(UsageError(std::string(kMinimal) + "name: a\x06\n").find("p.yaml:7: a control character (0x06)"), std::string::npos);
+  EXPECT_NE(UsageError(kMinimal, {"name=\xc3"}).find("--set: not UTF-8"), std::string::npos);
+}
+
 TEST(PipelineKeys, DocsPipelineMdHoldsTheGeneratedReference) {
   std::string docs = ReadFileToString(std::string(SLUICE_SOURCE_DIR) + "/docs/pipeline.md");
   EXPECT_NE(docs.find(PipelineKeysMarkdown()), std::string::npos)
