@@ -46,6 +46,9 @@ class FaultyFileSystem : public FileSystem {
     real_.CreateDirectories(path);
   }
   void RemoveAll(const std::string& path) noexcept override { real_.RemoveAll(path); }
+  void BeforeLibraryWrite(const std::string& operation, const std::string& path) override {
+    MaybeFail(operation, path);  // a short write is ENOSPC here: the library sees only the error
+  }
 
  private:
   class File : public WritableFile {

@@ -40,6 +40,11 @@ class FileSystem {
   virtual void CreateDirectories(const std::string& path) = 0;
   // Removes a file or a directory tree; never throws (clean-up paths use it).
   virtual void RemoveAll(const std::string& path) noexcept = 0;
+
+  // Said before a library that does its own I/O (SQLite, for the run
+  // history) writes, truncates or syncs `path`; throws the error the write
+  // is to fail with. The real file system lets every write through.
+  virtual void BeforeLibraryWrite(const std::string& operation, const std::string& path) {}
 };
 
 // The IO error for `error_number` on `path`: "no space left on device: PATH",

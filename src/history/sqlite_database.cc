@@ -1,13 +1,14 @@
 #include "history/sqlite_database.h"
 
 #include "common/error.h"
+#include "history/sqlite_vfs.h"
 
 namespace sluice {
 
 SqliteDatabase::SqliteDatabase(const std::string& path, int busy_timeout_ms, bool create)
     : path_(path), busy_timeout_ms_(busy_timeout_ms) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int code = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  int code = sqlite3_open_v2(path.c_str(), &db_, flags, SluiceSqliteVfs());
   if (code != SQLITE_OK) Fail(code, "opening it");
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, busy_timeout_ms);
@@ -37,6 +38,7 @@ void SqliteDatabase::Fail(int code, const std::string& what) const {
     ThrowIo(path_ + ": the run history stayed locked by another process for " + std::to_string(busy_timeout_ms_ / 1000) +
             " s (while " + what + "); is a process stuck holding it?");
   }
+  if (primary == SQLITE_FULL) ThrowIo("no space left on device: " + path_ + " (the run history, while " + what + ")");
   if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM) {
     ThrowIo(path_ + ": cannot write the run history (" + detail + ", while " + what + ")");
   }
