@@ -45,6 +45,10 @@ class FaultyFileSystem : public FileSystem {
     MaybeFail("create", path);
     real_.CreateDirectories(path);
   }
+  void LinkOrCopyFile(const std::string& from, const std::string& to) override {
+    MaybeFail("copy " + from + " to", to);
+    real_.LinkOrCopyFile(from, to);
+  }
   void RemoveAll(const std::string& path) noexcept override { real_.RemoveAll(path); }
   void BeforeLibraryWrite(const std::string& operation, const std::string& path) override {
     MaybeFail(operation, path);  // a short write is ENOSPC here: the library sees only the error

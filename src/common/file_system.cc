@@ -101,6 +101,18 @@ class PosixFileSystem : public FileSystem {
     if (ec) ThrowFileError(ec.value(), "create", path);
   }
 
+  void LinkOrCopyFile(const std::string& from, const std::string& to) override {
+    std::error_code ec;
+    fs::remove(to, ec);
+    fs::create_hard_link(from, to, ec);
+    if (!ec) return;
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      RemoveAll(to);
+      ThrowFileError(ec.value(), "copy " + from + " to", to);
+    }
+  }
+
   void RemoveAll(const std::string& path) noexcept override {
     std::error_code ec;
     fs::remove_all(path, ec);

@@ -38,6 +38,9 @@ class FileSystem {
   virtual std::unique_ptr<WritableFile> NewAppendableFile(const std::string& path) = 0;
   virtual void Rename(const std::string& from, const std::string& to) = 0;
   virtual void CreateDirectories(const std::string& path) = 0;
+  // Gives `to` the content of the file `from`: a hard link where the file
+  // system allows one (sharing its bytes), else a copy.
+  virtual void LinkOrCopyFile(const std::string& from, const std::string& to) = 0;
   // Removes a file or a directory tree; never throws (clean-up paths use it).
   virtual void RemoveAll(const std::string& path) noexcept = 0;
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/file_system.h"
 
 namespace sluice {
 
@@ -44,16 +45,15 @@ bool ValidName(const std::string& name) {
 // The tree at `from` as hard links under `to` (a copy where links fail:
 // another file system).
 void LinkTree(const fs::path& from, const fs::path& to) {
-  fs::create_directories(to);
+  FileSystem& file_system = FileSystem::Default();
+  file_system.CreateDirectories(to.string());
   for (const auto& entry : fs::recursive_directory_iterator(from)) {
     const fs::path target = to / fs::relative(entry.path(), from);
     if (entry.is_directory()) {
-      fs::create_directories(target);
+      file_system.CreateDirectories(target.string());
       continue;
     }
-    std::error_code ec;
-    fs::create_hard_link(entry.path(), target, ec);
-    if (ec) fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing);
+    file_system.LinkOrCopyFile(entry.path().string(), target.string());
   }
 }
 
@@ -89,7 +89,7 @@ ModelVersion RegisteredModels::Register(const std::string& name, const std::stri
   v.source = fs::absolute(artifact_dir).lexically_normal().string();
   v.stage = "none";
   v.created = NowUnix();
-  const fs::path dir = fs::absolute(fs::path(state_dir_) / "models" / name / ("v" + std::to_string(v.version)));
+  const fs::path dir = fs::absolute(fs::path(state_dir_) / "models" / name / std::string("v").append(std::to_string(v.version)));
   v.path = dir.lexically_normal().string();
   // Copied under a temporary name and renamed: a version directory is
   // complete or absent, and the row is committed only after it exists.
@@ -99,20 +99,29 @@ ModelVersion RegisteredModels::Register(const std::string& name, const std::stri
   fs::remove_all(dir, ec);  // left by a registration that died before its commit
   try {
     LinkTree(artifact_dir, staging);
-    fs::rename(staging, dir);
+    FileSystem::Default().Rename(staging.string(), dir.string());
   } catch (const fs::filesystem_error& error) {
     fs::remove_all(staging, ec);
     ThrowIo("cannot register " + artifact_dir + " as " + name + " v" + std::to_string(v.version) + ": " + error.what());
+  } catch (const Error&) {
+    fs::remove_all(staging, ec);
+    throw;
   }
-  SqliteStatement insert(db_, "INSERT INTO models (name, version, run_id, path, source, stage, created) VALUES (?, ?, ?, ?, ?, ?, ?)");
-  insert.Bind(1, v.name).Bind(2, v.version);
-  if (run_id.empty()) {
-    insert.BindNull(3);
-  } else {
-    insert.Bind(3, run_id);
+  try {
+    SqliteStatement insert(db_, "INSERT INTO models (name, version, run_id, path, source, stage, created) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert.Bind(1, v.name).Bind(2, v.version);
+    if (run_id.empty()) {
+      insert.BindNull(3);
+    } else {
+      insert.Bind(3, run_id);
+    }
+    insert.Bind(4, v.path).Bind(5, v.source).Bind(6, v.stage).Bind(7, v.created).Run();
+    transaction.Commit();
+  } catch (const Error&) {
+    // No version directory without its row (the disk filled as the row was written).
+    fs::remove_all(dir, ec);
+    throw;
   }
-  insert.Bind(4, v.path).Bind(5, v.source).Bind(6, v.stage).Bind(7, v.created).Run();
-  transaction.Commit();
   return v;
 }
 

@@ -2,9 +2,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "common/faulty_file_system.h"
+#include "history/registered_models.h"
 #include "history/sqlite_database.h"
 #include "history/state_database.h"
 
@@ -78,6 +80,65 @@ TEST_P(RunHistoryFaults, AFailedWriteLeavesTheCommittedHistory) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryFault, RunHistoryFaults, ::testing::Values(Fault::kNoSpace, Fault::kIoError, Fault::kShortWrite));
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+class RegistryFaults : public ::testing::TestWithParam<Fault> {};
+
+// Registering a model version (links or copies of its files under
+// .sluice/models/NAME/vN, then its row) fails at each file operation and
+// database write in turn: no version row without its directory, no
+// directory without its row, no staging left; the earlier version stays.
+TEST_P(RegistryFaults, AFailedRegistrationLeavesTheRegistryAsItWas) {
+  const fs::path root = fs::temp_directory_path() / ("sluice-registry-faults-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  const std::string state = (root / "state").string();
+  const std::string artifact = (root / "model").string();
+  fs::create_directories(artifact);
+  std::ofstream(artifact + "/sluice-model.json") << "{}";
+  std::ofstream(artifact + "/model.json") << std::string(10000, 'm');
+  {
+    auto db = OpenStateDatabase(state);
+    RegisteredModels(*db, state).Register("fare", artifact, "");
+  }
+  const auto before = SnapshotTree(state + "/models");
+  FileSystem& real = FileSystem::Default();
+  int failures = 0;
+  for (int fail_at = 1;; ++fail_at) {
+    FaultyFileSystem faulty(real, GetParam(), fail_at);
+    {
+      FaultScope scope(faulty);
+      try {
+        auto db = OpenStateDatabase(state);
+        RegisteredModels(*db, state).Register("fare", artifact, "");
+      } catch (const Error&) {
+        ++failures;
+      }
+    }
+    if (!faulty.failed()) break;
+    auto db = OpenStateDatabase(state);
+    const auto versions = RegisteredModels(*db, state).List("fare");
+    for (const auto& version : versions) {
+      EXPECT_TRUE(fs::exists(version.path + "/model.json")) << "a row without its files: v" << version.version;
+    }
+    if (versions.size() == 1) {
+      EXPECT_TRUE(SnapshotTree(state + "/models") == before) << "the registry's files changed at operation " << fail_at;
+    }
+    // A failure after the row was committed may leave the new version whole.
+    if (versions.size() == 2) {
+      db->Execute("DELETE FROM models WHERE version = 2");
+      fs::remove_all(state + "/models/fare/v2");
+    }
+  }
+  EXPECT_GT(failures, 3);
+  fs::remove_all(root);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryFault, RegistryFaults, ::testing::Values(Fault::kNoSpace, Fault::kIoError, Fault::kShortWrite));
 
 }  // namespace
 }  // namespace sluice

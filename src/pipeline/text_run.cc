@@ -381,11 +381,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
     // file (a copy where links cannot be made), moved in on save.
     const std::string rejects =
         staged.Add(fs::absolute(save_to).string() + ".rejects-" + learner + "-" + std::to_string(::getpid()));
-    fs::remove(rejects, ec);
-    fs::create_hard_link(corpus.rejects_staged, rejects, ec);
-    if (ec && !fs::copy_file(corpus.rejects_staged, rejects, ec)) {
-      ThrowIo("cannot copy " + corpus.rejects_staged + ": " + ec.message());
-    }
+    FileSystem::Default().LinkOrCopyFile(corpus.rejects_staged, rejects);
     extra.push_back({"rejects.csv", rejects});
     rejects_name = (fs::path(output) / "rejects.csv").string();
   }

@@ -5,14 +5,14 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
-#include "common/leftover_files.h"
 #include "common/format.h"
 #include "common/hash.h"
+#include "common/leftover_files.h"
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
-#include "common/atomic_file.h"
 #include "io/table_source.h"
 #include "pipeline/prep_run.h"
 #include "pipeline/prepared_data.h"
@@ -71,7 +71,7 @@ PreparedData PrepareAsStep(const PipelineSpec& spec, const RunOptions& options, 
   if (!prepared.rejects_file.empty()) {
     // The artifact takes a copy: the step's own files stay as recorded.
     std::string copy = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
-    fs::copy_file(prepared.rejects_file, copy, fs::copy_options::overwrite_existing);
+    FileSystem::Default().LinkOrCopyFile(prepared.rejects_file, copy);
     prepared.rejects_file = copy;
   }
   prepared.read_fit_seconds = SecondsSince(start);

@@ -200,9 +200,7 @@ nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared,
       extra.push_back({"rejects.csv", prepared.rejects_file});
       rejects_name = (fs::path(spec.output) / "rejects.csv").string();
     } else {
-      std::error_code ec;
-      fs::rename(prepared.rejects_file, spec.rejects, ec);
-      if (ec) ThrowIo("cannot write " + spec.rejects + ": " + ec.message());
+      FileSystem::Default().Rename(prepared.rejects_file, spec.rejects);
       rejects_name = spec.rejects;
     }
   }
