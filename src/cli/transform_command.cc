@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "common/format.h"
 #include "serve/batch_transform.h"
 
@@ -21,6 +22,7 @@ CommandAction AddTransformCommand(CLI::App& app) {
   command->add_option("--rejects", options->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
   command->add_option("--threads", options->threads, "Worker threads (default: every core)");
   return [options]() {
+    options->stop_requested = InstallStopSignalHandlers();
     TransformTotals totals = TransformFile(*options);
     std::printf("transformed %s of %s rows -> %s%s\n", FormatCount(totals.rows_predicted).c_str(),
                 FormatCount(totals.rows_read).c_str(), options->output.c_str(),

@@ -154,6 +154,9 @@ TransformTotals TransformFile(const TransformOptions& options) {
 
   std::atomic<int64_t> predicted{0}, screened{0};
   ScanTotals totals = source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
+    if (options.stop_requested && options.stop_requested->load()) {
+      ThrowInterrupted("stopped by a signal; nothing was written to " + options.output);
+    }
     const size_t rejected_before = batch.rejects.size();
     scorer.screen(batch);
     screened += static_cast<int64_t>(batch.rejects.size() - rejected_before);

@@ -8,6 +8,7 @@
 // prediction; a row that could not be read gives a row of nulls there, and
 // goes to the rejects file with its line and reason.
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct TransformOptions {
   std::string prediction_column = "prediction";
   std::string rejects;              // empty: <output>.rejects.csv
   int threads = 0;                  // 0: every core
+  // Set by SIGTERM / SIGINT: the transform stops at its next batch, writes
+  // nothing under `output` and throws an interrupted Error (exit 130).
+  const std::atomic<bool>* stop_requested = nullptr;
 };
 
 struct TransformTotals {
