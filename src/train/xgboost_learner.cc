@@ -311,6 +311,7 @@ class XgboostLearner : public Learner {
       config.checkpoints->Write(done, state, model);
       reopen(model, config.checkpoints->dir());
     };
+    const auto rounds_start = std::chrono::steady_clock::now();
     for (int round = first_round; round < config.rounds; ++round) {
       Check(XGBoosterUpdateOneIter(booster, round, train_matrix.handle()), "XGBoosterUpdateOneIter");
       rounds_run = round + 1;
@@ -351,6 +352,24 @@ class XgboostLearner : public Learner {
       const bool interrupted = config.stop_requested && config.stop_requested->load();
       const bool at_checkpoint = checkpointing && rounds_run % config.checkpoint_every == 0;
       if (at_checkpoint && rounds_run < config.rounds) write_checkpoint(rounds_run);
+      if (interrupted && checkpointing && !at_checkpoint && rounds_run < config.rounds) {
+        // The next checkpoint round is too far off to wait for (a Spot
+        // notice gives two minutes): checkpoint here, off the schedule. A run
+        // resumed from it trains the same rounds, but its model is not byte
+        // for byte an uninterrupted one's.
+        constexpr double kMaxStopWaitSeconds = 5;
+        const double seconds_per_round =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - rounds_start).count() /
+            (rounds_run - first_round);
+        const int rounds_to_checkpoint = config.checkpoint_every - rounds_run % config.checkpoint_every;
+        if (rounds_to_checkpoint * seconds_per_round > kMaxStopWaitSeconds) {
+          write_checkpoint(rounds_run);
+          XGBoosterFree(booster);
+          ThrowInterrupted("training stopped by a signal after round " + std::to_string(rounds_run) +
+                           "; checkpoint written to " + config.checkpoints->dir() + " off its schedule (the next one was " +
+                           std::to_string(rounds_to_checkpoint) + " rounds away): run the same command again to resume");
+        }
+      }
       if (interrupted && rounds_run < config.rounds && (at_checkpoint || !checkpointing)) {
         XGBoosterFree(booster);
         ThrowInterrupted("training stopped by a signal after round " + std::to_string(rounds_run) +
