@@ -211,6 +211,10 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
   for (const auto& file : source->files_) {
     struct stat info;
     if (::stat(file.c_str(), &info) != 0) ThrowErrno("cannot stat " + file);
+    if (!S_ISREG(info.st_mode)) {
+      ThrowUsage(file + ": not a regular file (a pipe, socket or device); sluice reads an input more than once "
+                        "(types, then rows) and checks it did not change: write it to a file first");
+    }
     source->total_bytes_ += static_cast<uint64_t>(info.st_size);
     source->stamps_.push_back({static_cast<uint64_t>(info.st_size),
                                static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec});
