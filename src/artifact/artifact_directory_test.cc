@@ -1,13 +1,13 @@
 #include "artifact/artifact_directory.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
 #include "common/atomic_file.h"
 #include "common/faulty_file_system.h"
+#include "common/scratch_directory.h"
 
 namespace sluice {
 namespace {
@@ -21,9 +21,8 @@ class ArtifactFaults : public ::testing::TestWithParam<Fault> {};
 // artifact survives byte for byte, no staging directory is left, and the
 // error names the path and the cause.
 TEST_P(ArtifactFaults, AFailedSaveLeavesTheOldArtifact) {
-  const std::string dir = (fs::temp_directory_path() / ("sluice-artifact-faults-" + std::to_string(::getpid()))).string();
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  ScratchDirectory scratch("artifact-faults");
+  const std::string dir = scratch.path();
   auto save = [&](const std::string& model) {
     const std::string extra = dir + "/model.rejects-1";
     WriteFileAtomically(extra, "file,line,reason\n");
@@ -46,7 +45,6 @@ TEST_P(ArtifactFaults, AFailedSaveLeavesTheOldArtifact) {
   });
   EXPECT_GT(operations, 10);
   EXPECT_EQ(ReadFileToString(dir + "/model/model.json"), std::string(3 << 20, 'm'));
-  fs::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryFault, ArtifactFaults, ::testing::Values(Fault::kNoSpace, Fault::kIoError, Fault::kShortWrite));

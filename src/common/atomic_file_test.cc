@@ -1,12 +1,12 @@
 #include "common/atomic_file.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
 #include "common/faulty_file_system.h"
+#include "common/scratch_directory.h"
 
 namespace sluice {
 namespace {
@@ -15,13 +15,8 @@ namespace fs = std::filesystem;
 
 class AtomicFileFaults : public ::testing::TestWithParam<Fault> {
  protected:
-  void SetUp() override {
-    dir_ = (fs::temp_directory_path() / ("sluice-atomic-" + std::to_string(::getpid()))).string();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string dir_;
+  ScratchDirectory scratch_{"atomic"};
+  const std::string& dir_ = scratch_.path();
 };
 
 // The message says what failed, on which path, and why.

@@ -3,8 +3,9 @@
 // fails the Nth (counting NewWritableFile, NewAppendableFile, Append, Sync,
 // Close, Rename and CreateDirectories) with ENOSPC, EIO, or a short write
 // (half the bytes written, then ENOSPC: how a full disk shows). Installed
-// for the scope of a FaultScope. ForEachFault() runs a write once per
-// operation it makes, failing each in turn, as LevelDB's fault tests do.
+// for the scope of a FaultScope. ForEachFault() and EachFault() run a write
+// once per operation it makes, failing each in turn, as LevelDB's fault
+// tests do.
 
 #include <cerrno>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "common/error.h"
@@ -118,13 +120,26 @@ class FaultScope {
   FaultScope& operator=(const FaultScope&) = delete;
 };
 
+// What EachFault did: how many operations failed in turn, and how many of
+// those runs ended in an Error.
+struct FaultRuns {
+  int operations = 0;
+  int errors = 0;
+};
+
 // Runs `write` with its 1st, 2nd, ... file operation failing with `fault`
 // until a run makes fewer operations than the one to fail (so every
-// operation has failed once). After each failed run `check(error)` proves
-// the old state survived. Returns how many operations failed in turn.
-inline int ForEachFault(Fault fault, const std::function<void()>& write,
-                        const std::function<void(const Error&)>& check) {
+// operation has failed once). `on_error(error)` sees each Error a run ends
+// in; `after()` (may be empty) runs after every run that met its fault,
+// outside the fault. An injected fault that ends in no Error is a failure of
+// the writer, unless `may_absorb`: a library that does its own I/O (SQLite)
+// may recover from one (a failed checkpoint as it closes) and rightly say
+// nothing.
+inline FaultRuns EachFault(Fault fault, const std::function<void()>& write,
+                           const std::function<void(const Error&)>& on_error, const std::function<void()>& after,
+                           bool may_absorb) {
   FileSystem& real = FileSystem::Default();
+  FaultRuns runs;
   for (int fail_at = 1;; ++fail_at) {
     FaultyFileSystem faulty(real, fault, fail_at);
     bool threw = false;
@@ -135,14 +150,27 @@ inline int ForEachFault(Fault fault, const std::function<void()>& write,
       } catch (const Error& error) {
         threw = true;
         if (!faulty.failed()) throw;  // a real error, not the injected one
-        check(error);
+        ++runs.errors;
+        on_error(error);
       }
     }
-    if (!threw) {
-      if (faulty.failed()) throw std::logic_error("an injected fault was swallowed at operation " + std::to_string(fail_at));
-      return fail_at - 1;
+    if (!faulty.failed()) {
+      runs.operations = fail_at - 1;
+      return runs;
     }
+    if (!threw && !may_absorb) {
+      throw std::logic_error("an injected fault was swallowed at operation " + std::to_string(fail_at));
+    }
+    if (after) after();
   }
+}
+
+// EachFault for sluice's own writers, where every fault must end in an
+// Error: `check(error)` proves the old state survived. Returns how many
+// operations failed in turn.
+inline int ForEachFault(Fault fault, const std::function<void()>& write,
+                        const std::function<void(const Error&)>& check) {
+  return EachFault(fault, write, check, nullptr, false).operations;
 }
 
 // Every file under `dir` (relative path -> content), folders as "/" entries:

@@ -1,13 +1,15 @@
 #include "common/output_guard.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
+#include "common/scratch_directory.h"
 
 namespace sluice {
 namespace {
@@ -16,17 +18,21 @@ namespace fs = std::filesystem;
 
 class OutputGuard : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sluice-output-guard-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+  std::string Path(const std::string& name) const { return scratch_.Path(name); }
+  // An output named `name` holding `files` (relative paths; a trailing '/' is a folder).
+  std::string Tree(const std::string& name, const std::vector<std::string>& files) {
+    for (const auto& file : files) {
+      const fs::path path = Path(name + "/" + file);
+      if (file.empty() || file.ends_with("/")) {
+        fs::create_directories(path);
+      } else {
+        fs::create_directories(path.parent_path());
+        std::ofstream(path) << "x";
+      }
+    }
+    return Path(name);
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  void Touch(const std::string& name) {
-    fs::create_directories(fs::path(Path(name)).parent_path());
-    std::ofstream(Path(name)) << "x";
-  }
+  // The refusal's message, or "" when the path may be written.
   std::string Refusal(const std::string& path, OutputKind kind) {
     try {
       CheckOutputPath(path, kind);
@@ -36,57 +42,64 @@ class OutputGuard : public ::testing::Test {
     }
     return "";
   }
-  fs::path dir_;
+  ScratchDirectory scratch_{"output-guard"};
+};
+
+// Runs the test body with the working directory set to `dir`.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const std::string& dir) : previous_(fs::current_path()) { fs::current_path(dir); }
+  ~WorkingDirectory() { fs::current_path(previous_); }
+
+ private:
+  fs::path previous_;
 };
 
 TEST_F(OutputGuard, AbsentAndEmptyPathsMayBeWritten) {
   for (OutputKind kind : {OutputKind::kFile, OutputKind::kArtifact, OutputKind::kDataset, OutputKind::kPreparedData}) {
     EXPECT_EQ(Refusal(Path("new"), kind), "");
   }
-  fs::create_directories(Path("empty"));
-  EXPECT_EQ(Refusal(Path("empty"), OutputKind::kArtifact), "");
+  EXPECT_EQ(Refusal(Tree("empty", {""}), OutputKind::kArtifact), "");
   EXPECT_EQ(Refusal(Path("empty/"), OutputKind::kDataset), "");
 }
 
 TEST_F(OutputGuard, ADirectoryOfSomeoneElsesFilesIsRefusedNamingWhatIsInIt) {
-  Touch("mine/notes.txt");
-  const std::string message = Refusal(Path("mine"), OutputKind::kArtifact);
+  const std::string mine = Tree("mine", {"notes.txt"});
+  const std::string message = Refusal(mine, OutputKind::kArtifact);
   EXPECT_NE(message.find("not a sluice model (it holds notes.txt)"), std::string::npos) << message;
-  EXPECT_NE(Refusal(Path("mine"), OutputKind::kDataset), "");
-  EXPECT_NE(Refusal(Path("mine"), OutputKind::kPreparedData), "");
-  EXPECT_NE(Refusal(Path("mine"), OutputKind::kFile), "");
+  for (OutputKind kind : {OutputKind::kDataset, OutputKind::kPreparedData, OutputKind::kFile}) {
+    EXPECT_NE(Refusal(mine, kind), "");
+  }
 }
 
-TEST_F(OutputGuard, SluicesOwnOutputsAreReplaced) {
-  Touch("model/sluice-model.json");
-  Touch("model/model.json");
-  EXPECT_EQ(Refusal(Path("model"), OutputKind::kArtifact), "");
-  Touch("ds/part-00000.parquet");
-  Touch("ds/kind=a%2Fb/part-00001.parquet");
-  EXPECT_EQ(Refusal(Path("ds"), OutputKind::kDataset), "");
-  Touch("prepared/prep.json");
-  Touch("prepared/manifest.json");
-  Touch("prepared/train/part-00000.parquet");
-  Touch("prepared/rejects.csv.tmp-99");
-  EXPECT_EQ(Refusal(Path("prepared"), OutputKind::kPreparedData), "");
-  Touch("file.csv");
+// Which trees each kind of output takes as sluice's own.
+TEST_F(OutputGuard, OnlySluicesOwnTreesAreReplaced) {
+  struct Case {
+    std::vector<std::string> files;
+    OutputKind kind;
+    bool replaced;
+  };
+  const std::vector<Case> cases = {
+      {{"sluice-model.json", "model.json"}, OutputKind::kArtifact, true},
+      {{"ngram/sluice-model.json", "bilstm/sluice-model.json"}, OutputKind::kArtifact, true},
+      {{"ngram/sluice-model.json", "notes/"}, OutputKind::kArtifact, false},
+      {{"part-00000.parquet", "kind=a%2Fb/part-00001.parquet"}, OutputKind::kDataset, true},
+      {{"part-00000.parquet", "README"}, OutputKind::kDataset, false},
+      {{"prep.json", "manifest.json", "train/part-00000.parquet", "rejects.csv.tmp-99"}, OutputKind::kPreparedData, true},
+      {{"prep.json", "train/mine.csv"}, OutputKind::kPreparedData, false},
+  };
+  int index = 0;
+  for (const auto& c : cases) {
+    const std::string path = Tree("case-" + std::to_string(index++), c.files);
+    EXPECT_EQ(Refusal(path, c.kind).empty(), c.replaced) << "case " << index - 1 << ": " << Refusal(path, c.kind);
+  }
+  std::ofstream(Path("file.csv")) << "x";
   EXPECT_EQ(Refusal(Path("file.csv"), OutputKind::kFile), "");
 }
 
-TEST_F(OutputGuard, ADatasetWithAForeignFileIsNotSluices) {
-  Touch("ds/part-00000.parquet");
-  Touch("ds/README");
-  EXPECT_NE(Refusal(Path("ds"), OutputKind::kDataset), "");
-  Touch("prep/prep.json");
-  Touch("prep/train/mine.csv");
-  EXPECT_NE(Refusal(Path("prep"), OutputKind::kPreparedData), "");
-}
-
 TEST_F(OutputGuard, WorkingHomeStateAndRootDirectoriesAreNeverOutputs) {
-  const fs::path cwd = fs::current_path();
-  fs::current_path(dir_);
-  ::setenv("SLUICE_STATE_DIR", Path("state").c_str(), 1);
-  fs::create_directories(Path("state"));
+  WorkingDirectory here(scratch_.path());
+  ::setenv("SLUICE_STATE_DIR", Tree("state", {""}).c_str(), 1);
   EXPECT_NE(Refusal(".", OutputKind::kArtifact).find("is the working directory"), std::string::npos);
   EXPECT_NE(Refusal("./", OutputKind::kArtifact).find("is the working directory"), std::string::npos);
   EXPECT_NE(Refusal("..", OutputKind::kArtifact).find("holds the working directory"), std::string::npos);
@@ -96,15 +109,12 @@ TEST_F(OutputGuard, WorkingHomeStateAndRootDirectoriesAreNeverOutputs) {
     EXPECT_NE(Refusal(home, OutputKind::kArtifact).find("home directory"), std::string::npos);
   }
   ::unsetenv("SLUICE_STATE_DIR");
-  fs::current_path(cwd);
 }
 
 TEST_F(OutputGuard, ASymbolicLinkToTheWorkingDirectoryIsSeenThrough) {
-  const fs::path cwd = fs::current_path();
-  fs::current_path(dir_);
-  fs::create_directory_symlink(dir_, Path("here"));
+  WorkingDirectory here(scratch_.path());
+  fs::create_directory_symlink(scratch_.path(), Path("here"));
   EXPECT_NE(Refusal("here", OutputKind::kArtifact).find("working directory"), std::string::npos);
-  fs::current_path(cwd);
 }
 
 }  // namespace

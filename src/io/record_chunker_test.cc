@@ -1,25 +1,27 @@
 #include "io/record_chunker.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <string>
+
+#include "common/scratch_directory.h"
 
 namespace sluice {
 namespace {
 
-std::string WriteTemp(const std::string& content) {
-  std::string path = (std::filesystem::temp_directory_path() / ("sluice-chunker-" + std::to_string(::getpid()))).string();
+// `content` in a file of `scratch`, as the chunker reads a file.
+std::string WriteFile(const ScratchDirectory& scratch, const std::string& content) {
+  const std::string path = scratch.Path("input.csv");
   std::ofstream(path, std::ios::binary) << content;
   return path;
 }
 
 TEST(RecordChunker, RecordLongerThanTheLimitIsSkippedToTheNextNewline) {
   const std::string long_record = "\"" + std::string(5000, 'x') + "\n" + std::string(100, 'y');  // an unclosed quote
-  const std::string path = WriteTemp("a,b\n1,2\n" + long_record + "\n3,4\n5,6\n");
+  ScratchDirectory scratch("chunker");
+  const std::string path = WriteFile(scratch, "a,b\n1,2\n" + long_record + "\n3,4\n5,6\n");
   auto stream = ByteStream::Open(path);
   RecordChunker chunker(*stream, 64, true, '"', 1000);
   std::string records;
@@ -33,7 +35,6 @@ TEST(RecordChunker, RecordLongerThanTheLimitIsSkippedToTheNextNewline) {
     }
     records += text;
   }
-  std::remove(path.c_str());
   // The skip ends at the first newline past the limit; what follows is read
   // as records again (here a line of y's, which the tokenizer then rejects).
   EXPECT_EQ(records, "a,b\n1,2\n" + std::string(100, 'y') + "\n3,4\n5,6\n");
@@ -45,7 +46,8 @@ TEST(RecordChunker, RecordLongerThanTheLimitIsSkippedToTheNextNewline) {
 }
 
 TEST(RecordChunker, EndlessLastRecordIsSkippedAtTheEnd) {
-  const std::string path = WriteTemp("h\n1\n" + std::string(100000, 'z'));
+  ScratchDirectory scratch("chunker");
+  const std::string path = WriteFile(scratch, "h\n1\n" + std::string(100000, 'z'));
   auto stream = ByteStream::Open(path);
   RecordChunker chunker(*stream, 16, false, '"', 4096);
   std::string records;
@@ -54,7 +56,6 @@ TEST(RecordChunker, EndlessLastRecordIsSkippedAtTheEnd) {
     skipped += chunk->skipped.size();
     records.append(chunk->data(), chunk->size);
   }
-  std::remove(path.c_str());
   EXPECT_EQ(records, "h\n1\n");
   EXPECT_EQ(skipped, 1u);
 }

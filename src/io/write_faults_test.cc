@@ -4,12 +4,11 @@
 // for byte, nothing half-written is left, and the error names the path and
 // the cause.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <string>
 
 #include "common/faulty_file_system.h"
+#include "common/scratch_directory.h"
 #include "io/dataset_writer.h"
 #include "io/parquet/parquet_writer.h"
 #include "io/reject_file.h"
@@ -18,7 +17,6 @@
 namespace sluice {
 namespace {
 
-namespace fs = std::filesystem;
 
 RecordBatch Rows(int rows, int64_t base) {
   RecordBatch batch;
@@ -34,12 +32,6 @@ RecordBatch Rows(int rows, int64_t base) {
 
 class WriteFaults : public ::testing::TestWithParam<Fault> {
  protected:
-  void SetUp() override {
-    dir_ = (fs::temp_directory_path() / ("sluice-write-faults-" + std::to_string(::getpid()))).string();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Writes with `write` once to make the old state, then fails every
   // operation of a second write in turn: the old state must survive each.
@@ -58,7 +50,8 @@ class WriteFaults : public ::testing::TestWithParam<Fault> {
     EXPECT_GT(operations, 2);
     EXPECT_NE(SnapshotTree(dir_), before);  // the unfailed write replaced it
   }
-  std::string dir_;
+  ScratchDirectory scratch_{"write-faults"};
+  const std::string& dir_ = scratch_.path();
 };
 
 TEST_P(WriteFaults, ParquetFile) {

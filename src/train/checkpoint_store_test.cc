@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/faulty_file_system.h"
+#include "common/scratch_directory.h"
 
 namespace sluice {
 namespace {
@@ -47,8 +48,8 @@ class CheckpointFaults : public ::testing::TestWithParam<Fault> {};
 
 // A checkpoint that cannot be written leaves the ones before it readable.
 TEST_P(CheckpointFaults, AFailedCheckpointKeepsTheEarlierOnes) {
-  const std::string dir = (fs::temp_directory_path() / ("ckpt-faults-" + std::to_string(::getpid()))).string();
-  fs::remove_all(dir);
+  ScratchDirectory scratch("checkpoint-faults");
+  const std::string dir = scratch.Path("checkpoints");
   CheckpointStore store(dir, "key", 3);
   store.Write(10, {{"round", 10}}, std::string(1000, 'a'));
   const auto before = SnapshotTree(dir);

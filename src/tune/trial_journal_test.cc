@@ -1,25 +1,23 @@
 #include "tune/trial_journal.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <string>
 
 #include "common/faulty_file_system.h"
+#include "common/scratch_directory.h"
 
 namespace sluice {
 namespace {
 
-namespace fs = std::filesystem;
 
 class TrialJournalFaults : public ::testing::TestWithParam<Fault> {};
 
 // A trial that cannot be appended is an error naming the journal; the trials
 // recorded before it read back whole (a cut-short line is dropped on reopening).
 TEST_P(TrialJournalFaults, AFailedAppendKeepsTheRecordedTrials) {
-  const std::string path = (fs::temp_directory_path() / ("sluice-journal-" + std::to_string(::getpid()) + ".jsonl")).string();
-  fs::remove(path);
+  ScratchDirectory scratch("journal-faults");
+  const std::string path = scratch.Path("trials.jsonl");
   bool replaced = false;
   {
     TrialJournal journal(path, "search-key", &replaced);
@@ -40,7 +38,6 @@ TEST_P(TrialJournalFaults, AFailedAppendKeepsTheRecordedTrials) {
   });
   EXPECT_GT(failures, 3);
   EXPECT_EQ(TrialJournal::ReadTrials(path).size(), 3u);
-  fs::remove(path);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryFault, TrialJournalFaults, ::testing::Values(Fault::kNoSpace, Fault::kIoError, Fault::kShortWrite));
