@@ -74,10 +74,31 @@ CommandAction AddServeCommand(CLI::App& app) {
   command->add_option("--model-root", options.model_root, "Directory POST /models may load models from (default: loading by API is off)");
   command->add_option("--host", options.host, "Address to bind (default 127.0.0.1; 0.0.0.0 inside a SageMaker container, where /opt/ml exists)");
   command->add_option("--port", options.port, "Port (default $SAGEMAKER_BIND_TO_PORT or 8080; 0 picks a free one and prints it)");
-  command->add_option("--threads", options.threads, "Worker threads, one per open keep-alive connection (default: 8 per core, at least 64)");
-  command->add_option("--max-body", options.max_body_bytes, "Largest request body in bytes (default 6 MB)");
-  command->add_option("--read-timeout", options.read_timeout_seconds, "Seconds a request may take to arrive before 408 (default 10)")
+  command->add_option("--threads", options.threads, "Worker threads scoring large requests, loading and reloading (default: one per core)");
+  command->add_option("--io-threads", options.io_threads,
+                      "Event-loop threads owning the connections; small requests are scored there (default: one per core)");
+  command->add_option("--max-body", options.max_body_bytes, "Largest request body in bytes, chunked or not (default 6 MB): 413 once passed");
+  command->add_option("--max-header-bytes", options.max_head_bytes, "Largest request head (request line and headers) in bytes (default 16384): 431");
+  command->add_option("--max-connections", options.max_connections,
+                      "Open connections allowed (default 10000); past it the oldest idle one is closed, or the new one gets 503");
+  command->add_option("--max-queue", options.max_queue,
+                      "Requests waiting for a worker thread (default 1024); past it 503 with Retry-After at once");
+  command->add_option("--inline-max-body", options.inline_max_body,
+                      "Invocations up to this many bytes, for a loaded model, are scored on the event loop (default 16384; 0: never)");
+  command->add_option("--header-timeout", options.header_timeout_seconds,
+                      "Seconds for a whole request head, from its first byte (default 10): 408 and closed")
       ->check(CLI::PositiveNumber);
+  command->add_option("--body-timeout", options.body_timeout_seconds,
+                      "Seconds for a whole request body, and for the client to take the whole response (default 30): 408")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--read-timeout", options.body_timeout_seconds, "The same as --body-timeout (kept for old scripts)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--idle-timeout", options.idle_timeout_seconds,
+                      "Seconds a keep-alive connection may wait for its next request (default 60)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--drain-timeout", options.drain_timeout_seconds,
+                      "On SIGTERM, seconds to finish the requests in flight before closing the rest (default 10)")
+      ->check(CLI::NonNegativeNumber);
   command->add_option("--idle-unload", options.idle_unload_seconds,
                       "Unload a model idle this many seconds; the next request loads it again (a cold start)");
   command->add_option("--batch-window-us", options.batch_window_us,

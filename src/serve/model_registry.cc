@@ -58,7 +58,7 @@ void ModelRegistry::Add(const std::string& name, const std::string& dir) {
   std::shared_ptr<ModelMetrics> metrics;
   {
     std::unique_lock<std::shared_mutex> lock(mutex_);
-    if (slots_.count(name)) ThrowUsage("model name '" + name + "' is already loaded");
+    if (slots_.count(name)) throw ModelNameTaken("model name '" + name + "' is already in use");
     auto& kept = metrics_[name];
     if (!kept) kept = std::make_shared<ModelMetrics>();
     metrics = kept;
@@ -69,8 +69,9 @@ void ModelRegistry::Add(const std::string& name, const std::string& dir) {
   slot->current = Load(name, dir, metrics.get(), false);
   slot->last_used_ms = NowMs();
   std::unique_lock<std::shared_mutex> lock(mutex_);
-  if (!slots_.emplace(name, slot).second) ThrowUsage("model name '" + name + "' is already loaded");
+  if (!slots_.emplace(name, slot).second) throw ModelNameTaken("model name '" + name + "' is already in use");
   order_.push_back(name);
+  if (default_name_.empty()) default_name_ = name;
 }
 
 bool ModelRegistry::Remove(const std::string& name) {
@@ -139,7 +140,14 @@ ModelMetrics* ModelRegistry::Metrics(const std::string& name) {
 
 std::string ModelRegistry::default_name() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  return order_.empty() ? std::string() : order_.front();
+  return default_name_;
+}
+
+bool ModelRegistry::IsWarm(const std::string& name) const {
+  auto slot = Find(name);
+  if (!slot) return false;
+  std::lock_guard<std::mutex> lock(slot->mutex);
+  return slot->current != nullptr;
 }
 
 size_t ModelRegistry::size() const {

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,12 @@ struct ServedModel {
   const nlohmann::json& manifest() const { return text ? text->manifest() : artifact->manifest(); }
 };
 
+// Add's error for a name already in use (HTTP 409).
+class ModelNameTaken : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class ModelRegistry {
  public:
   struct Options {
@@ -54,8 +61,9 @@ class ModelRegistry {
 
   static bool ValidName(const std::string& name);
 
-  // Loads `dir` as `name`. Throws a usage error for a bad or taken name and
-  // the load's error when the artifact cannot be loaded.
+  // Loads `dir` as `name`. Throws a usage error for a bad name,
+  // ModelNameTaken for a taken one and the load's error when the artifact
+  // cannot be loaded.
   void Add(const std::string& name, const std::string& dir);
   // Forgets `name` (requests holding it finish); false when unknown.
   bool Remove(const std::string& name);
@@ -73,9 +81,14 @@ class ModelRegistry {
   // The metrics of `name` (stable for the process's life); nullptr if unknown.
   ModelMetrics* Metrics(const std::string& name);
 
-  // The model /invocations uses: the first one added.
+  // The model /invocations uses: the first one added. It stays the default
+  // when it is removed (requests for it then get 404), never another model.
   std::string default_name() const;
   size_t size() const;
+  bool Contains(const std::string& name) const { return Find(name) != nullptr; }
+  // Whether `name` is loaded now (not unloaded for being idle): a request
+  // for it will not wait for a load.
+  bool IsWarm(const std::string& name) const;
   nlohmann::json List() const;
   std::vector<std::pair<std::string, const ModelMetrics*>> AllMetrics() const;
 
@@ -95,6 +108,7 @@ class ModelRegistry {
   mutable std::shared_mutex mutex_;  // guards slots_ and order_
   std::map<std::string, std::shared_ptr<Slot>> slots_;
   std::vector<std::string> order_;
+  std::string default_name_;
   // Metrics outlive their models, so a removed and re-added name keeps counting.
   std::map<std::string, std::shared_ptr<ModelMetrics>> metrics_;
 };

@@ -9,12 +9,15 @@
 //   DELETE /models/NAME                 unload one
 //   POST /models/NAME/reload            load NAME's directory again, swap atomically
 //   GET  /metrics                       Prometheus text format
-// SIGHUP reloads every model; SIGTERM and SIGINT stop the server cleanly. A
-// fixed pool of worker threads; requests for one model that arrive together
-// are scored in one model call (serve/request_batcher). TCP_NODELAY, since
-// Nagle's algorithm with delayed ACKs adds ~40 ms to small replies. Binds
-// 127.0.0.1 unless told otherwise — except inside a SageMaker container
-// (/opt/ml exists), where the platform reaches port 8080 (or
+// SIGHUP reloads every model; SIGTERM and SIGINT drain the server: no new
+// connections, requests in flight finished within --drain-timeout, then the
+// serve record is written and the process exits 0. The HTTP layer is
+// event-driven (serve/http/http_server.h): idle and slow connections cost no
+// thread; small requests for a loaded model are scored on the event loop,
+// the rest by worker threads behind a bounded queue; requests for one model
+// that arrive together are scored in one model call (serve/request_batcher).
+// Binds 127.0.0.1 unless told otherwise — except inside a SageMaker
+// container (/opt/ml exists), where the platform reaches port 8080 (or
 // $SAGEMAKER_BIND_TO_PORT) from outside, so 0.0.0.0. With --auth-token-file
 // every route but /ping needs the bearer token.
 
@@ -31,9 +34,17 @@ struct ServeOptions {
   std::string model_root;            // where POST /models may load from; empty: loading by API is off
   std::string host;                  // empty: 127.0.0.1, or 0.0.0.0 inside a SageMaker container
   int port = -1;                     // -1: $SAGEMAKER_BIND_TO_PORT or 8080; 0: any free port (printed)
-  int threads = 0;                   // 0: every core
+  int threads = 0;                   // worker threads; 0: one per core
+  int io_threads = 0;                // event loops; 0: one per core
   size_t max_body_bytes = 6u << 20;  // SageMaker's limit
-  int read_timeout_seconds = 10;     // a request not received by then gets 408
+  size_t max_head_bytes = 16u << 10;
+  size_t max_connections = 10000;
+  size_t max_queue = 1024;           // requests waiting for a worker; past it 503
+  size_t inline_max_body = 16u << 10;  // larger invocations are scored by a worker
+  double header_timeout_seconds = 10;
+  double body_timeout_seconds = 30;
+  double idle_timeout_seconds = 60;
+  double drain_timeout_seconds = 10;
   double idle_unload_seconds = 0;    // 0: models stay loaded
   int batch_window_us = 0;           // how long a batch may wait for company
   size_t max_batch_rows = 4096;
@@ -56,7 +67,7 @@ struct ServeReport {
   std::vector<Model> models;
   double wall_seconds = 0;
   double cpu_seconds = 0;  // the process's, user + system, while serving
-  size_t threads = 0;
+  size_t threads = 0;  // event loops and workers
 };
 
 // Serves until SIGTERM or SIGINT, then returns what it measured; throws
