@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <set>
@@ -20,6 +21,7 @@
 #include "train/checkpoint_store.h"
 #include "train/learner.h"
 #include "train/metrics.h"
+#include "train/tree_forest.h"
 
 namespace sluice {
 
@@ -123,6 +125,17 @@ class XgboostModel : public Model {
 
   void Predict(const float* features, size_t rows, float* out) const override {
     if (rows == 0) return;
+    // Small batches (a server's requests) through the native forest, when
+    // it scores exactly as XGBoost does; large ones through XGBoost's
+    // blocked predictor.
+    if (rows <= kForestMaxRows) {
+      std::call_once(forest_once_, [this] { forest_ = BuildCheckedForest(); });
+      if (forest_) return forest_->Predict(features, rows, out);
+    }
+    PredictWithXgboost(features, rows, out);
+  }
+
+  void PredictWithXgboost(const float* features, size_t rows, float* out) const {
     std::string interface = ArrayInterface(features, rows, num_features_);
     static const char* kConfig =
         "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
@@ -172,10 +185,53 @@ class XgboostModel : public Model {
   }
 
  private:
+  static constexpr size_t kForestMaxRows = 64;
+
+  // The booster as a native forest, if it scores rows on and around every
+  // split threshold, and missing values, bit for bit as XGBoost does.
+  std::unique_ptr<TreeForest> BuildCheckedForest() const {
+    bst_ulong length = 0;
+    const char* bytes = nullptr;
+    if (XGBoosterSaveModelToBuffer(booster_, R"({"format": "json"})", &length, &bytes) != 0) return nullptr;
+    std::string why;
+    auto forest = TreeForest::FromXgboostJson(std::string_view(bytes, length), &why);
+    if (!forest || forest->num_features() != num_features_) return nullptr;
+    const size_t rows = 512;
+    std::vector<float> check(rows * num_features_), native(rows), reference(rows);
+    std::vector<std::vector<float>> splits = forest->SplitValues();
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&state] {
+      state ^= state << 13;
+      state ^= state >> 7;
+      state ^= state << 17;
+      return state;
+    };
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t f = 0; f < num_features_; ++f) {
+        float& x = check[r * num_features_ + f];
+        const auto& at = splits[f];
+        const float split = at.empty() ? 0.0f : at[next() % at.size()];
+        switch (next() % 8) {
+          case 0: x = std::numeric_limits<float>::quiet_NaN(); break;
+          case 1: case 2: x = split; break;
+          case 3: x = std::nextafter(split, -std::numeric_limits<float>::infinity()); break;
+          case 4: x = std::nextafter(split, std::numeric_limits<float>::infinity()); break;
+          default: x = split + static_cast<float>(static_cast<int64_t>(next() % 2001) - 1000) / 100.0f;
+        }
+      }
+    }
+    forest->Predict(check.data(), rows, native.data());
+    PredictWithXgboost(check.data(), rows, reference.data());
+    if (std::memcmp(native.data(), reference.data(), rows * sizeof(float)) != 0) return nullptr;
+    return forest;
+  }
+
   BoosterHandle booster_;
   Task task_;
   size_t num_features_;
   nlohmann::json facts_;
+  mutable std::once_flag forest_once_;
+  mutable std::unique_ptr<TreeForest> forest_;
 };
 
 // XGBoost 1.7's parameters (learner, gbtree / dart / gblinear booster, hist
