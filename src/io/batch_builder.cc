@@ -159,6 +159,11 @@ bool BatchBuilder::AppendInt(size_t index, int64_t value) {
 
 bool BatchBuilder::AppendDouble(size_t index, double value) {
   Column& column = batch_.columns[index];
+  if (!std::isfinite(value)) {
+    // As in text: NaN and infinities carry no value, they are missing.
+    column.AppendNull();
+    return true;
+  }
   if (column.type() == DataType::kFloat64) {
     column.AppendDouble(value);
     return true;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace sluice {
 
@@ -33,6 +34,12 @@ bool CsvTokenizer::Next() {
   size_t record_start = pos_;
   size_t pos = pos_;
   for (;;) {
+    if (options_.max_fields != 0 && fields_.size() >= options_.max_fields) {
+      error_ = "more than " + std::to_string(options_.max_fields) + " fields";
+      const void* newline = pos < size_ ? std::memchr(data_ + pos, '\n', size_ - pos) : nullptr;
+      pos = newline ? static_cast<size_t>(static_cast<const char*>(newline) - data_) : size_;
+      break;
+    }
     if (options_.quoting && pos < size_ && data_[pos] == quote) {
       // Quoted field.
       size_t start = ++pos;

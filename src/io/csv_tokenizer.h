@@ -19,6 +19,10 @@ struct CsvOptions {
   bool quoting = true;
   bool quoting_set = false;
   bool header = true;
+  // Most fields a record may have (0: no limit). A longer record is an error
+  // ("more than N fields") and is skipped to its end without keeping its
+  // fields, so a line of a million commas costs no memory.
+  size_t max_fields = 0;
 };
 
 struct CsvField {

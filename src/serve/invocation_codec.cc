@@ -4,6 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <cstdint>
+#include <memory>
 
 #include "common/format.h"
 #include "io/batch_builder.h"
@@ -22,6 +27,35 @@ std::string Lower(std::string_view text) {
 const TextConversion& Conversion() {
   static const TextConversion conversion;
   return conversion;
+}
+
+// `json` with every number token outside strings that overflows a double
+// replaced by null.
+std::string NullOutOfRangeNumbers(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  size_t i = 0;
+  while (i < json.size()) {
+    const char c = json[i];
+    if (c == '"') {
+      size_t end = i + 1;
+      while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
+      end = std::min(end + 1, json.size());
+      out.append(json.substr(i, end - i));
+      i = end;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t end = i + 1;
+      while (end < json.size() && std::strchr("0123456789.eE+-", json[end]) != nullptr) ++end;
+      std::string token(json.substr(i, end - i));
+      const double value = std::strtod(token.c_str(), nullptr);
+      out += std::isfinite(value) ? token : "null";
+      i = end;
+    } else {
+      out.push_back(c);
+      ++i;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -55,18 +89,32 @@ InvocationCodec::InvocationCodec(const FittedPrep& prep, const Schema& raw_schem
 }
 
 RecordBatch InvocationCodec::Decode(PayloadFormat format, std::string_view body, bool csv_header) const {
+  RecordBatch all;
+  DecodeInSlices(format, body, csv_header, SIZE_MAX, [&](RecordBatch&& batch) { all = std::move(batch); });
+  return all;
+}
+
+void InvocationCodec::DecodeInSlices(PayloadFormat format, std::string_view body, bool csv_header, size_t max_rows,
+                                     const std::function<void(RecordBatch&&)>& slice) const {
   if (body.empty()) throw InvocationError(400, "the request body is empty");
+  auto in_layout = [&](RecordBatch&& batch) { slice(ToSourceLayout(std::move(batch))); };
   switch (format) {
-    case PayloadFormat::kCsv: return ToSourceLayout(DecodeCsv(body, csv_header));
-    case PayloadFormat::kJson: return ToSourceLayout(DecodeJson(body, false));
-    case PayloadFormat::kJsonLines: return ToSourceLayout(DecodeJson(body, true));
+    case PayloadFormat::kCsv: return DecodeCsv(body, csv_header, max_rows, in_layout);
+    case PayloadFormat::kJson: return DecodeJson(body, false, max_rows, in_layout);
+    case PayloadFormat::kJsonLines: return DecodeJson(body, true, max_rows, in_layout);
   }
   throw InvocationError(415, "unsupported content type");
 }
 
-RecordBatch InvocationCodec::DecodeCsv(std::string_view body, bool header) const {
-  CsvTokenizer tokenizer(body.data(), body.size(), 1, CsvOptions{});
-  BatchBuilder builder(input_schema_, Conversion());
+void InvocationCodec::DecodeCsv(std::string_view body, bool header, size_t max_rows,
+                                const std::function<void(RecordBatch&&)>& slice) const {
+  // No row of a request has more fields than the training data has columns
+  // (with the target): past that the row is refused without keeping them.
+  CsvOptions options;
+  options.max_fields = std::max(raw_input_schema_.size(), input_schema_.size()) + 2;
+  CsvTokenizer tokenizer(body.data(), body.size(), 1, options);
+  auto builder = std::make_unique<BatchBuilder>(input_schema_, Conversion());
+  size_t in_slice = 0;
   // Field position -> input column; without a header, the input schema's order.
   std::vector<int> target(input_schema_.size());
   for (size_t i = 0; i < target.size(); ++i) target[i] = static_cast<int>(i);
@@ -79,6 +127,7 @@ RecordBatch InvocationCodec::DecodeCsv(std::string_view body, bool header) const
   size_t row = 0;
   if (header) {
     if (!tokenizer.Next()) throw InvocationError(400, "the CSV body has no header");
+    if (!tokenizer.error().empty()) throw InvocationError(400, "the header: " + tokenizer.error());
     target.assign(tokenizer.fields().size(), -1);
     std::vector<uint8_t> seen(input_schema_.size(), 0);
     for (size_t f = 0; f < tokenizer.fields().size(); ++f) {
@@ -115,18 +164,25 @@ RecordBatch InvocationCodec::DecodeCsv(std::string_view body, bool header) const
     }
     std::sort(order.begin(), order.end());
     for (const auto& [column, f] : order) {
-      if (!builder.AppendText(static_cast<size_t>(column), fields[f].text, fields[f].quoted)) {
-        throw InvocationError(400, "row " + std::to_string(row) + ": " + builder.error());
+      if (!builder->AppendText(static_cast<size_t>(column), fields[f].text, fields[f].quoted)) {
+        throw InvocationError(400, "row " + std::to_string(row) + ": " + builder->error());
       }
     }
-    builder.CommitRow(static_cast<int64_t>(row));
+    builder->CommitRow(static_cast<int64_t>(row));
+    if (++in_slice == max_rows) {
+      slice(builder->Finish());
+      builder = std::make_unique<BatchBuilder>(input_schema_, Conversion());
+      in_slice = 0;
+    }
   }
   if (row == 0) throw InvocationError(400, "the CSV body has no rows");
-  return builder.Finish();
+  if (in_slice > 0) slice(builder->Finish());
 }
 
-RecordBatch InvocationCodec::DecodeJson(std::string_view body, bool lines) const {
-  BatchBuilder builder(input_schema_, Conversion());
+void InvocationCodec::DecodeJson(std::string_view body, bool lines, size_t max_rows,
+                                 const std::function<void(RecordBatch&&)>& slice) const {
+  auto builder = std::make_unique<BatchBuilder>(input_schema_, Conversion());
+  size_t in_slice = 0;
   simdjson::dom::parser parser;
   size_t row = 0;
   std::vector<uint8_t> seen(input_schema_.size());
@@ -147,25 +203,37 @@ RecordBatch InvocationCodec::DecodeJson(std::string_view body, bool lines) const
       bool ok = true;
       simdjson::dom::element value = field.value;
       switch (value.type()) {
-        case simdjson::dom::element_type::NULL_VALUE: builder.AppendNull(*index); break;
-        case simdjson::dom::element_type::INT64: ok = builder.AppendInt(*index, int64_t(value)); break;
-        case simdjson::dom::element_type::UINT64: ok = builder.AppendDouble(*index, static_cast<double>(uint64_t(value))); break;
-        case simdjson::dom::element_type::DOUBLE: ok = builder.AppendDouble(*index, double(value)); break;
-        case simdjson::dom::element_type::BOOL: ok = builder.AppendBool(*index, bool(value)); break;
-        case simdjson::dom::element_type::STRING: ok = builder.AppendText(*index, std::string_view(value), true); break;
-        default: ok = builder.AppendText(*index, simdjson::minify(value), true);
+        case simdjson::dom::element_type::NULL_VALUE: builder->AppendNull(*index); break;
+        case simdjson::dom::element_type::INT64: ok = builder->AppendInt(*index, int64_t(value)); break;
+        case simdjson::dom::element_type::UINT64: ok = builder->AppendDouble(*index, static_cast<double>(uint64_t(value))); break;
+        case simdjson::dom::element_type::DOUBLE: ok = builder->AppendDouble(*index, double(value)); break;
+        case simdjson::dom::element_type::BOOL: ok = builder->AppendBool(*index, bool(value)); break;
+        case simdjson::dom::element_type::STRING: ok = builder->AppendText(*index, std::string_view(value), true); break;
+        default: ok = builder->AppendText(*index, simdjson::minify(value), true);
       }
-      if (!ok) throw InvocationError(400, "row " + std::to_string(row) + ": " + builder.error());
+      if (!ok) throw InvocationError(400, "row " + std::to_string(row) + ": " + builder->error());
     }
     for (size_t c = 0; c < seen.size(); ++c) {
-      if (!seen[c]) builder.AppendNull(c);
+      if (!seen[c]) builder->AppendNull(c);
     }
-    builder.CommitRow(static_cast<int64_t>(row));
+    builder->CommitRow(static_cast<int64_t>(row));
+    if (++in_slice == max_rows) {
+      slice(builder->Finish());
+      builder = std::make_unique<BatchBuilder>(input_schema_, Conversion());
+      in_slice = 0;
+    }
   };
   auto parse = [&](std::string_view text) {
     simdjson::padded_string padded(text);
     simdjson::dom::element document;
     auto error = parser.parse(padded).get(document);
+    if (error == simdjson::NUMBER_ERROR) {
+      // A number beyond float64's range (1e999) is valid JSON that simdjson
+      // refuses: read it as null, a missing value, as CSV and training data
+      // read it.
+      simdjson::padded_string rewritten(NullOutOfRangeNumbers(text));
+      error = parser.parse(rewritten).get(document);
+    }
     if (error) {
       throw InvocationError(400, (lines ? "line " + std::to_string(row + 1) + ": " : std::string()) + "invalid JSON: " +
                                      simdjson::error_message(error));
@@ -205,7 +273,7 @@ RecordBatch InvocationCodec::DecodeJson(std::string_view body, bool lines) const
     }
   }
   if (row == 0) throw InvocationError(400, "the request holds no rows");
-  return builder.Finish();
+  if (in_slice > 0) slice(builder->Finish());
 }
 
 RecordBatch InvocationCodec::ToSourceLayout(RecordBatch&& input) const {

@@ -7,6 +7,7 @@
 // A body that does not decode gives an InvocationError naming the row and
 // column, which the server answers with a 4xx.
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -55,11 +56,17 @@ class InvocationCodec {
   // Rows of the body as a batch in the model's source-schema layout (the
   // target column, absent, is all nulls).
   RecordBatch Decode(PayloadFormat format, std::string_view body, bool csv_header) const;
+  // The same, handed to `slice` a run of at most `max_rows` rows at a time,
+  // in order: a large body is scored without its decoded whole in memory.
+  void DecodeInSlices(PayloadFormat format, std::string_view body, bool csv_header, size_t max_rows,
+                      const std::function<void(RecordBatch&&)>& slice) const;
   std::string Encode(PayloadFormat format, const std::vector<float>& predictions) const;
 
  private:
-  RecordBatch DecodeCsv(std::string_view body, bool header) const;
-  RecordBatch DecodeJson(std::string_view body, bool lines) const;
+  void DecodeCsv(std::string_view body, bool header, size_t max_rows,
+                 const std::function<void(RecordBatch&&)>& slice) const;
+  void DecodeJson(std::string_view body, bool lines, size_t max_rows,
+                  const std::function<void(RecordBatch&&)>& slice) const;
   RecordBatch ToSourceLayout(RecordBatch&& input) const;
 
   Schema source_schema_;

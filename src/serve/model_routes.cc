@@ -13,6 +13,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Rows decoded, encoded and scored together within one request.
+constexpr size_t kSliceRows = 4096;
+
 // Dumps JSON whatever bytes a client put in its strings.
 std::string Dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -235,14 +238,20 @@ void ModelRoutes::Invoke(const std::string& requested, const HttpRequest& reques
       response.content_type = MediaType(out);
       response.body = model->text_codec->Encode(out, probabilities);
     } else {
-      RecordBatch batch = model->codec->Decode(in, request.body, header);
-      // θ on this thread; the model call may be shared with other requests.
+      // A slice of rows at a time, so a request's memory is its body, its
+      // predictions and one slice, whatever the rows look like. θ on this
+      // thread; the model call may be shared with other requests.
       const FittedPrep& prep = model->artifact->prep();
-      prep.Derive(batch);
-      rows = batch.num_rows();
-      std::vector<float> features(rows * prep.num_features()), predictions(rows);
-      prep.Encode(batch, features.data());
-      model->batcher->Predict(features.data(), rows, predictions.data());
+      std::vector<float> features, predictions;
+      model->codec->DecodeInSlices(in, request.body, header, kSliceRows, [&](RecordBatch&& batch) {
+        prep.Derive(batch);
+        const size_t n = batch.num_rows();
+        features.resize(n * prep.num_features());
+        prep.Encode(batch, features.data());
+        predictions.resize(rows + n);
+        model->batcher->Predict(features.data(), n, predictions.data() + rows);
+        rows += n;
+      });
       response.content_type = MediaType(out);
       response.body = model->codec->Encode(out, predictions);
     }

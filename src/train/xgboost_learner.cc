@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <mutex>
 #include <set>
@@ -111,6 +112,25 @@ void ParseEval(const char* text, RoundReport* report) {
       report->has_train = true;
     }
   }
+}
+
+// The file a manifest's "file" names: a plain name inside the model
+// directory, and (symlinks followed) still inside it, so that a model
+// directory cannot make a server read a file elsewhere.
+std::string ModelFilePath(const std::string& dir, const std::string& name) {
+  namespace fs = std::filesystem;
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos) {
+    ThrowInputData(dir + "/sluice-model.json: model.file '" + name + "' must name a file inside the model directory");
+  }
+  const std::string path = dir + "/" + name;
+  std::error_code ec;
+  const fs::path real_dir = fs::weakly_canonical(dir, ec);
+  const fs::path real = ec ? fs::path() : fs::weakly_canonical(path, ec);
+  if (ec || real.parent_path() != real_dir) {
+    ThrowInputData(path + ": the model file lies outside the model directory (a symbolic link?)");
+  }
+  return path;
 }
 
 class XgboostModel : public Model {
@@ -461,8 +481,23 @@ class XgboostLearner : public Learner {
   std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) override {
     BoosterHandle booster;
     Check(XGBoosterCreate(nullptr, 0, &booster), "XGBoosterCreate");
-    std::string path = dir + "/" + saved.value("file", "model.json");
-    if (XGBoosterLoadModel(booster, path.c_str()) != 0) {
+    std::string path;
+    try {
+      path = ModelFilePath(dir, saved.value("file", "model.json"));
+    } catch (...) {
+      XGBoosterFree(booster);
+      throw;
+    }
+    int loaded = -1;
+    try {
+      loaded = XGBoosterLoadModel(booster, path.c_str());
+    } catch (const std::exception& error) {
+      // XGBoost lets some failures out as C++ exceptions (std::bad_alloc on
+      // a file that is not a model at all).
+      XGBoosterFree(booster);
+      ThrowInputData(path + ": not an XGBoost model (" + error.what() + ")");
+    }
+    if (loaded != 0) {
       std::string message = LastError();
       XGBoosterFree(booster);
       ThrowInputData(path + ": cannot load XGBoost model: " + message);
