@@ -420,7 +420,9 @@ void HttpServer::Impl::Loop::Run() {
           ::epoll_ctl(epoll_, EPOLL_CTL_DEL, c->fd, nullptr);
           continue;
         }
-        Close(c, CloseReason::kClient);
+        // A lingering connection ends this way normally: count it for why
+        // it was being closed.
+        Close(c, c->state == Connection::State::kLingering ? c->timeout_reason : CloseReason::kClient);
         continue;
       }
       Drive(c);

@@ -5,7 +5,8 @@ malformed. Used by the tests/e2e/serve cases and by bench/serve-latency.
   rawhttp.py slowloris PORT N SECONDS   N connections sending one header byte a
                                         second; reopened when the server closes
                                         one. Prints JSON counts.
-  rawhttp.py idle PORT N SECONDS        N keep-alive connections that make one
+  rawhttp.py idle PORT N SECONDS [--no-reopen]
+                                        N keep-alive connections that make one
                                         request, then stay silent; reopened when
                                         dropped. Prints JSON counts.
   rawhttp.py chunked PORT PATH BYTES    a chunked body of BYTES bytes (64 KiB
@@ -101,7 +102,7 @@ def slowloris(port, n, seconds):
     print(json.dumps(counts))
 
 
-def idle(port, n, seconds):
+def idle(port, n, seconds, reopen=True):
     selector = selectors.DefaultSelector()
     counts = {"opened": 0, "dropped": 0, "refused": 0}
 
@@ -126,8 +127,12 @@ def idle(port, n, seconds):
             selector.unregister(sock)
             sock.close()
             counts["dropped"] += 1
-            if time.time() < end:
-                socks[socks.index(sock)] = open_one()
+            socks.remove(sock)
+            if reopen and time.time() < end:
+                try:
+                    socks.append(open_one())
+                except OSError:
+                    break  # the server is gone
     for sock in socks:
         sock.close()
     print(json.dumps(counts))
@@ -175,7 +180,7 @@ if __name__ == "__main__":
     if command == "slowloris":
         slowloris(port, int(sys.argv[3]), float(sys.argv[4]))
     elif command == "idle":
-        idle(port, int(sys.argv[3]), float(sys.argv[4]))
+        idle(port, int(sys.argv[3]), float(sys.argv[4]), reopen="--no-reopen" not in sys.argv)
     elif command == "chunked":
         chunked(port, sys.argv[3], int(sys.argv[4]))
     elif command == "raw":
