@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 seconds="${FUZZ_SECONDS:-30}"
 build="$root/build/fuzz"
-targets=(parquet_reader csv_tokenizer jsonl_parser expression pipeline_yaml invocation_codec)
+targets=(parquet_reader csv_tokenizer jsonl_parser expression pipeline_yaml invocation_codec http_request)
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DSLUICE_FUZZ=ON -DSLUICE_TESTS=ON >/dev/null
 cmake --build "$build" -j "$(nproc)"

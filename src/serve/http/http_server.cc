@@ -784,7 +784,13 @@ void HttpServer::Impl::Loop::FinishResponse(Connection* c) {
   c->response = HttpResponse{};
   c->out_head.clear();
   if (!c->keep_alive) {
-    // Stop sending, keep reading a moment so the answer is not lost to a reset.
+    if (c->head_parsed && c->message_end > 0 && c->in.size() == c->message_end) {
+      // The whole request was read and nothing followed it: close now.
+      Close(c, c->close_reason);
+      return;
+    }
+    // Bytes of the request may still be coming: stop sending, keep reading a
+    // moment so that the answer is not lost to a reset.
     ::shutdown(c->fd, SHUT_WR);
     c->state = Connection::State::kLingering;
     c->deadline = Clock::now() + kLingerTime;
