@@ -76,7 +76,7 @@ CommandAction AddServeCommand(CLI::App& app) {
   command->add_option("--port", options.port, "Port (default $SAGEMAKER_BIND_TO_PORT or 8080; 0 picks a free one and prints it)");
   command->add_option("--threads", options.threads, "Worker threads scoring large requests, loading and reloading (default: one per core)");
   command->add_option("--io-threads", options.io_threads,
-                      "Event-loop threads owning the connections; small requests are scored there (default: one per core)");
+                      "Event-loop threads owning the connections; small requests are scored there (default: half the cores, at least one)");
   command->add_option("--max-body", options.max_body_bytes, "Largest request body in bytes, chunked or not (default 6 MB): 413 once passed");
   command->add_option("--max-header-bytes", options.max_head_bytes, "Largest request head (request line and headers) in bytes (default 16384): 431");
   command->add_option("--max-connections", options.max_connections,

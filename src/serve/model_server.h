@@ -35,7 +35,7 @@ struct ServeOptions {
   std::string host;                  // empty: 127.0.0.1, or 0.0.0.0 inside a SageMaker container
   int port = -1;                     // -1: $SAGEMAKER_BIND_TO_PORT or 8080; 0: any free port (printed)
   int threads = 0;                   // worker threads; 0: one per core
-  int io_threads = 0;                // event loops; 0: one per core
+  int io_threads = 0;                // event loops; 0: half the cores (at least one)
   size_t max_body_bytes = 6u << 20;  // SageMaker's limit
   size_t max_head_bytes = 16u << 10;
   size_t max_connections = 10000;

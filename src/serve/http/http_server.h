@@ -36,7 +36,7 @@ namespace sluice {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;               // 0: any free port (Bind returns it)
-  size_t io_threads = 0;      // event loops; 0: one per core
+  size_t io_threads = 0;      // event loops; 0: half the cores (at least one)
   size_t workers = 0;         // handler threads; 0: one per core
   size_t max_connections = 10000;
   size_t max_queue = 1024;
