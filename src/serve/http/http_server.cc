@@ -320,6 +320,7 @@ class HttpServer::Impl {
   Impl(const HttpServerOptions& options, HttpHandler& handler, HttpServerStats& stats)
       : options_(options), handler_(handler), stats_(stats), queue_(options.max_queue, stats.queue_depth) {}
   ~Impl() {
+    loops_.clear();  // their connections first, then the socket they accepted from
     if (listen_fd_ >= 0) ::close(listen_fd_);
   }
 
@@ -372,15 +373,17 @@ int HttpServer::Impl::Bind() {
   sockaddr_storage bound{};
   socklen_t length = sizeof bound;
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &length);
+  // The loops exist from here on, before any thread that may call Stop().
+  for (size_t i = 0; i < options_.io_threads; ++i) {
+    loops_.push_back(std::make_unique<Loop>(*this));
+    loops_.back()->Listen(listen_fd_);
+  }
   if (bound.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
   return ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 }
 
 void HttpServer::Impl::Run() {
-  for (size_t i = 0; i < options_.io_threads; ++i) {
-    loops_.push_back(std::make_unique<Loop>(*this));
-    loops_.back()->Listen(listen_fd_);
-  }
+  if (loops_.empty()) ThrowInternal("HttpServer::Run before Bind");
   std::vector<std::thread> workers;
   for (size_t i = 0; i < options_.workers; ++i) {
     workers.emplace_back([this] {
@@ -391,12 +394,10 @@ void HttpServer::Impl::Run() {
   }
   std::vector<std::thread> threads;
   for (size_t i = 1; i < loops_.size(); ++i) threads.emplace_back([this, i] { loops_[i]->Run(); });
-  if (stopping_) Stop();  // a Stop() that came before the loops existed
-  loops_[0]->Run();
+  loops_[0]->Run();  // each loop sees stopping_ at its next turn, however early Stop() came
   for (auto& thread : threads) thread.join();
   queue_.Close();
   for (auto& worker : workers) worker.join();
-  loops_.clear();
 }
 
 void HttpServer::Impl::Loop::Run() {
