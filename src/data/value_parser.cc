@@ -165,9 +165,21 @@ bool ParseTimestamp(std::string_view text, int64_t* micros) {
       if (digits == 0) return false;
     }
     result += (hour * 3600 + minute * 60 + second) * kMicrosPerSecond + fraction;
+    // The zone, right after the time or after one space, as real files write
+    // it: "Z", "UTC" or "GMT" (any case), or a numeric offset "+02:00",
+    // "+0200", "+02". Every form is normalised to UTC.
+    if (pos + 1 < text.size() && text[pos] == ' ') ++pos;
     if (pos < text.size()) {
-      if (text[pos] == 'Z' && pos + 1 == text.size()) {
-        pos += 1;
+      std::string_view zone = text.substr(pos);
+      auto named = [&](std::string_view name) {
+        if (zone.size() != name.size()) return false;
+        for (size_t i = 0; i < name.size(); ++i) {
+          if ((zone[i] | 0x20) != (name[i] | 0x20)) return false;
+        }
+        return true;
+      };
+      if (named("Z") || named("UTC") || named("GMT")) {
+        pos = text.size();
       } else if ((text[pos] == '+' || text[pos] == '-')) {
         int offset_hours, offset_minutes = 0;
         if (!Digits(text, pos + 1, 2, &offset_hours)) return false;

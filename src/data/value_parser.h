@@ -14,8 +14,11 @@ bool ParseInt64(std::string_view text, int64_t* out);
 bool ParseFloat64(std::string_view text, double* out);
 // true/false, t/f, yes/no, 1/0 (case-insensitive).
 bool ParseBool(std::string_view text, bool* out);
-// "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS[.ffffff]]" with ' ' or 'T', an optional
-// trailing 'Z' or "+HH:MM"/"-HH:MM" offset; to microseconds since the epoch, UTC.
+// "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS[.fff...]]" with ' ' or 'T', then an
+// optional zone, right after the time or after one space: 'Z', "UTC" or
+// "GMT" (any case), or an offset "+HH:MM", "+HHMM", "+HH" (or '-'), as in
+// "2015-05-07 19:52:06 UTC"; to microseconds since the epoch, UTC. Digits of
+// a fraction past the sixth are dropped.
 bool ParseTimestamp(std::string_view text, int64_t* micros);
 bool IsValidUtf8(std::string_view text);
 

@@ -26,6 +26,22 @@ TEST(ValueParser, TimestampFormatsAndOffsets) {
   EXPECT_FALSE(ParseTimestamp("2015-01-01x", &micros));
 }
 
+TEST(ValueParser, TimestampsWithAZoneAfterASpaceAsRealFilesWriteThem) {
+  int64_t utc = 0, micros = 0;
+  ASSERT_TRUE(ParseTimestamp("2015-05-07 19:52:06", &utc));
+  for (const char* text : {"2015-05-07 19:52:06 UTC", "2015-05-07 19:52:06 utc", "2015-05-07 19:52:06 GMT",
+                           "2015-05-07 19:52:06Z", "2015-05-07 19:52:06 Z", "2015-05-07T19:52:06+00:00",
+                           "2015-05-07 21:52:06 +02:00", "2015-05-07 21:52:06+0200", "2015-05-07 17:52:06 -02",
+                           "2015-05-07T19:52:06.000000000Z"}) {
+    ASSERT_TRUE(ParseTimestamp(text, &micros)) << text;
+    EXPECT_EQ(utc, micros) << text;
+  }
+  for (const char* text : {"2015-05-07 19:52:06 ", "2015-05-07 19:52:06  UTC", "2015-05-07 19:52:06 EST",
+                           "2015-05-07 19:52:06 UTCX", "2015-05-07 19:52:06 +2"}) {
+    EXPECT_FALSE(ParseTimestamp(text, &micros)) << text;
+  }
+}
+
 TEST(ValueParser, TimestampRoundTripsThroughText) {
   int64_t micros;
   ASSERT_TRUE(ParseTimestamp("1969-12-31 23:59:59.25", &micros));
