@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/openmp_waits.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/memory.h"
 #include "sluice_version.h"
 
 int main(int argc, char** argv) {
+  sluice::UsePassiveOpenMpWaits(argv);
   sluice::KeepFreedBatchMemory();
   CLI::App app{"sluice: raw data to a trained, tuned, served model", "sluice"};
   app.require_subcommand(1);
