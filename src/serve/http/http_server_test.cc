@@ -65,6 +65,14 @@ class HttpServerTest : public ::testing::Test {
     return fd;
   }
   static void Send(int fd, const std::string& text) { ASSERT_EQ(text.size(), static_cast<size_t>(::write(fd, text.data(), text.size()))); }
+  // One connection: `request` sent, everything until the server closes read.
+  std::string Exchange(const std::string& request) {
+    int fd = Connect();
+    Send(fd, request);
+    std::string all = Receive(fd);
+    ::close(fd);
+    return all;
+  }
   // What the server sends until it closes or `responses` whole responses
   // (Content-Length framed; not for answers to HEAD) have come.
   static std::string Receive(int fd, int responses = 1000) {
@@ -115,24 +123,18 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
 
 TEST_F(HttpServerTest, HeadGetsHeadersOnlyAndAHandlerExceptionIsA500WithoutItsMessage) {
   Start({});
-  int fd = Connect();
-  Send(fd, "HEAD /x HTTP/1.1\r\nHost: h\r\n\r\nGET /throw HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
-  std::string all = Receive(fd);
+  std::string all = Exchange("HEAD /x HTTP/1.1\r\nHost: h\r\n\r\nGET /throw HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
   EXPECT_NE(std::string::npos, all.find("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\nHTTP/1.1 500"))
       << all;
   EXPECT_EQ(std::string::npos, all.find("secret")) << all;
   EXPECT_NE(std::string::npos, all.find("Connection: close")) << all;
-  ::close(fd);
 }
 
 TEST_F(HttpServerTest, ARefusedRequestWithABodyClosesTheConnectionAfterAnswering) {
   Start({});
-  int fd = Connect();
-  Send(fd, "POST /refuse HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\npartial");
-  std::string all = Receive(fd);
+  std::string all = Exchange("POST /refuse HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\npartial");
   EXPECT_EQ(0u, all.find("HTTP/1.1 403")) << all;
   EXPECT_NE(std::string::npos, all.find("Connection: close")) << all;
-  ::close(fd);
 }
 
 TEST_F(HttpServerTest, AFullQueueIsA503WithRetryAfterAtOnce) {
