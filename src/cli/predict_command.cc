@@ -19,11 +19,16 @@ CommandAction AddPredictCommand(CLI::App& app) {
   command->add_option("--output", options->output, "Predictions: .csv, .jsonl or .parquet")->required();
   command->add_option("--rejects", options->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
   command->add_option("--threads", options->threads, "Worker threads (default: every core)");
+  command->add_option("--max-reject-rate", options->max_reject_rate,
+                      "Largest share of rejected rows (blank lines left out) before exiting 3, after writing the output; "
+                      "1 accepts any (default 0.01)")
+      ->check(CLI::Range(0.0, 1.0));
   return [options]() {
     options->stop_requested = InstallStopSignalHandlers();
     TransformTotals totals = TransformFile(*options);
-    std::printf("predicted %s of %s rows -> %s\n", FormatCount(totals.rows_predicted).c_str(),
-                FormatCount(totals.rows_read).c_str(), options->output.c_str());
+    std::printf("predicted %s of %s rows -> %s%s\n", FormatCount(totals.rows_predicted).c_str(),
+                FormatCount(totals.rows_read - totals.rows_blank).c_str(), options->output.c_str(),
+                totals.rows_blank > 0 ? (" (" + FormatCount(totals.rows_blank) + " blank lines skipped)").c_str() : "");
     if (totals.rows_rejected > 0) {
       std::printf("rejected %s rows (empty prediction) -> %s; first: %s\n", FormatCount(totals.rows_rejected).c_str(),
                   totals.rejects_file.c_str(), totals.first_reject.c_str());

@@ -90,7 +90,7 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
   options.stop_requested = InstallStopSignalHandlers();
   options.on_step = [&recorder](const std::string& step, bool cached) { recorder.StepStarted(step, cached); };
   nlohmann::json summary;
-  bool register_artifact = true;
+  bool register_artifact = spec.registry;
   auto record_failure = [&](int exit_code, const char* message, bool interrupted) {
     try {
       recorder.Failed(exit_code, message, interrupted);
@@ -106,7 +106,7 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
       GraphRunOptions graph_options{recorded.from, recorded.only, recorded.json, options.stop_requested, state_dir};
       GraphRunResult result = RunGraph(spec, graph, recorder, graph_options);
       summary = std::move(result.summary);
-      register_artifact = result.register_artifact;
+      register_artifact = result.register_artifact && spec.registry;
     } else {
       summary = RunUnrecorded(spec, options);
     }
@@ -129,7 +129,8 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
   }
   if (!recorded.json) {
     for (const auto& version : registered) {
-      LogInfo("registered " + version.name + " v" + std::to_string(version.version) + " (run " + recorder.id() + ")");
+      LogInfo("registered " + version.name + " v" + std::to_string(version.version) + " (run " + recorder.id() + ") -> " +
+              version.path + "; `registry: false` in the pipeline turns this off");
     }
   }
   return 0;

@@ -21,11 +21,16 @@ CommandAction AddTransformCommand(CLI::App& app) {
   command->add_option("--prediction-column", options->prediction_column, "Name of the prediction column (default: prediction)");
   command->add_option("--rejects", options->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
   command->add_option("--threads", options->threads, "Worker threads (default: every core)");
+  command->add_option("--max-reject-rate", options->max_reject_rate,
+                      "Largest share of rejected rows (blank lines left out) before exiting 3, after writing the output; "
+                      "1 accepts any (default 0.01)")
+      ->check(CLI::Range(0.0, 1.0));
   return [options]() {
     options->stop_requested = InstallStopSignalHandlers();
     TransformTotals totals = TransformFile(*options);
-    std::printf("transformed %s of %s rows -> %s%s\n", FormatCount(totals.rows_predicted).c_str(),
-                FormatCount(totals.rows_read).c_str(), options->output.c_str(),
+    std::printf("transformed %s of %s rows -> %s%s%s\n", FormatCount(totals.rows_predicted).c_str(),
+                FormatCount(totals.rows_read - totals.rows_blank).c_str(), options->output.c_str(),
+                totals.rows_blank > 0 ? (" (" + FormatCount(totals.rows_blank) + " blank lines skipped)").c_str() : "",
                 totals.rows_rejected > 0 ? ("; rejected " + FormatCount(totals.rows_rejected) + " (null prediction) -> " +
                                             totals.rejects_file + "; first: " + totals.first_reject).c_str()
                                          : "");

@@ -9,6 +9,13 @@ namespace sluice {
 CsvTokenizer::CsvTokenizer(const char* data, size_t size, int64_t first_line, const CsvOptions& options)
     : data_(data), size_(size), next_line_(first_line), options_(options) {}
 
+bool CsvTokenizer::blank() const {
+  for (const auto& field : fields_) {
+    if (field.quoted || field.text.find_first_not_of(" \t") != std::string_view::npos) return false;
+  }
+  return error_.empty();
+}
+
 bool CsvTokenizer::Next() {
   const char delimiter = options_.delimiter;
   const char quote = options_.quote;
@@ -17,9 +24,11 @@ bool CsvTokenizer::Next() {
     if (data_[pos_] == '\n') {
       ++pos_;
       ++next_line_;
+      ++empty_lines_;
     } else if (data_[pos_] == '\r' && pos_ + 1 < size_ && data_[pos_ + 1] == '\n') {
       pos_ += 2;
       ++next_line_;
+      ++empty_lines_;
     } else {
       break;
     }

@@ -1,7 +1,8 @@
 #pragma once
 // Splits CSV text (RFC 4180) into records and fields: quoted fields may hold
-// delimiters, doubled quotes and newlines; CRLF and LF both end a record; blank
-// lines are skipped. Field views stay valid until the next call to Next().
+// delimiters, doubled quotes and newlines; CRLF and LF both end a record; empty
+// lines are skipped (and counted). Field views stay valid until the next call
+// to Next().
 
 #include <cstdint>
 #include <string>
@@ -45,6 +46,11 @@ class CsvTokenizer {
   const std::string& error() const { return error_; }
   // Bytes consumed so far.
   size_t offset() const { return pos_; }
+  // Empty lines (LF or CRLF alone) skipped so far.
+  int64_t empty_lines() const { return empty_lines_; }
+  // Whether the record is blank: every field unquoted and empty or spaces
+  // and tabs only (a line of bare delimiters).
+  bool blank() const;
 
  private:
   const char* data_;
@@ -52,6 +58,7 @@ class CsvTokenizer {
   size_t pos_ = 0;
   int64_t next_line_;
   int64_t line_ = 0;
+  int64_t empty_lines_ = 0;
   CsvOptions options_;
   std::vector<CsvField> fields_;
   std::vector<size_t> scratch_fields_;   // fields whose text lives in scratch_

@@ -44,6 +44,17 @@ TEST(CsvTokenizer, CrlfEndsRecordsAndBlankLinesAreSkipped) {
   EXPECT_EQ(records[1][1], "");
 }
 
+TEST(CsvTokenizer, EmptyLinesAreCountedAndBareDelimitersAreBlank) {
+  const std::string text = "a,b\r\n\r\n,\r\n , \t\n\"\",\n\n";
+  CsvTokenizer tokenizer(text.data(), text.size(), 1, CsvOptions{});
+  std::vector<bool> blank;
+  while (tokenizer.Next()) blank.push_back(tokenizer.blank());
+  // "a,b" has values; ",", " , \t" are bare delimiters; "\"\"," holds a
+  // quoted empty string, a value.
+  EXPECT_EQ(blank, (std::vector<bool>{false, true, true, false}));
+  EXPECT_EQ(tokenizer.empty_lines(), 2);
+}
+
 TEST(CsvTokenizer, LastLineWithoutNewline) {
   auto records = Tokenize("a,b\nc,d");
   ASSERT_EQ(records.size(), 2u);

@@ -8,9 +8,11 @@ namespace sluice {
 
 namespace {
 
-// Calls fn(line_start, line_length, line_number) for each non-blank line.
+// Calls fn(line_start, line_length, line_number) for each non-blank line;
+// returns the number of blank ones.
 template <typename Fn>
-void ForEachLine(const char* data, size_t size, int64_t first_line, Fn fn) {
+int64_t ForEachLine(const char* data, size_t size, int64_t first_line, Fn fn) {
+  int64_t blank_lines = 0;
   size_t pos = 0;
   int64_t line = first_line;
   while (pos < size) {
@@ -25,10 +27,15 @@ void ForEachLine(const char* data, size_t size, int64_t first_line, Fn fn) {
         break;
       }
     }
-    if (!blank) fn(data + pos, length, line);
+    if (blank) {
+      ++blank_lines;
+    } else {
+      fn(data + pos, length, line);
+    }
     pos = end + 1;
     ++line;
   }
+  return blank_lines;
 }
 
 simdjson::dom::parser& ThreadParser() {
@@ -38,12 +45,12 @@ simdjson::dom::parser& ThreadParser() {
 
 }  // namespace
 
-void ParseJsonLinesChunk(const char* data, size_t size, int64_t first_line, const ColumnIndex& columns,
-                         BatchBuilder& builder) {
+int64_t ParseJsonLinesChunk(const char* data, size_t size, int64_t first_line, const ColumnIndex& columns,
+                            BatchBuilder& builder) {
   auto& parser = ThreadParser();
   size_t num_columns = columns.size();
   std::vector<uint8_t> seen(num_columns);
-  ForEachLine(data, size, first_line, [&](const char* line, size_t length, int64_t number) {
+  return ForEachLine(data, size, first_line, [&](const char* line, size_t length, int64_t number) {
     std::string_view raw(line, length);
     simdjson::dom::element document;
     auto error = parser.parse(reinterpret_cast<const uint8_t*>(line), length, false).get(document);

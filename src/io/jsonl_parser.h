@@ -14,8 +14,9 @@ namespace sluice {
 using ColumnIndex = std::unordered_map<std::string, size_t>;
 
 // Parses the lines of `data` (which has kChunkPadding readable bytes past
-// `size`) into `builder`; bad lines become rejects.
-void ParseJsonLinesChunk(const char* data, size_t size, int64_t first_line, const ColumnIndex& columns,
+// `size`) into `builder`; bad lines become rejects. Returns the number of
+// blank lines (empty or spaces only), which are skipped.
+int64_t ParseJsonLinesChunk(const char* data, size_t size, int64_t first_line, const ColumnIndex& columns,
                          BatchBuilder& builder);
 
 // For schema inference: the keys of each object in order of first appearance,

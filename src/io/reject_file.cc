@@ -1,5 +1,10 @@
 #include "io/reject_file.h"
 
+#include <cstdio>
+
+#include "common/error.h"
+#include "common/format.h"
+
 namespace sluice {
 
 RejectFile::RejectFile(std::string path) : path_(std::move(path)) {}
@@ -29,6 +34,9 @@ void RejectFile::WriteReady() {
     auto& [source, rows] = waiting_.begin()->second;
     if (!rows.empty()) {
       if (first_.empty()) first_ = source + ":" + std::to_string(rows[0].line) + ": " + rows[0].reason;
+      for (size_t i = 0; i < rows.size() && firsts_.size() < kFirstRejectsKept; ++i) {
+        firsts_.push_back(source + ":" + std::to_string(rows[i].line) + ": " + rows[i].reason);
+      }
       if (!path_.empty()) {
         if (!writer_) {
           writer_.emplace(AtomicFileWriter::Open(path_));
@@ -61,6 +69,18 @@ void RejectFile::Close() {
     writer_->Commit();
     writer_.reset();
   }
+}
+
+void CheckRejectRate(const RejectFile& rejects, int64_t rejected, int64_t rows, double max_rate, const std::string& option,
+                     const std::string& context) {
+  if (rejected == 0 || rows <= 0 || static_cast<double>(rejected) <= max_rate * static_cast<double>(rows)) return;
+  char share[64];
+  std::snprintf(share, sizeof share, "%.3g%%, more than %s %.3g%%", 100.0 * static_cast<double>(rejected) / static_cast<double>(rows),
+                option.c_str(), 100.0 * max_rate);
+  std::string message = "rejected " + FormatCount(rejected) + " of " + FormatCount(rows) + " rows (" + share + ")";
+  for (size_t i = 0; i < rejects.firsts().size(); ++i) message += (i == 0 ? "; first: " : "; ") + rejects.firsts()[i];
+  if (!context.empty()) message += "; " + context;
+  ThrowInputData(message + " (raise " + option + " to accept more)");
 }
 
 }  // namespace sluice

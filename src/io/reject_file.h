@@ -32,6 +32,9 @@ class RejectFile {
   const std::string& path() const { return path_; }
   // "file:line: reason" of the first reject, for the run summary.
   const std::string& first() const { return first_; }
+  // The same for the first few (up to kFirstRejectsKept), for messages.
+  const std::vector<std::string>& firsts() const { return firsts_; }
+  static constexpr size_t kFirstRejectsKept = 3;
 
  private:
   void WriteReady();
@@ -42,8 +45,22 @@ class RejectFile {
   size_t next_index_ = 0;
   int64_t count_ = 0;
   std::string first_;
+  std::vector<std::string> firsts_;
   std::optional<AtomicFileWriter> writer_;
 };
+
+// The share of rejected rows a command accepts before it fails (exit 3)
+// unless told otherwise: a careful default between Spark's PERMISSIVE (any
+// share) and FAILFAST (none), so a file whose rows mostly fail to read is
+// never taken for a clean one, while real-world strays still pass.
+inline constexpr double kDefaultMaxRejectRate = 0.01;
+
+// Throws an input-data error when `rejected` of `rows` (blank lines left
+// out) is a larger share than `max_rate`: the count, the share and the
+// first reasons, then `context` (where the rejects and the output went).
+// `option` names the setting to raise.
+void CheckRejectRate(const RejectFile& rejects, int64_t rejected, int64_t rows, double max_rate, const std::string& option,
+                     const std::string& context);
 
 // Appends `text` as one CSV field, quoted when it has to be.
 void AppendCsvField(std::string& out, std::string_view text);

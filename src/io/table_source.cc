@@ -16,6 +16,7 @@
 #include "common/hash.h"
 #include "io/byte_stream.h"
 #include "data/column_cast.h"
+#include "data/key_column.h"
 #include "io/jsonl_parser.h"
 #include "io/parquet/parquet_reader.h"
 #include "io/parquet/plain_value.h"
@@ -77,6 +78,36 @@ std::vector<std::string> HeaderNames(const CsvTokenizer& tokenizer, const std::s
     }
   }
   return names;
+}
+
+enum class RecordOutcome { kRow, kRejected, kBlank };
+
+// Converts the tokenizer's current record into `builder`: field i goes to
+// column target[i] (-1: not read). A malformed record, one with the wrong
+// number of fields or a value that does not convert is a reject; a record
+// of bare delimiters is blank and adds nothing.
+RecordOutcome AppendCsvRecord(const CsvTokenizer& tokenizer, const int* target, size_t num_columns, BatchBuilder& builder) {
+  const auto& fields = tokenizer.fields();
+  if (!tokenizer.error().empty()) {
+    builder.RejectRow(tokenizer.line(), tokenizer.error(), tokenizer.raw());
+    return RecordOutcome::kRejected;
+  }
+  if (tokenizer.blank()) return RecordOutcome::kBlank;
+  if (fields.size() != num_columns) {
+    builder.RejectRow(tokenizer.line(),
+                      "expected " + std::to_string(num_columns) + " fields, found " + std::to_string(fields.size()),
+                      tokenizer.raw());
+    return RecordOutcome::kRejected;
+  }
+  for (size_t column = 0; column < num_columns; ++column) {
+    if (target[column] < 0) continue;
+    if (!builder.AppendText(static_cast<size_t>(target[column]), fields[column].text, fields[column].quoted)) {
+      builder.RejectRow(tokenizer.line(), builder.error(), tokenizer.raw());
+      return RecordOutcome::kRejected;
+    }
+  }
+  builder.CommitRow(tokenizer.line());
+  return RecordOutcome::kRow;
 }
 
 }  // namespace
@@ -223,6 +254,7 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
   source->file_schema_ = source->schema_;
   source->data_schema_ = source->schema_;
   for (size_t i = 0; i < source->schema_.size(); ++i) source->projection_.push_back(static_cast<int>(i));
+  source->FindKeyColumns();
 
   // Hive-style partition folders become columns after the data columns.
   std::string root = options.uri.rfind("file://", 0) == 0 ? options.uri.substr(7) : options.uri;
@@ -347,6 +379,7 @@ std::vector<Field> TableSource::InferTextFields(const std::string& path) {
     }
     sample.append(chunk->data(), chunk->size);
   }
+  sample_ = sample;
   std::string_view lines = sample;
   std::vector<std::string> names;
   std::vector<DataType> types;
@@ -403,6 +436,45 @@ std::vector<Field> TableSource::InferTextFields(const std::string& path) {
   std::vector<Field> fields;
   for (size_t i = 0; i < names.size(); ++i) fields.push_back({names[i], types[i]});
   return fields;
+}
+
+RecordBatch TableSource::ReadSample() const {
+  // As many rows as a text sample of sample_bytes holds, about.
+  const size_t max_rows = std::max<size_t>(1000, static_cast<size_t>(static_cast<double>(options_.sample_bytes) / record_bytes_));
+  std::vector<size_t> all(file_schema_.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (format_ == FileFormat::kParquet) {
+    auto file = ParquetFile::Open(files_[0]);
+    if (file->num_row_groups() == 0) return RecordBatch();
+    return file->ReadRowGroupHead(0, all, max_rows);
+  }
+  BatchBuilder builder(file_schema_, options_.conversion);
+  if (format_ == FileFormat::kCsv) {
+    CsvTokenizer tokenizer(sample_.data(), sample_.size(), 1, options_.csv);
+    if (options_.csv.header) tokenizer.Next();
+    std::vector<int> target(file_schema_.size());
+    for (size_t i = 0; i < target.size(); ++i) target[i] = static_cast<int>(i);
+    while (builder.num_rows() < max_rows && tokenizer.Next()) {
+      AppendCsvRecord(tokenizer, target.data(), target.size(), builder);
+    }
+  } else {
+    ColumnIndex column_index;
+    for (size_t i = 0; i < file_schema_.size(); ++i) column_index[file_schema_.field(i).name] = i;
+    std::string padded = sample_;
+    padded.append(kChunkPadding, '\0');
+    ParseJsonLinesChunk(padded.data(), sample_.size(), 1, column_index, builder);
+  }
+  return builder.Finish();
+}
+
+void TableSource::FindKeyColumns() {
+  RecordBatch sample = ReadSample();
+  sample_.clear();
+  sample_.shrink_to_fit();
+  for (size_t i = 0; i < sample.columns.size(); ++i) {
+    std::string reason = KeyColumnReason(sample.columns[i]);
+    if (!reason.empty()) key_columns_[file_schema_.field(i).name] = reason;
+  }
 }
 
 ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
@@ -522,7 +594,7 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
 
 ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
   if (format_ == FileFormat::kParquet) return ScanParquet(pool, consume, progress);
-  std::atomic<int64_t> rows_read{0}, rows_rejected{0};
+  std::atomic<int64_t> rows_read{0}, rows_rejected{0}, rows_blank{0};
   // The fingerprint hashes every input byte in order, on the producer thread,
   // so it does not depend on chunk size or thread count.
   FingerprintBuilder fingerprint;
@@ -586,39 +658,17 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
         // sampled row must not reserve a chunk's worth of rows in every column.
         const double record_bytes = std::max(record_bytes_, static_cast<double>(file_schema_.size()));
         builder.Reserve(static_cast<size_t>(static_cast<double>(size) / record_bytes * 1.1) + 16);
+        int64_t blank = 0;
         if (format_ == FileFormat::kCsv) {
           CsvTokenizer tokenizer(data, size, first_line, options_.csv);
           const size_t num_columns = file_schema_.size();
           const int* target = projection_.data();
           while (tokenizer.Next()) {
-            const auto& fields = tokenizer.fields();
-            if (!tokenizer.error().empty()) {
-              builder.RejectRow(tokenizer.line(), tokenizer.error(), tokenizer.raw());
-              continue;
-            }
-            if (fields.size() != num_columns) {
-              builder.RejectRow(tokenizer.line(),
-                                "expected " + std::to_string(num_columns) + " fields, found " +
-                                    std::to_string(fields.size()),
-                                tokenizer.raw());
-              continue;
-            }
-            bool ok = true;
-            for (size_t column = 0; column < num_columns; ++column) {
-              if (target[column] < 0) continue;
-              if (!builder.AppendText(static_cast<size_t>(target[column]), fields[column].text, fields[column].quoted)) {
-                ok = false;
-                break;
-              }
-            }
-            if (ok) {
-              builder.CommitRow(tokenizer.line());
-            } else {
-              builder.RejectRow(tokenizer.line(), builder.error(), tokenizer.raw());
-            }
+            if (AppendCsvRecord(tokenizer, target, num_columns, builder) == RecordOutcome::kBlank) ++blank;
           }
+          blank += tokenizer.empty_lines();
         } else {
-          ParseJsonLinesChunk(data, size, first_line, column_index, builder);
+          blank = ParseJsonLinesChunk(data, size, first_line, column_index, builder);
         }
         RecordBatch batch = builder.Finish();
         batch.source_name = path;
@@ -626,9 +676,10 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
         AddPartitionColumns(batch);
         batch.source_bytes = c.stream_bytes;
         int64_t rejected = static_cast<int64_t>(batch.rejects.size());
-        int64_t read = static_cast<int64_t>(batch.num_rows()) + rejected;
+        int64_t read = static_cast<int64_t>(batch.num_rows()) + rejected + blank;
         rows_read += read;
         rows_rejected += rejected;
+        rows_blank += blank;
         if (progress) progress->Advance(c.stream_bytes, static_cast<uint64_t>(read));
         consume(index, std::move(batch));
       });
@@ -636,7 +687,11 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
     fingerprint.Add(file_hash.Digest());
   }
   group.Wait();
-  return {.rows_read = rows_read, .rows_rejected = rows_rejected, .num_batches = batch_index, .fingerprint = fingerprint.Hex()};
+  return {.rows_read = rows_read,
+          .rows_rejected = rows_rejected,
+          .rows_blank = rows_blank,
+          .num_batches = batch_index,
+          .fingerprint = fingerprint.Hex()};
 }
 
 }  // namespace sluice

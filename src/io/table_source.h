@@ -21,6 +21,7 @@
 #include "io/batch_builder.h"
 #include "io/csv_tokenizer.h"
 #include "io/record_chunker.h"
+#include "io/reject_file.h"
 
 namespace sluice {
 
@@ -40,11 +41,18 @@ struct SourceOptions {
   // A CSV record or JSON line longer than this is rejected (skipped to the
   // next newline) rather than read: memory stays bounded by it.
   size_t max_line_bytes = kDefaultMaxRecordBytes;
+  // The largest share of rows (blank lines left out) that may be rejected
+  // before the command reading the source fails: checked by its reader
+  // (training, prep), not by TableSource. 1 accepts any share, 0 none.
+  double max_reject_rate = kDefaultMaxRejectRate;
 };
 
 struct ScanTotals {
-  int64_t rows_read = 0;  // parsed + rejected + pruned
+  int64_t rows_read = 0;  // parsed + rejected + pruned + blank
   int64_t rows_rejected = 0;
+  // Lines with no value at all — empty, spaces only, or (CSV) bare
+  // delimiters — skipped and counted here, never parsed as rows of nulls.
+  int64_t rows_blank = 0;
   // Rows of Parquet row groups skipped because their statistics show no row
   // can pass the predicates (see SetPruningPredicates); counted as read.
   int64_t rows_pruned = 0;
@@ -60,6 +68,9 @@ class TableSource {
   static std::unique_ptr<TableSource> Open(const SourceOptions& options);
 
   const Schema& schema() const { return schema_; }
+  // Data columns of the first file's sample that look like row keys (a row
+  // index or an identifier, data/key_column.h), by name, with the reason.
+  const std::map<std::string, std::string>& key_columns() const { return key_columns_; }
   // Reads only `columns` from now on (batches then hold those, in file
   // order): a CSV skips converting the others, Parquet skips their column
   // chunks. Throws a usage error for a column the source does not have.
@@ -80,6 +91,10 @@ class TableSource {
   // Column names and guessed types of a CSV or JSON Lines file, from a sample.
   std::vector<Field> InferTextFields(const std::string& path);
   ScanTotals ScanParquet(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const;
+  // The first file's first rows, typed as the schema says: the text sample
+  // InferTextFields kept, or a Parquet file's first row group's head.
+  RecordBatch ReadSample() const;
+  void FindKeyColumns();
 
   SourceOptions options_;
   FileFormat format_ = FileFormat::kCsv;
@@ -106,6 +121,8 @@ class TableSource {
   std::vector<SimplePredicate> predicates_;
   // Average bytes a record takes in the sample, to size a chunk's columns once.
   double record_bytes_ = 64;
+  std::string sample_;  // the text sample schema inference read, until Open() ends
+  std::map<std::string, std::string> key_columns_;
 };
 
 // The files a URI names: a file, every data file in a directory (sorted), or

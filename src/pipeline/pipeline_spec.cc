@@ -303,6 +303,7 @@ PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::strin
     reader.Fail("output", std::to_string(spec.output.size()) + " bytes; a path has 1 to 4096");
   }
   spec.rejects = root["rejects"] ? reader.String(root["rejects"], "rejects") : "";
+  if (root["registry"]) spec.registry = reader.Bool(root["registry"], "registry");
   if (root["steps"]) {
     if (!root["steps"].IsSequence()) reader.Fail("steps", "expected a list of steps (name, type, needs...)");
     spec.steps = spec.resolved["steps"];
@@ -335,6 +336,12 @@ PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::strin
   if (source["header"]) spec.source.csv.header = reader.Bool(source["header"], "source.header");
   if (source["max_line_bytes"]) {
     spec.source.max_line_bytes = static_cast<size_t>(reader.Int(source["max_line_bytes"], "source.max_line_bytes", 1));
+  }
+  if (source["max_reject_rate"]) {
+    spec.source.max_reject_rate = reader.Double(source["max_reject_rate"], "source.max_reject_rate");
+    if (!(spec.source.max_reject_rate >= 0 && spec.source.max_reject_rate <= 1)) {
+      reader.Fail("source.max_reject_rate", "must be a share between 0 and 1 (0.01 is 1%)");
+    }
   }
   if (source["quote"]) {
     std::string quote = reader.String(source["quote"], "source.quote");

@@ -39,6 +39,7 @@ struct PipelineSpec {
   int threads = 0;
   std::string output;
   std::string rejects;
+  bool registry = true;  // a successful run registers its artifact
   SourceOptions source;
   PrepSpec prep;
   std::string learner = "xgboost";

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "common/file_system.h"
 #include "common/format.h"
 #include "common/memory.h"
 #include "common/progress.h"
@@ -105,6 +106,7 @@ nlohmann::json RowAccounting(const ScanTotals& totals, const FilterCounts& filte
   nlohmann::json counts = {
       {"read", totals.rows_read},
       {"rejected", totals.rows_rejected},
+      {"blank", totals.rows_blank},
       {"filtered", filtered.total()},
       {"filtered_by_filter", filtered.by_filter},
       {"filtered_unread", totals.rows_pruned},
@@ -115,12 +117,30 @@ nlohmann::json RowAccounting(const ScanTotals& totals, const FilterCounts& filte
       {"valid", split_rows[1]},
       {"test", split_rows[2]},
   };
-  const int64_t accounted = kept + filtered.total() + totals.rows_rejected;
+  const int64_t accounted = kept + filtered.total() + totals.rows_rejected + totals.rows_blank;
   if (accounted != totals.rows_read) {
     ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " +
                   std::to_string(accounted));
   }
   return counts;
+}
+
+nlohmann::json SplitShares(const SplitSpec& split) {
+  return {{"train", split.train}, {"valid", split.valid}, {"test", split.test}};
+}
+
+void CheckSourceRejectRate(const PipelineSpec& spec, const ScanTotals& totals, const RejectFile& rejects,
+                           const std::string& staged_rejects) {
+  const int64_t rows = totals.rows_read - totals.rows_blank;
+  if (static_cast<double>(totals.rows_rejected) <= spec.source.max_reject_rate * static_cast<double>(rows)) return;
+  std::string context = "nothing was trained";
+  if (!spec.rejects.empty()) {
+    FileSystem::Default().Rename(staged_rejects, spec.rejects);
+    context += "; every rejected row is in " + spec.rejects;
+  } else {
+    context += "; set `rejects: PATH` in the pipeline to keep every rejected row";
+  }
+  CheckRejectRate(rejects, totals.rows_rejected, rows, spec.source.max_reject_rate, "source.max_reject_rate", context);
 }
 
 }  // namespace sluice

@@ -12,6 +12,7 @@
 #include "nlohmann/json.hpp"
 #include "io/reject_file.h"
 #include "io/table_source.h"
+#include "pipeline/pipeline_spec.h"
 #include "prep/prep_plan.h"
 
 namespace sluice {
@@ -63,5 +64,15 @@ void ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep
 // (by split) — as the summary and the artifact record it. Throws an internal
 // error when the numbers do not add up.
 nlohmann::json RowAccounting(const ScanTotals& totals, const FilterCounts& filtered, const int64_t split_rows[3]);
+
+// The split's shares as the run summary and a prepared directory record them.
+nlohmann::json SplitShares(const SplitSpec& split);
+
+// Fails the run (exit 3) before training when more of the source's rows
+// were rejected than source.max_reject_rate allows. The rejects go where
+// the pipeline's `rejects` key says, if it says; else they are dropped with
+// the run, and the message holds the first few.
+void CheckSourceRejectRate(const PipelineSpec& spec, const ScanTotals& totals, const RejectFile& rejects,
+                           const std::string& staged_rejects);
 
 }  // namespace sluice

@@ -31,12 +31,12 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   ThreadPool pool(threads);
   Progress::SetEnabled(!options.quiet);
   auto source = TableSource::Open(spec.source);
-  auto plan = PrepPlan::Make(spec.prep, source->schema());
+  auto plan = PrepPlan::Make(spec.prep, source->schema(), source->key_columns());
   const Schema raw_schema = source->schema();
   // Read only what prep uses; the plan is bound again to the narrower schema.
   if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
     source->Project(used);
-    plan = PrepPlan::Make(spec.prep, source->schema());
+    plan = PrepPlan::Make(spec.prep, source->schema(), source->key_columns());
   }
   source->SetPruningPredicates(plan->PruningPredicates());
   std::error_code ec;
@@ -49,6 +49,9 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   RejectFile rejects((fs::path(out_dir) / "rejects.csv").string());
   PrepCache cache(DefaultPrepCacheBytes());
   FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache);
+  CheckRejectRate(rejects, fit.totals.rows_rejected, fit.totals.rows_read - fit.totals.rows_blank,
+                  spec.source.max_reject_rate, "source.max_reject_rate",
+                  "rejects -> " + rejects.path() + "; nothing else was written");
   const FittedPrep& fitted = *fit.fitted;
   WriteFileAtomically((fs::path(out_dir) / "prep.json").string(), fitted.ToJson().dump(2) + "\n");
 
@@ -125,7 +128,7 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   // Last, so a directory with a manifest is a complete one.
   WritePreparedManifest(out_dir, raw_schema,
                         {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}},
-                        rows);
+                        rows, SplitShares(spec.prep.split));
 
   nlohmann::json summary;
   summary["output"] = out_dir;

@@ -86,8 +86,8 @@ void LoadSplit(const std::string& dir, const FittedPrep& fitted, ThreadPool& poo
 }  // namespace
 
 void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, const nlohmann::json& data,
-                           const nlohmann::json& rows) {
-  nlohmann::json manifest = {{"raw_schema", raw_schema.ToJson()}, {"data", data}, {"rows", rows}};
+                           const nlohmann::json& rows, const nlohmann::json& split) {
+  nlohmann::json manifest = {{"raw_schema", raw_schema.ToJson()}, {"data", data}, {"rows", rows}, {"split", split}};
   WriteFileAtomically((fs::path(dir) / "manifest.json").string(), manifest.dump(2) + "\n");
 }
 
@@ -102,6 +102,7 @@ PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool) {
     prepared.raw_schema = Schema::FromJson(manifest.at("raw_schema"));
     prepared.data = manifest.at("data");
     prepared.rows = manifest.at("rows");
+    prepared.split = manifest.value("split", nlohmann::json());  // older directories lack it
   } catch (const nlohmann::json::exception& error) {
     ThrowInputData(dir + ": prep.json or manifest.json is incomplete: " + error.what());
   }

@@ -34,7 +34,11 @@ struct PreparedData {
   Schema raw_schema;                  // every column of the training data
   nlohmann::json data;                // uri, files, fingerprint
   nlohmann::json rows;                // the row accounting
-  std::vector<std::string> unused_columns;
+  nlohmann::json split;               // the shares asked for: {train, valid, test}; null if unknown
+  // The feature columns (before one-hot expansion) and the columns that are
+  // not features, each {"name", "reason"}: for the run summary.
+  std::vector<std::string> used_columns;
+  nlohmann::json unused_columns = nlohmann::json::array();
   std::string rejects_file;           // where rejected rows are, if any
   std::string first_reject;
   double read_fit_seconds = 0, apply_seconds = 0;
@@ -42,7 +46,7 @@ struct PreparedData {
 
 // Writes manifest.json of a `sluice prep` output directory.
 void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, const nlohmann::json& data,
-                           const nlohmann::json& rows);
+                           const nlohmann::json& rows, const nlohmann::json& split);
 
 // Reads a `sluice prep` output directory back. The splits must hold exactly
 // the rows its manifest counts, with every feature θ names and the target;

@@ -43,11 +43,23 @@ std::string RowAccounting(const nlohmann::json& summary) {
   auto count = [&](const char* key) { return FormatCount(summary["rows"][key].get<int64_t>()); };
   out += "run " + summary["name"].get<std::string>() + "\n";
   row("rows read", count("read"));
-  row("  kept", count("kept") + "  (train " + count("train") + ", valid " + count("valid") + ", test " + count("test") + ")");
+  std::string kept = count("kept") + "  (train " + count("train") + ", valid " + count("valid") + ", test " + count("test");
+  if (summary.contains("split")) {
+    // The shares asked for: many references hold out 20% for test, sluice's default 10%.
+    char shares[96];
+    std::snprintf(shares, sizeof shares, "; split %g/%g/%g%%, set by split.train/valid/test",
+                  100 * summary["split"]["train"].get<double>(), 100 * summary["split"]["valid"].get<double>(),
+                  100 * summary["split"]["test"].get<double>());
+    kept += shares;
+  }
+  row("  kept", kept + ")");
   row("  filtered", count("filtered") + "  (filter " + count("filtered_by_filter") + ", missing target " +
                         count("filtered_missing_target") + ", missing value " + count("filtered_missing_value") + ")");
   if (summary["rows"].value("filtered_unread", 0) > 0) {
     row("    not read", count("filtered_unread") + "  (row groups whose statistics rule out prep.filter)");
+  }
+  if (summary["rows"].value("blank", 0) > 0) {
+    row("  blank", count("blank") + "  (empty lines or bare delimiters, skipped)");
   }
   row("  rejected", count("rejected") + (summary["rejects_file"].get<std::string>().empty()
                                              ? ""
@@ -123,11 +135,20 @@ std::string FormatRunSummary(const nlohmann::json& summary) {
     }
     row("best", best + ")");
   }
-  row("features", std::to_string(summary["features"].get<int64_t>()));
-  if (!summary["unused_columns"].empty()) {
-    std::string unused;
-    for (const auto& column : summary["unused_columns"]) unused += (unused.empty() ? "" : ", ") + column.get<std::string>();
-    row("columns not used", unused);
+  std::string features = std::to_string(summary["features"].get<int64_t>());
+  if (summary.contains("used_columns") && !summary["used_columns"].empty()) {
+    std::string used;
+    for (const auto& column : summary["used_columns"]) used += (used.empty() ? "" : ", ") + column.get<std::string>();
+    features += "  (from " + used + ")";
+  }
+  row("features", features);
+  bool first_unused = true;
+  for (const auto& column : summary["unused_columns"]) {
+    // Older summaries hold names only.
+    std::string text = column.is_string() ? column.get<std::string>()
+                                          : column["name"].get<std::string>() + ": " + column["reason"].get<std::string>();
+    row(first_unused ? "columns not used" : "", text);
+    first_unused = false;
   }
   const auto& model = summary["model"];
   if (model.contains("trees")) {

@@ -1,5 +1,7 @@
 #include "pipeline/text_run.h"
 
+#include "pipeline/prep_passes.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -26,6 +28,7 @@
 #include "common/thread_pool.h"
 #include "io/reject_file.h"
 #include "io/table_source.h"
+#include "pipeline/prep_passes.h"
 #include "pipeline/run_manifest.h"
 #include "pipeline/run_support.h"
 #include "prep/prep_plan.h"
@@ -136,6 +139,7 @@ TextCorpus ReadCorpus(const PipelineSpec& spec, const TextParams& params, Thread
     part_counts[index] = std::move(counts);
   });
   rejects.Close();
+  CheckSourceRejectRate(spec, totals, rejects, corpus.rejects_staged);
   corpus.rows_rejected = rejects.count();
   corpus.first_reject = rejects.first();
 
@@ -165,12 +169,13 @@ TextCorpus ReadCorpus(const PipelineSpec& spec, const TextParams& params, Thread
     });
   }
   const int64_t kept = split_rows[0] + split_rows[1] + split_rows[2];
-  if (kept + unseen_label + corpus.rows_rejected != totals.rows_read) {
+  if (kept + unseen_label + corpus.rows_rejected + totals.rows_blank != totals.rows_read) {
     ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " +
-                  std::to_string(kept + unseen_label + corpus.rows_rejected));
+                  std::to_string(kept + unseen_label + corpus.rows_rejected + totals.rows_blank));
   }
   corpus.rows = {{"read", totals.rows_read},
                  {"rejected", corpus.rows_rejected},
+                 {"blank", totals.rows_blank},
                  {"filtered", unseen_label},
                  {"filtered_by_filter", 0},
                  {"filtered_missing_target", 0},
@@ -462,6 +467,7 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   summary["task"] = "classification";
   summary["kind"] = "text";
   summary["rows"] = corpus.rows;
+  summary["split"] = SplitShares(spec.prep.split);
   summary["first_reject"] = corpus.first_reject;
   summary["fingerprint"] = corpus.data["fingerprint"];
   summary["vocabulary"] = corpus.vocabulary.size();

@@ -37,14 +37,18 @@ struct EncodedBatch {
 PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged, const RunLog& log) {
   PreparedData prepared;
   auto source = TableSource::Open(spec.source);
-  auto plan = PrepPlan::Make(spec.prep, source->schema());
+  auto plan = PrepPlan::Make(spec.prep, source->schema(), source->key_columns());
   // Every column of the training data, before projection: serving accepts
   // rows of these (and ignores the ones the model does not read).
   prepared.raw_schema = source->schema();
+  prepared.used_columns = plan->feature_columns();
+  for (const auto& unused : plan->unused_columns()) {
+    prepared.unused_columns.push_back({{"name", unused.name}, {"reason", unused.reason}});
+  }
   // Read only what prep uses; the plan is bound again to the narrower schema.
   if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
     source->Project(used);
-    plan = PrepPlan::Make(spec.prep, source->schema());
+    plan = PrepPlan::Make(spec.prep, source->schema(), source->key_columns());
   }
   source->SetPruningPredicates(plan->PruningPredicates());
   log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +
@@ -58,6 +62,7 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   RejectFile rejects(staged_rejects);
   PrepCache cache(DefaultPrepCacheBytes());
   FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache);
+  CheckSourceRejectRate(spec, fit.totals, rejects, staged_rejects);
   prepared.fitted = std::move(fit.fitted);
   const FittedPrep& fitted = *prepared.fitted;
   prepared.read_fit_seconds = SecondsSince(fit_start);
@@ -108,7 +113,7 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
                                  static_cast<int64_t>(matrices[2].num_rows())};
   prepared.rows = RowAccounting(fit.totals, filtered, split_rows);
   prepared.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}};
-  prepared.unused_columns = plan->unused_columns();
+  prepared.split = SplitShares(spec.prep.split);
   if (rejects.count() > 0) {
     prepared.rejects_file = staged_rejects;
     prepared.first_reject = rejects.first();
@@ -213,7 +218,9 @@ nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared,
   summary["rejects_file"] = rejects_name;
   summary["first_reject"] = prepared.first_reject;
   summary["rows"] = counts;
+  if (!prepared.split.is_null()) summary["split"] = prepared.split;
   summary["features"] = prepared.fitted->num_features();
+  summary["used_columns"] = prepared.used_columns;
   summary["unused_columns"] = prepared.unused_columns;
   summary["metrics"] = metrics;
   summary["task"] = manifest["task"];

@@ -23,7 +23,8 @@ void PrepFitState::Merge(const PrepFitState& other) {
   train_rows += other.train_rows;
 }
 
-std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& source_schema) {
+std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& source_schema,
+                                         const std::map<std::string, std::string>& key_columns) {
   auto plan = std::unique_ptr<PrepPlan>(new PrepPlan());
   plan->spec_ = spec;
   plan->source_schema_ = source_schema;
@@ -96,6 +97,10 @@ std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& sou
   }
 
   std::vector<std::string> feature_columns;
+  auto read_by_expression = [&](const std::string& name) {
+    return std::find(plan->expression_inputs_.begin(), plan->expression_inputs_.end(), name) !=
+           plan->expression_inputs_.end();
+  };
   if (!spec.features.empty()) {
     for (const auto& column : spec.features) {
       size_t index = require("prep.features", column);
@@ -106,14 +111,32 @@ std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& sou
       }
       feature_columns.push_back(column);
     }
+    for (const auto& field : derived.fields()) {
+      if (field.name == spec.target || std::count(feature_columns.begin(), feature_columns.end(), field.name)) continue;
+      plan->unused_columns_.push_back({field.name, read_by_expression(field.name) ? "read by prep.derive or prep.filter only"
+                                                                                   : "not in prep.features"});
+    }
   } else {
     for (const auto& field : derived.fields()) {
       if (field.name == spec.target) continue;
-      bool usable = IsNumeric(field.type) || onehot.count(field.name) || standardize.count(field.name);
-      if (usable) {
+      const bool chosen = onehot.count(field.name) || standardize.count(field.name);
+      auto key = key_columns.find(field.name);
+      std::string reason;
+      if (chosen) {
+        reason = "";
+      } else if (key != key_columns.end()) {
+        reason = key->second + "; list it in prep.features to use it";
+      } else if (!IsNumeric(field.type) && read_by_expression(field.name)) {
+        reason = std::string(DataTypeName(field.type)) + ", read by prep.derive or prep.filter only";
+      } else if (field.type == DataType::kTimestamp) {
+        reason = "a timestamp; derive features from it (hour(), dayofweek(), ...) or list it in prep.features";
+      } else if (!IsNumeric(field.type)) {
+        reason = std::string(DataTypeName(field.type)) + "; one-hot encode it (prep.onehot) to use it";
+      }
+      if (reason.empty()) {
         feature_columns.push_back(field.name);
       } else {
-        plan->unused_columns_.push_back(field.name);
+        plan->unused_columns_.push_back({field.name, reason});
       }
     }
   }
@@ -184,6 +207,12 @@ std::vector<uint8_t> PrepPlan::AssignSplit(const RecordBatch& batch) const {
     split[row] = static_cast<uint8_t>(SplitOfRow(spec_.split, batch.file_index, batch.lines[row]));
   }
   return split;
+}
+
+std::vector<std::string> PrepPlan::feature_columns() const {
+  std::vector<std::string> names;
+  for (const auto& transform : templates_) names.push_back(transform.column);
+  return names;
 }
 
 std::vector<std::string> PrepPlan::SourceColumnsUsed() const {

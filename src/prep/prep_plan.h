@@ -7,6 +7,7 @@
 // not one-hot encoded.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -55,14 +56,27 @@ class PrepFitState {
   int64_t train_rows = 0;
 };
 
+// A column of the source or of prep.derive that is not a feature, and why.
+struct UnusedColumn {
+  std::string name;
+  std::string reason;
+};
+
 class PrepPlan {
  public:
-  static std::unique_ptr<PrepPlan> Make(const PrepSpec& spec, const Schema& source_schema);
+  // `key_columns`: source columns that look like row keys (TableSource::
+  // key_columns()), with the reason; without prep.features they are not
+  // features.
+  static std::unique_ptr<PrepPlan> Make(const PrepSpec& spec, const Schema& source_schema,
+                                        const std::map<std::string, std::string>& key_columns = {});
 
   const PrepSpec& spec() const { return spec_; }
   const Schema& derived_schema() const { return derive_.output_schema(); }
-  // Source columns that reach no feature (strings not one-hot encoded, timestamps): for the summary.
-  const std::vector<std::string>& unused_columns() const { return unused_columns_; }
+  // The columns that are features, in order (before one-hot expansion).
+  std::vector<std::string> feature_columns() const;
+  // Columns that reach no feature (row keys, strings not one-hot encoded,
+  // timestamps, or not listed in prep.features), with the reason: for the summary.
+  const std::vector<UnusedColumn>& unused_columns() const { return unused_columns_; }
 
   void Derive(RecordBatch& batch) const { derive_.Apply(batch); }
   // Drops the rows the filter rejects, those without a target and those with
@@ -98,7 +112,7 @@ class PrepPlan {
   std::vector<size_t> drop_columns_;
   std::vector<FeatureTransform> templates_;
   std::vector<size_t> template_columns_;
-  std::vector<std::string> unused_columns_;
+  std::vector<UnusedColumn> unused_columns_;
 };
 
 }  // namespace sluice

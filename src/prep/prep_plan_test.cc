@@ -146,6 +146,29 @@ TEST(PrepPlan, RefusesLeakyOrMissingColumns) {
   EXPECT_THROW(PrepPlan::Make(string_feature, SourceSchema()), Error);
 }
 
+TEST(PrepPlan, DefaultFeaturesLeaveOutRowKeysTimestampsAndTextWithTheReason) {
+  Schema schema({{"row", DataType::kInt64},
+                 {"x", DataType::kFloat64},
+                 {"when", DataType::kTimestamp},
+                 {"note", DataType::kString},
+                 {"y", DataType::kFloat64}});
+  PrepSpec spec;
+  spec.target = "y";
+  auto plan = PrepPlan::Make(spec, schema, {{"row", "a row index: unique, increasing integers"}});
+  EXPECT_EQ(plan->feature_columns(), std::vector<std::string>{"x"});
+  std::map<std::string, std::string> reasons;
+  for (const auto& unused : plan->unused_columns()) reasons[unused.name] = unused.reason;
+  ASSERT_EQ(reasons.size(), 3u);
+  EXPECT_EQ(reasons["row"], "a row index: unique, increasing integers; list it in prep.features to use it");
+  EXPECT_NE(reasons["when"].find("a timestamp"), std::string::npos);
+  EXPECT_NE(reasons["note"].find("one-hot encode it"), std::string::npos);
+  // Listed, a key column is a feature: the pipeline said so.
+  spec.features = {"row", "x"};
+  plan = PrepPlan::Make(spec, schema, {{"row", "a row index: unique, increasing integers"}});
+  EXPECT_EQ(plan->feature_columns(), (std::vector<std::string>{"row", "x"}));
+  EXPECT_EQ(plan->unused_columns().size(), 2u);
+}
+
 TEST(FittedPrep, JsonRoundTripEncodesIdentically) {
   auto plan = PrepPlan::Make(Spec(), SourceSchema());
   RecordBatch batch = MakeBatch(0, 500);

@@ -31,6 +31,11 @@ struct Scorer {
   std::function<void(RecordBatch&&, std::vector<Column>&)> score;
 };
 
+void SortRejects(RecordBatch& batch) {
+  std::sort(batch.rejects.begin(), batch.rejects.end(),
+            [](const RejectedRow& a, const RejectedRow& b) { return a.line < b.line; });
+}
+
 // The tabular model's scorer, less its score function (which needs the
 // source's final schema to align rows).
 Scorer TabularScorer(std::shared_ptr<const Artifact> artifact, const Schema& input_schema, const std::string& name) {
@@ -40,6 +45,32 @@ Scorer TabularScorer(std::shared_ptr<const Artifact> artifact, const Schema& inp
     if (input_schema.Find(field.name)) scorer.input_types[field.name] = field.type;
   }
   scorer.outputs = {{name, DataType::kFloat64}};
+  // A row with no value in any column the model reads would get the model's
+  // answer for "nothing known", a confident-looking number: it is rejected.
+  std::vector<std::string> inputs;
+  for (const auto& field : prep.source_schema().fields()) {
+    if (field.name != prep.target()) inputs.push_back(field.name);
+  }
+  scorer.screen = [inputs](RecordBatch& batch) {
+    std::vector<const Column*> columns;
+    for (const auto& input : inputs) {
+      if (auto index = batch.schema.Find(input)) columns.push_back(&batch.columns[*index]);
+    }
+    std::vector<uint8_t> keep(batch.num_rows(), 0);
+    bool any = false;
+    for (const Column* column : columns) {
+      const auto& valid = column->valid();
+      for (size_t row = 0; row < keep.size(); ++row) keep[row] |= valid[row];
+    }
+    for (size_t row = 0; row < keep.size(); ++row) {
+      if (keep[row]) continue;
+      any = true;
+      batch.rejects.push_back({batch.lines[row], "no input values: every column the model reads is empty", ""});
+    }
+    if (!any) return;
+    SortRejects(batch);
+    batch.Filter(keep);
+  };
   return scorer;
 }
 
@@ -63,8 +94,7 @@ Scorer TextScorer(std::shared_ptr<const TextArtifact> artifact, const std::strin
       }
     }
     if (!any) return;
-    std::sort(batch.rejects.begin(), batch.rejects.end(),
-              [](const RejectedRow& a, const RejectedRow& b) { return a.line < b.line; });
+    SortRejects(batch);
     batch.Filter(keep);
   };
   scorer.score = [artifact, column](RecordBatch&& batch, std::vector<Column>& out) {
@@ -200,8 +230,12 @@ TransformTotals TransformFile(const TransformOptions& options) {
   result.rows_read = totals.rows_read;
   result.rows_predicted = predicted;
   result.rows_rejected = totals.rows_rejected + screened;
+  result.rows_blank = totals.rows_blank;
   result.first_reject = rejects.first();
   if (rejects.count() > 0) result.rejects_file = rejects_path;
+  CheckRejectRate(rejects, result.rows_rejected, totals.rows_read - totals.rows_blank, options.max_reject_rate,
+                  "--max-reject-rate",
+                  "the output was written (" + options.output + ", a null for each rejected row); rejects -> " + rejects_path);
   return result;
 }
 

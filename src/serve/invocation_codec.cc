@@ -97,13 +97,34 @@ RecordBatch InvocationCodec::Decode(PayloadFormat format, std::string_view body,
 void InvocationCodec::DecodeInSlices(PayloadFormat format, std::string_view body, bool csv_header, size_t max_rows,
                                      const std::function<void(RecordBatch&&)>& slice) const {
   if (body.empty()) throw InvocationError(400, "the request body is empty");
-  auto in_layout = [&](RecordBatch&& batch) { slice(ToSourceLayout(std::move(batch))); };
+  auto in_layout = [&](RecordBatch&& batch) {
+    RejectRowsWithoutValues(batch);
+    slice(ToSourceLayout(std::move(batch)));
+  };
   switch (format) {
     case PayloadFormat::kCsv: return DecodeCsv(body, csv_header, max_rows, in_layout);
     case PayloadFormat::kJson: return DecodeJson(body, false, max_rows, in_layout);
     case PayloadFormat::kJsonLines: return DecodeJson(body, true, max_rows, in_layout);
   }
   throw InvocationError(415, "unsupported content type");
+}
+
+void InvocationCodec::RejectRowsWithoutValues(const RecordBatch& batch) const {
+  if (batch.columns.empty()) return;
+  for (size_t row = 0; row < batch.num_rows(); ++row) {
+    bool any = false;
+    for (const auto& column : batch.columns) {
+      if (!column.IsNull(row)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) {
+      throw InvocationError(400, "row " + std::to_string(batch.lines[row]) +
+                                     ": no input values (every column the model reads is empty: " +
+                                     input_schema_.NameList() + ")");
+    }
+  }
 }
 
 void InvocationCodec::DecodeCsv(std::string_view body, bool header, size_t max_rows,
@@ -132,9 +153,12 @@ void InvocationCodec::DecodeCsv(std::string_view body, bool header, size_t max_r
     std::vector<uint8_t> seen(input_schema_.size(), 0);
     for (size_t f = 0; f < tokenizer.fields().size(); ++f) {
       std::string name(tokenizer.fields()[f].text);
+      const bool unnamed = name.empty();
+      // An unnamed column is named as the training data's reader names it.
+      if (unnamed) name = "column_" + std::to_string(f + 1);
       if (name == target_) continue;  // a target column is allowed and ignored
       auto index = input_schema_.Find(name);
-      if (!index && raw_input_schema_.Find(name)) continue;  // a training column the model does not read
+      if (!index && (raw_input_schema_.Find(name) || unnamed)) continue;  // a column the model does not read
       if (!index) throw InvocationError(400, "unknown column '" + name + "' (the model reads " + input_schema_.NameList() + ")");
       target[f] = static_cast<int>(*index);
       seen[*index] = 1;

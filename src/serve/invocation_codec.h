@@ -68,6 +68,9 @@ class InvocationCodec {
   void DecodeJson(std::string_view body, bool lines, size_t max_rows,
                   const std::function<void(RecordBatch&&)>& slice) const;
   RecordBatch ToSourceLayout(RecordBatch&& input) const;
+  // A row with no value in any column the model reads would be answered
+  // with the model's guess for "nothing known": it is a 400 instead.
+  void RejectRowsWithoutValues(const RecordBatch& batch) const;
 
   Schema source_schema_;
   Schema input_schema_;

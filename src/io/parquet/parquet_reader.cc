@@ -131,4 +131,22 @@ void ParquetFile::ReadRowGroup(size_t group, const std::vector<size_t>& columns,
   }
 }
 
+RecordBatch ParquetFile::ReadRowGroupHead(size_t group, const std::vector<size_t>& columns, size_t rows) const {
+  const RowGroup& row_group = metadata_.row_groups.at(group);
+  rows = std::min(rows, static_cast<size_t>(row_group.num_rows));
+  RecordBatch batch;
+  for (size_t column : columns) {
+    parquet::ColumnChunkReader reader(*file_, leaves_[column], row_group.columns[column].meta, row_group.num_rows,
+                                      path_ + ": row group " + std::to_string(group) + ", column " + leaves_[column].name);
+    batch.schema.Add(schema_.field(column));
+    batch.columns.emplace_back(schema_.field(column).type);
+    batch.columns.back().Reserve(rows);
+    reader.Read(rows, batch.columns.back());
+  }
+  batch.lines.resize(rows);
+  for (size_t i = 0; i < rows; ++i) batch.lines[i] = static_cast<int64_t>(i);
+  batch.source_name = path_;
+  return batch;
+}
+
 }  // namespace sluice

@@ -45,6 +45,9 @@ class ParquetFile {
   // the pool's workers, since it waits for them.
   void ReadRowGroup(size_t group, const std::vector<size_t>& columns, int64_t first_row, size_t batch_rows,
                     const std::function<void(RecordBatch&&)>& sink, ThreadPool* pool = nullptr) const;
+  // The first `rows` rows of a row group (fewer if it has fewer), decoding
+  // only the pages they need.
+  RecordBatch ReadRowGroupHead(size_t group, const std::vector<size_t>& columns, size_t rows) const;
   // The whole row group as one batch.
   RecordBatch ReadRowGroup(size_t group, const std::vector<size_t>& columns, int64_t first_row) const;
 
