@@ -35,6 +35,7 @@ nlohmann::json Schema::ToJson() const {
   auto json = nlohmann::json::array();
   for (const auto& field : fields_) {
     json.push_back({{"name", field.name}, {"type", DataTypeName(field.type)}});
+    if (!field.format.empty()) json.back()["format"] = field.format;
   }
   return json;
 }
@@ -45,7 +46,7 @@ Schema Schema::FromJson(const nlohmann::json& json) {
     std::string type_name = item.at("type").get<std::string>();
     auto type = ParseDataType(type_name);
     if (!type) ThrowInputData("schema: unknown type '" + type_name + "'");
-    schema.Add({item.at("name").get<std::string>(), *type});
+    schema.Add({item.at("name").get<std::string>(), *type, item.value("format", "")});
   }
   return schema;
 }

@@ -14,6 +14,9 @@ namespace sluice {
 struct Field {
   std::string name;
   DataType type;
+  // How the column's text is read, when not the type's default forms: a
+  // timestamp format (data/timestamp_format.h). Empty: the defaults.
+  std::string format = {};
 };
 
 class Schema {

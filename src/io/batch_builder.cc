@@ -1,6 +1,7 @@
 #include "io/batch_builder.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "data/value_parser.h"
 
@@ -26,9 +27,14 @@ BatchBuilder::BatchBuilder(const Schema& schema, const TextConversion& conversio
   batch_.schema = schema;
   category_codes_.resize(schema.size());
   dictionaries_.resize(schema.size());
+  timestamp_formats_.resize(schema.size());
   for (size_t i = 0; i < schema.size(); ++i) {
-    batch_.columns.emplace_back(schema.field(i).type);
-    if (schema.field(i).type == DataType::kCategorical) dictionaries_[i] = std::make_shared<Dictionary>();
+    const Field& field = schema.field(i);
+    batch_.columns.emplace_back(field.type);
+    if (field.type == DataType::kCategorical) dictionaries_[i] = std::make_shared<Dictionary>();
+    if (field.type == DataType::kTimestamp && !field.format.empty()) {
+      timestamp_formats_[i] = TimestampFormat::Parse(field.format, "source.schema." + field.name + ".format");
+    }
   }
 }
 
@@ -122,9 +128,13 @@ bool BatchBuilder::AppendText(size_t index, std::string_view text, bool quoted) 
     }
     case DataType::kTimestamp: {
       int64_t micros;
-      if (ParseTimestamp(value, &micros)) {
+      const auto& format = timestamp_formats_[index];
+      if (format ? format->Read(value, &micros) : ParseTimestamp(value, &micros)) {
         column.AppendInt(micros);
         return true;
+      }
+      if (format && !is_null_token()) {
+        return Fail(index, text, ("is not a timestamp in format " + format->spec()).c_str());
       }
       return null_or_fail("is not a timestamp (YYYY-MM-DD HH:MM:SS)");
     }
@@ -151,6 +161,10 @@ bool BatchBuilder::AppendInt(size_t index, int64_t value) {
     case DataType::kString:
     case DataType::kCategorical:
       return AppendText(index, std::to_string(value), true);
+    case DataType::kTimestamp:
+      // A declared format reads numbers too (epoch_ms, "%Y%m%d").
+      if (timestamp_formats_[index]) return AppendText(index, std::to_string(value), false);
+      break;
     default:
       break;
   }
@@ -175,6 +189,11 @@ bool BatchBuilder::AppendDouble(size_t index, double value) {
   std::string text = std::to_string(value);
   if (column.type() == DataType::kString || column.type() == DataType::kCategorical) {
     return AppendText(index, text, true);
+  }
+  if (column.type() == DataType::kTimestamp && timestamp_formats_[index]) {
+    char exact[32];
+    std::snprintf(exact, sizeof exact, "%.17g", value);
+    return AppendText(index, exact, false);
   }
   return Fail(index, text, ("is not a " + std::string(DataTypeName(column.type()))).c_str());
 }

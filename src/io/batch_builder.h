@@ -5,12 +5,14 @@
 // fields already appended for it are taken back.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "data/record_batch.h"
+#include "data/timestamp_format.h"
 
 namespace sluice {
 
@@ -50,6 +52,8 @@ class BatchBuilder {
   const TextConversion& conversion_;
   std::vector<std::unordered_map<std::string, int64_t>> category_codes_;
   std::vector<std::shared_ptr<Dictionary>> dictionaries_;
+  // Per column: the declared timestamp format, if any.
+  std::vector<std::optional<TimestampFormat>> timestamp_formats_;
   std::string error_;
 };
 

@@ -356,6 +356,16 @@ void TableSource::InferSchema() {
     auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == entry.first; });
     if (it != fields.end()) it->type = entry.second;
   }
+  for (const auto& [name, format] : options_.column_formats) {
+    auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
+    if (it == fields.end()) continue;
+    if (it->type != DataType::kTimestamp) {
+      ThrowUsage("source.schema." + name + ".format: only a timestamp column takes a format ('" + name + "' is " +
+                 std::string(DataTypeName(it->type)) + ")");
+    }
+    // A Parquet timestamp is typed by the file: its format is the file's.
+    if (format_ != FileFormat::kParquet) it->format = format;
+  }
   schema_ = Schema(std::move(fields));
 }
 

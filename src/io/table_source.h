@@ -36,6 +36,8 @@ struct SourceOptions {
   TextConversion conversion;
   // Types that override inference, by column name.
   std::map<std::string, DataType> column_types;
+  // Declared text formats (Field::format), by column name: timestamp columns only.
+  std::map<std::string, std::string> column_formats;
   size_t chunk_bytes = 1u << 20;
   size_t sample_bytes = 1u << 20;
   // A CSV record or JSON line longer than this is rejected (skipped to the

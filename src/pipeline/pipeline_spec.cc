@@ -9,6 +9,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "data/data_type.h"
+#include "data/timestamp_format.h"
 #include "data/value_parser.h"
 #include "pipeline/pipeline_keys.h"
 
@@ -359,10 +360,19 @@ PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::strin
     for (const auto& item : source["schema"]) {
       std::string column = item.first.as<std::string>();
       std::string key = "source.schema." + column;
-      std::string type_name = reader.String(item.second, key);
+      // A type, or {type, format}.
+      YAML::Node type_node = item.second.IsMap() ? item.second["type"] : item.second;
+      if (!type_node) reader.Fail(key + ".type", "not set (bool, int64, float64, string, timestamp, categorical)");
+      std::string type_name = reader.String(type_node, item.second.IsMap() ? key + ".type" : key);
       auto type = ParseDataType(type_name);
       if (!type) reader.Fail(key, "unknown type '" + type_name + "' (bool, int64, float64, string, timestamp, categorical)");
       spec.source.column_types[column] = *type;
+      if (item.second.IsMap() && item.second["format"]) {
+        std::string format = reader.String(item.second["format"], key + ".format");
+        if (*type != DataType::kTimestamp) reader.Fail(key + ".format", "only a timestamp column takes a format");
+        TimestampFormat::Parse(format, spec.file + ": " + key + ".format");  // refused now, not at the first row
+        spec.source.column_formats[column] = format;
+      }
     }
   }
 

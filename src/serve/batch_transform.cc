@@ -23,6 +23,7 @@ namespace {
 // must be read as, its output columns, and how it scores a batch.
 struct Scorer {
   std::map<std::string, DataType> input_types;
+  std::map<std::string, std::string> input_formats;  // declared timestamp formats
   std::vector<Field> outputs;
   // Moves rows the model cannot score into batch.rejects (with a reason),
   // before the carried columns are taken.
@@ -42,7 +43,9 @@ Scorer TabularScorer(std::shared_ptr<const Artifact> artifact, const Schema& inp
   Scorer scorer;
   const FittedPrep& prep = artifact->prep();
   for (const auto& field : prep.source_schema().fields()) {
-    if (input_schema.Find(field.name)) scorer.input_types[field.name] = field.type;
+    if (!input_schema.Find(field.name)) continue;
+    scorer.input_types[field.name] = field.type;
+    if (!field.format.empty()) scorer.input_formats[field.name] = field.format;
   }
   scorer.outputs = {{name, DataType::kFloat64}};
   // A row with no value in any column the model reads would get the model's
@@ -144,6 +147,7 @@ TransformTotals TransformFile(const TransformOptions& options) {
     scorer = TabularScorer(tabular, probe->schema(), options.prediction_column);
   }
   source_options.column_types = scorer.input_types;
+  source_options.column_formats = scorer.input_formats;
   auto source = TableSource::Open(source_options);
   if (tabular) {
     // Rows are mapped onto the training data's layout by column name.
