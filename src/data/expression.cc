@@ -6,20 +6,36 @@
 #include <unordered_map>
 
 #include "common/error.h"
+#include "data/expression_node.h"
 #include "data/expression_parser.h"
 #include "data/value_parser.h"
 
 namespace sluice {
 
-using ColumnPtr = std::shared_ptr<const Column>;
-using Evaluator = std::function<ColumnPtr(const RecordBatch&)>;
+ColumnPtr FloatResult(std::vector<uint8_t> valid, std::vector<double> values) {
+  auto out = std::make_shared<Column>(DataType::kFloat64);
+  for (size_t row = 0; row < values.size(); ++row) {
+    if (!std::isfinite(values[row])) {
+      valid[row] = 0;
+      values[row] = 0;
+    } else if (!valid[row]) {
+      values[row] = 0;
+    }
+  }
+  out->mutable_valid() = std::move(valid);
+  out->mutable_doubles() = std::move(values);
+  return out;
+}
 
-struct Expression::Node {
-  DataType type;
-  Evaluator eval;
-  // Set for literals, so binding can fold a string into a timestamp.
-  const SyntaxNode* literal = nullptr;
-};
+ColumnPtr IntResult(DataType type, std::vector<uint8_t> valid, std::vector<int64_t> values) {
+  auto out = std::make_shared<Column>(type);
+  for (size_t row = 0; row < values.size(); ++row) {
+    if (!valid[row]) values[row] = 0;
+  }
+  out->mutable_valid() = std::move(valid);
+  out->mutable_ints() = std::move(values);
+  return out;
+}
 
 namespace {
 
@@ -45,32 +61,6 @@ std::vector<uint8_t> BothValid(const Column& a, const Column& b) {
   std::vector<uint8_t> valid(a.size());
   for (size_t row = 0; row < valid.size(); ++row) valid[row] = a.valid()[row] & b.valid()[row];
   return valid;
-}
-
-// A float64 column from computed values: not-finite results become nulls.
-ColumnPtr FloatResult(std::vector<uint8_t> valid, std::vector<double> values) {
-  auto out = std::make_shared<Column>(DataType::kFloat64);
-  for (size_t row = 0; row < values.size(); ++row) {
-    if (!std::isfinite(values[row])) {
-      valid[row] = 0;
-      values[row] = 0;
-    } else if (!valid[row]) {
-      values[row] = 0;
-    }
-  }
-  out->mutable_valid() = std::move(valid);
-  out->mutable_doubles() = std::move(values);
-  return out;
-}
-
-ColumnPtr IntResult(DataType type, std::vector<uint8_t> valid, std::vector<int64_t> values) {
-  auto out = std::make_shared<Column>(type);
-  for (size_t row = 0; row < values.size(); ++row) {
-    if (!valid[row]) values[row] = 0;
-  }
-  out->mutable_valid() = std::move(valid);
-  out->mutable_ints() = std::move(values);
-  return out;
 }
 
 // A categorical column seen as strings, so expressions need not care.
@@ -452,7 +442,9 @@ class Binder {
   void ExpectArgs(const SyntaxNode& syntax, size_t min, size_t max) {
     size_t n = syntax.children.size();
     if (n < min || n > max) {
-      std::string expected = min == max ? std::to_string(min) : std::to_string(min) + " or more";
+      std::string expected = min == max  ? std::to_string(min)
+                             : max >= 64 ? std::to_string(min) + " or more"
+                                         : std::to_string(min) + " to " + std::to_string(max);
       Fail(syntax.text + "() takes " + expected + " argument" + (min == 1 && max == 1 ? "" : "s") +
                ", got " + std::to_string(n),
            syntax);
@@ -571,6 +563,12 @@ class Binder {
 
   std::unique_ptr<Node> BindCall(const SyntaxNode& syntax) {
     const std::string& name = syntax.text;
+    if (const FunctionEntry* entry = FindStringFunction(name)) {
+      ExpectArgs(syntax, entry->min_args, entry->max_args);
+      BoundCall call{syntax, {}, [this, &syntax](const std::string& problem) { Fail(problem, syntax); }};
+      for (const auto& child : syntax.children) call.args.push_back(std::shared_ptr<Node>(Bind(*child)));
+      return entry->bind(call);
+    }
     auto node = std::make_unique<Node>();
     if (name == "is_null") {
       ExpectArgs(syntax, 1, 1);

@@ -11,7 +11,10 @@
 // Arithmetic whose result is not a finite number (x / 0, log(-1)) is null.
 // Functions: is_null, coalesce, if, abs, sqrt, log, log1p, exp, floor, ceil,
 // round, least, greatest, hour, minute, day, month, year, dayofweek
-// (0 = Sunday), minutes_between(a, b) (b - a, in minutes), haversine_km.
+// (0 = Sunday), minutes_between(a, b) (b - a, in minutes), haversine_km;
+// and the string functions and cast of string_functions.cc (lower, upper,
+// trim, length, substr, replace, regexp_*, concat, starts_with, contains,
+// split_part, strptime, cast(x as type)).
 
 #include <memory>
 #include <string>

@@ -275,6 +275,16 @@ class Parser {
         if (AcceptOperator("(")) {
           Descent descent(*this, token.position);
           auto call = Make(SyntaxNode::Kind::kCall, lower, token.position);
+          if (lower == "cast") {
+            // cast(expr as type): the type name becomes a string argument.
+            Attach(*call, ParseOr());
+            if (!AcceptKeyword("as")) Fail("expected 'as' and a type in cast(x as type)", Peek().position);
+            if (Peek().kind != Token::Kind::kIdentifier) Fail("expected a type name after 'as'", Peek().position);
+            Token type = Next();
+            Attach(*call, Make(SyntaxNode::Kind::kString, Lower(type.text), type.position));
+            if (!AcceptOperator(")")) Fail("expected ')' after the type", Peek().position);
+            return call;
+          }
           if (!AcceptOperator(")")) {
             do {
               Attach(*call, ParseOr());

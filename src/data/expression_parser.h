@@ -12,6 +12,7 @@
 //   unary   := "-" unary | primary
 //   primary := number | 'string' | true | false | null
 //            | name | "quoted name" | `quoted name` | name "(" args ")" | "(" expr ")"
+//            | "cast" "(" expr "as" type ")"   (the type becomes a string argument)
 
 #include <memory>
 #include <string>
