@@ -72,6 +72,15 @@ std::string RowAccounting(const nlohmann::json& summary) {
 std::string FormatTextSummary(const nlohmann::json& summary) {
   std::string out = RowAccounting(summary);
   auto row = [&](const std::string& key, const std::string& value) { AppendRow(out, key, value); };
+  const auto& rows = summary["rows"];
+  if (rows.contains("tokenized_texts") && rows["tokenized_texts"].get<int64_t>() > 0) {
+    const int64_t cut = rows["truncated_texts"].get<int64_t>(), texts = rows["tokenized_texts"].get<int64_t>();
+    char share[160];
+    std::snprintf(share, sizeof share, "%s of %s (%.1f%%) longer than max_tokens %lld, cut there", FormatCount(cut).c_str(),
+                  FormatCount(texts).c_str(), 100.0 * static_cast<double>(cut) / static_cast<double>(texts),
+                  static_cast<long long>(rows["max_tokens"].get<int64_t>()));
+    row("texts cut", share);
+  }
   row("vocabulary", FormatCount(summary["vocabulary"].get<int64_t>()) + " ids");
   row("classes", std::to_string(summary["classes"].size()));
   row("time read + tokenize", FormatSeconds(summary["seconds"]["read_fit"].get<double>()));
@@ -85,6 +94,10 @@ std::string FormatTextSummary(const nlohmann::json& summary) {
     } else {
       shape += "embedding " + std::to_string(model["dim"].get<int>()) + ", " +
                FormatCount(model["features"].get<int64_t>()) + " word and hashed pair features";
+      if (model.contains("hogwild")) {
+        shape += model["hogwild"].get<bool>() ? ", Hogwild on " + std::to_string(model["threads"].get<int>()) + " threads"
+                                              : ", 1 thread (reproducible)";
+      }
     }
     out += "learner " + shape + "\n";
     for (const auto& [name, value] : learner["metrics"].items()) {

@@ -60,6 +60,8 @@ bool SetNgram(TextParams& out, const std::string& key, const std::string& name, 
     out.buckets = static_cast<uint32_t>(Number(key, value, 0, 1 << 26));
   } else if (name == "shuffle") {
     out.ngram.shuffle = Flag(key, value);
+  } else if (name == "hogwild") {
+    out.ngram.hogwild = Flag(key, value);
   } else {
     return false;
   }
@@ -100,7 +102,7 @@ bool SetBiLstm(TextParams& out, const std::string& key, const std::string& name,
 
 const std::map<std::string, std::pair<Setter, const char*>>& Learners() {
   static const std::map<std::string, std::pair<Setter, const char*>> learners = {
-      {"ngram", {SetNgram, "dim, epochs, learning_rate, buckets, shuffle"}},
+      {"ngram", {SetNgram, "dim, epochs, learning_rate, buckets, shuffle, hogwild"}},
       {"bilstm",
        {SetBiLstm,
         "dim, epochs, learning_rate, hidden, layers, dropout, pooling, batch_size, clip_norm, vectors, freeze_vectors"}},

@@ -42,6 +42,9 @@ namespace sluice {
 
 namespace {
 
+// The share of cut texts past which a run warns (the summary always says).
+constexpr double kTruncatedWarningShare = 0.05;
+
 namespace fs = std::filesystem;
 
 // One usable row: where it came from, its split, tokens and label.
@@ -185,7 +188,20 @@ TextCorpus ReadCorpus(const PipelineSpec& spec, const TextParams& params, Thread
                  {"train", split_rows[0]},
                  {"valid", split_rows[1]},
                  {"test", split_rows[2]},
-                 {"truncated_texts", truncated.load()}};
+                 {"truncated_texts", truncated.load()},
+                 {"tokenized_texts", kept + unseen_label},
+                 {"max_tokens", static_cast<int64_t>(params.tokenizer.max_tokens)}};
+  // A cut text loses its end, where reviews often say what they think: past
+  // a few percent the default max_tokens is hiding part of the data.
+  const double cut_share = kept + unseen_label > 0 ? static_cast<double>(truncated.load()) / static_cast<double>(kept + unseen_label) : 0;
+  if (cut_share > kTruncatedWarningShare) {
+    char warning[256];
+    std::snprintf(warning, sizeof warning,
+                  "sluice: warning: %.1f%% of the texts (%s) are longer than max_tokens (%zu) and were cut; "
+                  "raise train.params.max_tokens to read them whole",
+                  100 * cut_share, FormatCount(truncated.load()).c_str(), params.tokenizer.max_tokens);
+    Log(LogLevel::kWarning, warning);
+  }
   corpus.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
   corpus.read_seconds = SecondsSince(read_start);
   log("text: " + FormatCount(totals.rows_read) + " rows, vocabulary " +
@@ -247,6 +263,9 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
     config.num_classes = classes;
     config.threads = static_cast<int>(threads);
     config.seed = spec.seed;
+    log(config.hogwild ? "ngram: Hogwild on " + std::to_string(threads) + " threads (faster; runs differ)"
+                       : std::string("ngram: 1 thread, reproducible (train.params.ngram.hogwild: true trains on every "
+                                     "thread, faster, not reproducible)"));
     model = std::make_unique<NgramModel>(NgramModel::Train(splits[0], config, [&](int epoch, double loss) {
       curve.push_back({{"epoch", epoch}, {"train_loss", loss}});
       char line[96];
@@ -257,7 +276,8 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
       }
     }));
     model_summary = {{"learner", "ngram"}, {"classes", classes}, {"dim", config.dim}, {"epochs", config.epochs},
-                     {"features", config.num_features}};
+                     {"features", config.num_features},
+                     {"threads", config.hogwild ? config.threads : 1}, {"hogwild", config.hogwild}};
   } else {
     BiLstmConfig config = params.bilstm;
     config.vocabulary_size = corpus.vocabulary.size();

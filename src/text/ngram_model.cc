@@ -79,7 +79,8 @@ NgramModel NgramModel::Train(const TextExamples& examples, const NgramConfig& co
   for (auto& w : model.input_) w = uniform(init);
 
   const size_t n = examples.size();
-  const int threads = std::max(1, config.threads);
+  // Reproducible unless the caller chose Hogwild's speed over it.
+  const int threads = config.hogwild ? std::max(1, config.threads) : 1;
   // The learning rate decays with the share of all features seen, as
   // fastText's does with tokens: a long document moves it further.
   const uint64_t total_steps = std::max<uint64_t>(1, static_cast<uint64_t>(examples.ids.size()) * config.epochs);

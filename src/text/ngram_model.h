@@ -3,9 +3,11 @@
 // is a bag of feature ids (text/ngram_features); its vector is the mean of
 // their embeddings; a linear layer and softmax give class probabilities.
 // Trained by SGD on the softmax loss with a learning rate decaying linearly
-// to zero, several threads updating the shared weights without locks
-// (Hogwild, as fastText does; relaxed atomic loads and stores, so the races
-// are by design and defined). With one thread training is deterministic.
+// to zero. By default on one thread: the same seed and data give the same
+// model, bit for bit. `hogwild` lets several threads update the shared
+// weights without locks (as fastText does; relaxed atomic loads and stores,
+// so the races are by design and defined): faster on many cores, but the
+// order of updates — and so the model — differs from run to run.
 
 #include <cstdint>
 #include <functional>
@@ -22,7 +24,9 @@ struct NgramConfig {
   int dim = 64;
   int epochs = 10;
   double learning_rate = 0.5;
+  // Threads that train at once; more than one only with `hogwild`.
   int threads = 1;
+  bool hogwild = false;
   uint64_t seed = 42;
   // Shuffle the examples every epoch; off, each thread reads its contiguous
   // share in input order (fastText's way; poor for input sorted by label).

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "common/error.h"
 #include "text/label_map.h"
 #include "text/tokenizer.h"
@@ -120,6 +122,39 @@ std::vector<std::pair<std::vector<std::string>, int>> SeparableReviews(size_t n,
   return reviews;
 }
 
+TEST(NgramModel, WithoutHogwildTheSameSeedGivesTheSameModelAtAnyThreadCount) {
+  auto train = SeparableReviews(1000, 3);
+  TokenCounts counts;
+  for (const auto& [words, label] : train) counts.Add(words);
+  Vocabulary vocabulary = Vocabulary::Fit(counts, 1, 0);
+  constexpr uint32_t kBuckets = 5000;
+  TextExamples examples;
+  std::vector<int32_t> features;
+  for (const auto& [words, label] : train) {
+    features.clear();
+    NgramFeatures(vocabulary, words, kBuckets, features);
+    examples.Add(features, label);
+  }
+  auto model_bytes = [&](int threads) {
+    NgramConfig config;
+    config.num_features = vocabulary.size() + kBuckets;
+    config.dim = 8;
+    config.epochs = 3;
+    config.threads = threads;
+    NgramModel model = NgramModel::Train(examples, config, nullptr);
+    std::string path =
+        (std::filesystem::temp_directory_path() / ("ngram-same-" + std::to_string(::getpid()) + ".bin")).string();
+    model.Save(path);
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::filesystem::remove(path);
+    return bytes;
+  };
+  const std::string first = model_bytes(4);
+  EXPECT_EQ(first, model_bytes(4));
+  EXPECT_EQ(first, model_bytes(1));
+}
+
 TEST(NgramModel, LearnsASeparableTaskAndRoundTripsThroughAFile) {
   auto train = SeparableReviews(2000, 1), test = SeparableReviews(500, 2);
   TokenCounts counts;
@@ -138,6 +173,7 @@ TEST(NgramModel, LearnsASeparableTaskAndRoundTripsThroughAFile) {
   config.dim = 16;
   config.epochs = 5;
   config.threads = 2;
+  config.hogwild = true;
   std::vector<double> losses;
   NgramModel model = NgramModel::Train(examples, config, [&](int, double loss) { losses.push_back(loss); });
   ASSERT_EQ(losses.size(), 5u);
