@@ -122,19 +122,26 @@ std::vector<std::pair<std::vector<std::string>, int>> SeparableReviews(size_t n,
   return reviews;
 }
 
-TEST(NgramModel, WithoutHogwildTheSameSeedGivesTheSameModelAtAnyThreadCount) {
-  auto train = SeparableReviews(1000, 3);
+// The reviews as ngram examples, with the vocabulary fitted on them.
+TextExamples NgramExamples(const std::vector<std::pair<std::vector<std::string>, int>>& reviews, uint32_t buckets,
+                           Vocabulary* vocabulary) {
   TokenCounts counts;
-  for (const auto& [words, label] : train) counts.Add(words);
-  Vocabulary vocabulary = Vocabulary::Fit(counts, 1, 0);
-  constexpr uint32_t kBuckets = 5000;
+  for (const auto& [words, label] : reviews) counts.Add(words);
+  *vocabulary = Vocabulary::Fit(counts, 1, 0);
   TextExamples examples;
   std::vector<int32_t> features;
-  for (const auto& [words, label] : train) {
+  for (const auto& [words, label] : reviews) {
     features.clear();
-    NgramFeatures(vocabulary, words, kBuckets, features);
+    NgramFeatures(*vocabulary, words, buckets, features);
     examples.Add(features, label);
   }
+  return examples;
+}
+
+TEST(NgramModel, WithoutHogwildTheSameSeedGivesTheSameModelAtAnyThreadCount) {
+  constexpr uint32_t kBuckets = 5000;
+  Vocabulary vocabulary;
+  TextExamples examples = NgramExamples(SeparableReviews(1000, 3), kBuckets, &vocabulary);
   auto model_bytes = [&](int threads) {
     NgramConfig config;
     config.num_features = vocabulary.size() + kBuckets;
@@ -156,18 +163,11 @@ TEST(NgramModel, WithoutHogwildTheSameSeedGivesTheSameModelAtAnyThreadCount) {
 }
 
 TEST(NgramModel, LearnsASeparableTaskAndRoundTripsThroughAFile) {
-  auto train = SeparableReviews(2000, 1), test = SeparableReviews(500, 2);
-  TokenCounts counts;
-  for (const auto& [words, label] : train) counts.Add(words);
-  Vocabulary vocabulary = Vocabulary::Fit(counts, 1, 0);
+  auto test = SeparableReviews(500, 2);
   constexpr uint32_t kBuckets = 10000;
-  TextExamples examples;
+  Vocabulary vocabulary;
+  TextExamples examples = NgramExamples(SeparableReviews(2000, 1), kBuckets, &vocabulary);
   std::vector<int32_t> features;
-  for (const auto& [words, label] : train) {
-    features.clear();
-    NgramFeatures(vocabulary, words, kBuckets, features);
-    examples.Add(features, label);
-  }
   NgramConfig config;
   config.num_features = vocabulary.size() + kBuckets;
   config.dim = 16;
