@@ -245,18 +245,6 @@ std::unique_ptr<Node> BindSplitPart(BoundCall& call) {
   });
 }
 
-// The text of any value, as the writers print it.
-void AppendText(const Column& column, size_t row, std::string& out) {
-  switch (column.type()) {
-    case DataType::kString: out.append(column.String(row)); break;
-    case DataType::kCategorical: out.append(column.Category(row)); break;
-    case DataType::kFloat64: AppendDouble(out, column.Double(row)); break;
-    case DataType::kBool: out.append(column.Int(row) ? "true" : "false"); break;
-    case DataType::kTimestamp: AppendTimestamp(out, column.Int(row)); break;
-    case DataType::kInt64: AppendInt(out, column.Int(row)); break;
-  }
-}
-
 // concat(a, ...): the texts of the arguments, nulls skipped (as DuckDB's
 // concat; a null argument does not make the whole result null).
 std::unique_ptr<Node> BindConcat(BoundCall& call) {
@@ -270,7 +258,7 @@ std::unique_ptr<Node> BindConcat(BoundCall& call) {
     for (size_t row = 0; row < batch.num_rows(); ++row) {
       text.clear();
       for (const auto& column : in.columns) {
-        if (!column->IsNull(row)) AppendText(*column, row, text);
+        if (!column->IsNull(row)) AppendCellText(*column, row, text);
       }
       out->AppendString(text);
     }
@@ -376,7 +364,7 @@ void CastValue(const Column& in, size_t row, DataType to, Column& out, std::stri
   const DataType from = in.type();
   if (to == DataType::kString) {
     scratch.clear();
-    AppendText(in, row, scratch);
+    AppendCellText(in, row, scratch);
     out.AppendString(scratch);
     return;
   }

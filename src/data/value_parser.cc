@@ -1,5 +1,7 @@
 #include "data/value_parser.h"
 
+#include "common/format.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -263,6 +265,17 @@ void AppendTimestamp(std::string& out, int64_t micros) {
   if (fraction != 0) {
     length = std::snprintf(buffer, sizeof buffer, ".%06lld", static_cast<long long>(fraction));
     out.append(buffer, length);
+  }
+}
+
+void AppendCellText(const Column& column, size_t row, std::string& out) {
+  switch (column.type()) {
+    case DataType::kString: out.append(column.String(row)); break;
+    case DataType::kCategorical: out.append(column.Category(row)); break;
+    case DataType::kFloat64: AppendDouble(out, column.Double(row)); break;
+    case DataType::kBool: out.append(column.Int(row) ? "true" : "false"); break;
+    case DataType::kTimestamp: AppendTimestamp(out, column.Int(row)); break;
+    case DataType::kInt64: AppendInt(out, column.Int(row)); break;
   }
 }
 

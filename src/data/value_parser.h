@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "data/column.h"
+
 namespace sluice {
 
 bool ParseInt64(std::string_view text, int64_t* out);
@@ -31,5 +33,9 @@ constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 
 // "2015-01-15 19:05:39" (with ".ffffff" when there are fractional seconds).
 void AppendTimestamp(std::string& out, int64_t micros);
+
+// The text of row `row` of `column` (not null), as the writers print it:
+// shortest round-trip floats, true/false, timestamps as above.
+void AppendCellText(const Column& column, size_t row, std::string& out);
 
 }  // namespace sluice

@@ -13,6 +13,7 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"output", "path", "required", "The artifact directory to write (replaced atomically at the end of the run); it must be absent, empty or a model directory sluice wrote, else the run is refused before it starts."},
       {"rejects", "path", "<output>/rejects.csv", "Where rejected input rows go, with file, line and reason."},
       {"registry", "bool", "true", "Whether a successful run registers its artifact as a new version in the model registry (.sluice/runs.db, a copy under .sluice/models/)."},
+      {"checks", "list", "none", "Data checks run on the source's rows before prep: completeness, range, allowed, unique, pattern, row_count, expression, each with name, severity (error or warn) and max_failing (docs/pipeline.md, Data checks). A failed error check ends the run before training (exit 3)."},
       {"source.uri", "uri", "required", "The input: a file, a directory of files (a Parquet dataset, Hive-style key=value folders included) or a glob; a path or file:// URI. CSV (optionally gzip), JSON Lines or Parquet. Not needed with train.prepared."},
       {"source.format", "string", "auto", "csv, tsv, jsonl, parquet, or auto (by extension)."},
       {"source.delimiter", "string", ",", "CSV field delimiter (one character)."},

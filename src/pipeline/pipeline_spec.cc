@@ -376,6 +376,8 @@ PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::strin
     }
   }
 
+  if (root["checks"]) spec.checks = ParseChecks(spec.resolved["checks"], file);
+
   if (trains_nothing) return spec;
 
   YAML::Node prep = root["prep"];

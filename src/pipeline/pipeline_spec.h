@@ -11,6 +11,7 @@
 #include "io/table_source.h"
 #include "nlohmann/json.hpp"
 #include "prep/prep_spec.h"
+#include "quality/data_checks.h"
 #include "train/learner.h"
 #include "tune/search_space.h"
 
@@ -41,6 +42,7 @@ struct PipelineSpec {
   std::string rejects;
   bool registry = true;  // a successful run registers its artifact
   SourceOptions source;
+  std::vector<CheckSpec> checks;  // run on the source before prep (quality/data_checks.h)
   PrepSpec prep;
   std::string learner = "xgboost";
   std::string train_prepared;  // a `sluice prep` output to train from instead of source + prep

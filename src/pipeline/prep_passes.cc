@@ -1,5 +1,6 @@
 #include "pipeline/prep_passes.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "common/error.h"
@@ -12,8 +13,23 @@ namespace sluice {
 
 uint64_t DefaultPrepCacheBytes() { return PhysicalMemoryBytes() / 10 * 4; }
 
+namespace {
+
+// Drops the columns a source reads for data checks only, so batches are laid
+// out as the plan (and the artifact's input schema) say.
+void KeepPlanColumns(RecordBatch& batch, const Schema& plan_schema) {
+  if (batch.schema.size() == plan_schema.size()) return;
+  std::vector<Column> columns;
+  columns.reserve(plan_schema.size());
+  for (const auto& field : plan_schema.fields()) columns.push_back(std::move(batch.columns[*batch.schema.Find(field.name)]));
+  batch.columns = std::move(columns);
+  batch.schema = plan_schema;
+}
+
+}  // namespace
+
 FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPool& pool, RejectFile& rejects,
-                      const std::string& source_name, PrepCache* cache) {
+                      const std::string& source_name, PrepCache* cache, DataChecks* checks) {
   std::mutex mutex;
   const std::vector<uint8_t> keep = plan.ColumnsForEncoding();
   std::vector<std::unique_ptr<PrepFitState>> states;
@@ -22,6 +38,8 @@ FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPoo
     Progress progress("read + fit", source.total_bytes());
     result.totals = source.Scan(pool, [&](size_t index, RecordBatch&& batch) {
       rejects.Add(index, batch.source_name, std::move(batch.rejects));
+      if (checks) checks->Observe(index, batch);
+      KeepPlanColumns(batch, plan.source_schema());
       plan.Derive(batch);
       FilterCounts filtered = plan.Filter(batch);
       auto split = plan.AssignSplit(batch);
@@ -93,6 +111,7 @@ void ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep
     ReleaseFreeMemory();
   } else {
     source.Scan(pool, [&](size_t index, RecordBatch&& batch) {
+      KeepPlanColumns(batch, plan.source_schema());
       plan.Derive(batch);
       FilterCounts filtered = plan.Filter(batch);
       encode(index, batch, filtered);
@@ -123,6 +142,24 @@ nlohmann::json RowAccounting(const ScanTotals& totals, const FilterCounts& filte
                   std::to_string(accounted));
   }
   return counts;
+}
+
+std::unique_ptr<DataChecks> BindChecks(const PipelineSpec& spec, TableSource& source, const Schema& raw_schema,
+                                       const std::vector<std::string>& plan_columns) {
+  if (spec.checks.empty()) return nullptr;
+  // Bound once on every column to learn what they read, then on the columns read.
+  std::vector<std::string> columns = plan_columns;
+  for (const auto& column : DataChecks(spec.checks, raw_schema).ColumnsRead()) {
+    if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
+  }
+  source.Project(columns);
+  source.SetPruningPredicates({});
+  return std::make_unique<DataChecks>(spec.checks, source.schema());
+}
+
+nlohmann::json FinishChecks(DataChecks* checks, const ScanTotals& totals, const std::string& source_name) {
+  if (!checks) return nlohmann::json::array();
+  return checks->Finish(totals.rows_read - totals.rows_blank - totals.rows_rejected, source_name);
 }
 
 nlohmann::json SplitShares(const SplitSpec& split) {

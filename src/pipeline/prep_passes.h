@@ -41,8 +41,19 @@ struct FitPassResult {
 
 // Reads the source once; rejected rows go to `rejects`. Throws an input-data
 // error when no train row is left.
+// `checks`, when given, sees every batch as read, before derive and filter.
 FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPool& pool, RejectFile& rejects,
-                      const std::string& source_name, PrepCache* cache = nullptr);
+                      const std::string& source_name, PrepCache* cache = nullptr, DataChecks* checks = nullptr);
+
+// The data checks of `spec` bound to `source` (null when there are none):
+// their columns are added to what `source` reads, Parquet row groups are
+// no longer skipped by statistics (every row must be checked), and
+// `plan_columns` are the columns prep reads; `raw_schema` every column of
+// the source, before any projection.
+std::unique_ptr<DataChecks> BindChecks(const PipelineSpec& spec, TableSource& source, const Schema& raw_schema,
+                                       const std::vector<std::string>& plan_columns);
+// Runs Finish() on the rows the fit pass read: the checks' results.
+nlohmann::json FinishChecks(DataChecks* checks, const ScanTotals& totals, const std::string& source_name);
 
 // One batch after prep: its rows (derived and filtered), the split of each,
 // the encoded features (rows x num_features, row-major) and labels.

@@ -34,11 +34,13 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   auto plan = PrepPlan::Make(spec.prep, source->schema(), source->key_columns());
   const Schema raw_schema = source->schema();
   // Read only what prep uses; the plan is bound again to the narrower schema.
-  if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
+  const std::vector<std::string> used = plan->SourceColumnsUsed();
+  if (used.size() < source->schema().size()) {
     source->Project(used);
     plan = PrepPlan::Make(spec.prep, source->schema(), source->key_columns());
   }
   source->SetPruningPredicates(plan->PruningPredicates());
+  std::unique_ptr<DataChecks> checks = BindChecks(spec, *source, raw_schema, used);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) ThrowIo("cannot create " + out_dir + ": " + ec.message());
@@ -48,10 +50,11 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
 
   RejectFile rejects((fs::path(out_dir) / "rejects.csv").string());
   PrepCache cache(DefaultPrepCacheBytes());
-  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache);
+  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache, checks.get());
   CheckRejectRate(rejects, fit.totals.rows_rejected, fit.totals.rows_read - fit.totals.rows_blank,
                   spec.source.max_reject_rate, "source.max_reject_rate",
                   "rejects -> " + rejects.path() + "; nothing else was written");
+  const nlohmann::json check_results = FinishChecks(checks.get(), fit.totals, spec.source.uri);
   const FittedPrep& fitted = *fit.fitted;
   WriteFileAtomically((fs::path(out_dir) / "prep.json").string(), fitted.ToJson().dump(2) + "\n");
 
@@ -134,6 +137,7 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   summary["output"] = out_dir;
   summary["rows"] = rows;
   summary["features"] = fitted.feature_names();
+  summary["checks"] = check_results;
   summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

@@ -38,6 +38,7 @@ struct PreparedData {
   // The feature columns (before one-hot expansion) and the columns that are
   // not features, each {"name", "reason"}: for the run summary.
   std::vector<std::string> used_columns;
+  nlohmann::json checks = nlohmann::json::array();  // the data checks' results
   nlohmann::json unused_columns = nlohmann::json::array();
   std::string rejects_file;           // where rejected rows are, if any
   std::string first_reject;

@@ -65,6 +65,23 @@ std::string RowAccounting(const nlohmann::json& summary) {
                                              ? ""
                                              : "  -> " + summary["rejects_file"].get<std::string>()));
   if (!summary["first_reject"].get<std::string>().empty()) row("  first reject", summary["first_reject"].get<std::string>());
+  if (summary.contains("checks") && !summary["checks"].empty()) {
+    int passed = 0;
+    std::string failed;
+    for (const auto& check : summary["checks"]) {
+      if (check["passed"].get<bool>()) {
+        ++passed;
+        continue;
+      }
+      char share[48];
+      std::snprintf(share, sizeof share, " %.3g%%", 100 * check["share"].get<double>());
+      failed += (failed.empty() ? "" : ", ") + check["name"].get<std::string>() +
+                (check["kind"] == "row_count" ? std::string() : std::string(share)) + " (" +
+                check["severity"].get<std::string>() + ")";
+    }
+    row("checks", std::to_string(passed) + " of " + std::to_string(summary["checks"].size()) + " passed" +
+                      (failed.empty() ? "" : "; failed: " + failed));
+  }
   return out;
 }
 

@@ -441,6 +441,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
 }  // namespace
 
 nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& options) {
+  if (!spec.checks.empty()) ThrowUsage("checks: data checks run on tabular jobs only so far, not on a text job (train.text)");
   auto run_start = RunClock::now();
   const TextParams params = ParseTextParams(spec.learner, spec.train.params);
   size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();

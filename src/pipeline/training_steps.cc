@@ -46,11 +46,14 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
     prepared.unused_columns.push_back({{"name", unused.name}, {"reason", unused.reason}});
   }
   // Read only what prep uses; the plan is bound again to the narrower schema.
-  if (auto used = plan->SourceColumnsUsed(); used.size() < source->schema().size()) {
+  const std::vector<std::string> used = plan->SourceColumnsUsed();
+  if (used.size() < source->schema().size()) {
     source->Project(used);
     plan = PrepPlan::Make(spec.prep, source->schema(), source->key_columns());
   }
   source->SetPruningPredicates(plan->PruningPredicates());
+  // Checks may read more columns; the batches are narrowed back for prep.
+  std::unique_ptr<DataChecks> checks = BindChecks(spec, *source, prepared.raw_schema, used);
   log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +
       "; schema: " + source->schema().ToString());
 
@@ -61,8 +64,9 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
   RejectFile rejects(staged_rejects);
   PrepCache cache(DefaultPrepCacheBytes());
-  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache);
+  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache, checks.get());
   CheckSourceRejectRate(spec, fit.totals, rejects, staged_rejects);
+  prepared.checks = FinishChecks(checks.get(), fit.totals, spec.source.uri);
   prepared.fitted = std::move(fit.fitted);
   const FittedPrep& fitted = *prepared.fitted;
   prepared.read_fit_seconds = SecondsSince(fit_start);
@@ -125,6 +129,9 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
 
 PreparedData PrepareData(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged, const RunLog& log) {
   if (spec.train_prepared.empty()) return PrepareFromSource(spec, pool, staged, log);
+  if (!spec.checks.empty()) {
+    ThrowUsage("checks: the source is not read when training from train.prepared; run the checks with `sluice prep`");
+  }
   auto load_start = RunClock::now();
   log("prepared data: " + spec.train_prepared + " (its source, prep and split stand for the pipeline's)");
   PreparedData prepared = LoadPreparedData(spec.train_prepared, pool);
@@ -221,6 +228,7 @@ nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared,
   if (!prepared.split.is_null()) summary["split"] = prepared.split;
   summary["features"] = prepared.fitted->num_features();
   summary["used_columns"] = prepared.used_columns;
+  summary["checks"] = prepared.checks;
   summary["unused_columns"] = prepared.unused_columns;
   summary["metrics"] = metrics;
   summary["task"] = manifest["task"];

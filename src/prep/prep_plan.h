@@ -71,6 +71,7 @@ class PrepPlan {
                                         const std::map<std::string, std::string>& key_columns = {});
 
   const PrepSpec& spec() const { return spec_; }
+  const Schema& source_schema() const { return source_schema_; }
   const Schema& derived_schema() const { return derive_.output_schema(); }
   // The columns that are features, in order (before one-hot expansion).
   std::vector<std::string> feature_columns() const;

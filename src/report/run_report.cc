@@ -266,6 +266,31 @@ std::string CostSection(const RunReportInputs& in) {
   return Section("Cost", body);
 }
 
+// The data checks run on the source before prep, one row each.
+std::string ChecksSection(const nlohmann::json& run) {
+  const nlohmann::json summary = run.value("summary", nlohmann::json::object());
+  if (!summary.is_object() || !summary.contains("checks") || summary["checks"].empty()) return "";
+  std::string rows = "<tr><th>check</th><th>column</th><th>severity</th><th>rows failing</th><th>result</th><th>examples</th></tr>\n";
+  for (const auto& check : summary["checks"]) {
+    std::string examples;
+    for (const auto& example : check["examples"]) {
+      examples += (examples.empty() ? "line " : ", line ") + std::to_string(example["line"].get<int64_t>()) + " (" +
+                  example["value"].get<std::string>() + ")";
+    }
+    const bool passed = check["passed"].get<bool>();
+    const std::string failing = check["kind"] == "row_count"
+                                    ? FormatCount(check["rows"].get<int64_t>()) + " rows read"
+                                    : FormatCount(check["failing"].get<int64_t>()) + " of " +
+                                          FormatCount(check["rows"].get<int64_t>()) + " (" +
+                                          ShortNumber(100 * check["share"].get<double>()) + "%)";
+    rows += "<tr><td>" + EscapeHtml(check["name"].get<std::string>()) + "</td><td>" +
+            EscapeHtml(check["column"].get<std::string>()) + "</td><td>" + EscapeHtml(check["severity"].get<std::string>()) +
+            "</td><td>" + EscapeHtml(failing) + "</td><td>" + (passed ? "passed" : "<b>failed</b>") + "</td><td>" +
+            EscapeHtml(examples) + "</td></tr>\n";
+  }
+  return Section("Data checks", "<table>" + rows + "</table>\n");
+}
+
 std::string Overview(const nlohmann::json& run) {
   std::string rows;
   auto row = [&](const std::string& key, const std::string& value) {
@@ -351,6 +376,7 @@ std::string RenderRunReport(const RunReportInputs& in) {
   html += "<h1>" + EscapeHtml(run["name"].get<std::string>()) + " <small>run " + EscapeHtml(run["id"].get<std::string>()) +
           "</small></h1>\n";
   html += Overview(run);
+  html += ChecksSection(run);
   html += CurvesSection(run["curves"]);
   html += QualitySection(in);
   html += ImportanceSection(in);
