@@ -18,6 +18,7 @@ CommandAction AddTransformCommand(CLI::App& app);
 CommandAction AddPrepCommand(CLI::App& app);
 CommandAction AddConvertCommand(CLI::App& app);
 CommandAction AddInspectCommand(CLI::App& app);
+CommandAction AddProfileCommand(CLI::App& app);
 CommandAction AddServeCommand(CLI::App& app);
 CommandAction AddTuneCommand(CLI::App& app);
 CommandAction AddRunsCommand(CLI::App& app);

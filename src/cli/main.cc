@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   add(sluice::AddTransformCommand);
   add(sluice::AddConvertCommand);
   add(sluice::AddInspectCommand);
+  add(sluice::AddProfileCommand);
   add(sluice::AddServeCommand);
   try {
     app.parse(argc, argv);
