@@ -356,7 +356,8 @@ void TableSource::InferSchema() {
     auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == entry.first; });
     if (it != fields.end()) it->type = entry.second;
   }
-  for (const auto& [name, format] : options_.column_formats) {
+  for (const auto& entry : options_.column_formats) {
+    const std::string& name = entry.first;
     auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
     if (it == fields.end()) continue;
     if (it->type != DataType::kTimestamp) {
@@ -364,7 +365,7 @@ void TableSource::InferSchema() {
                  std::string(DataTypeName(it->type)) + ")");
     }
     // A Parquet timestamp is typed by the file: its format is the file's.
-    if (format_ != FileFormat::kParquet) it->format = format;
+    if (format_ != FileFormat::kParquet) it->format = entry.second;
   }
   schema_ = Schema(std::move(fields));
 }

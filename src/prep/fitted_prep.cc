@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "data/timestamp_format.h"
 
 namespace sluice {
 
@@ -56,6 +57,18 @@ nlohmann::json FittedPrep::ToJson() const {
 FittedPrep FittedPrep::FromJson(const nlohmann::json& json) {
   try {
     Schema schema = Schema::FromJson(json.at("source_schema"));
+    // A declared timestamp format is checked now, not at the first request.
+    for (const auto& field : schema.fields()) {
+      if (field.format.empty()) continue;
+      if (field.type != DataType::kTimestamp) {
+        ThrowInputData("sluice-model.json: column " + field.name + " has a format but is not a timestamp");
+      }
+      try {
+        TimestampFormat::Parse(field.format, "sluice-model.json: column " + field.name + " format");
+      } catch (const Error& error) {
+        ThrowInputData(error.what());
+      }
+    }
     std::vector<std::pair<std::string, std::string>> derive;
     for (const auto& item : json.at("derive")) {
       derive.emplace_back(item.at("name").get<std::string>(), item.at("expression").get<std::string>());
