@@ -83,7 +83,7 @@ void Artifact::Predict(RecordBatch& aligned, std::vector<float>& scratch, std::v
   size_t rows = aligned.num_rows();
   scratch.resize(rows * prep_->num_features());
   prep_->Encode(aligned, scratch.data());
-  out->resize(rows);
+  out->resize(rows * model_->num_outputs());
   model_->Predict(scratch.data(), rows, out->data());
 }
 

@@ -51,7 +51,8 @@ class Artifact {
   };
 
   // Scores every row of a batch already aligned to the source schema: derive,
-  // encode, predict. `scratch` is reused between calls.
+  // encode, predict: model().num_outputs() scores per row (each class's
+  // probability for a multi-class model). `scratch` is reused between calls.
   void Predict(RecordBatch& aligned, std::vector<float>& scratch, std::vector<float>* out) const;
 
  private:

@@ -481,6 +481,14 @@ PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::strin
     }
   }
   spec.train.seed = spec.seed;
+  // A multi-class learner's target is a class label of any type, mapped to
+  // class ids by prep; its task is the learner's to say.
+  if (spec.text_column.empty()) {
+    const auto names = LearnerNames();
+    if (std::find(names.begin(), names.end(), spec.learner) != names.end()) {
+      spec.prep.target_classes = MakeLearner(spec.learner)->TaskOf(spec.train.params) == Task::kMultiClassification;
+    }
+  }
   spec.text = yaml_text;
   spec.overrides = overrides;
   if (YAML::Node tune = root["tune"]) ParseTune(tune, spec, reader);

@@ -87,13 +87,29 @@ void ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep
                const EncodedConsumer& consume, PrepCache* cache) {
   Progress progress("apply", source.total_bytes());
   size_t num_features = fitted.num_features();
-  auto encode = [&](size_t index, RecordBatch& batch, const FilterCounts& filtered) {
+  const bool classes = !fitted.labels().empty();
+  auto encode = [&](size_t index, RecordBatch& batch, const FilterCounts& filtered_before) {
+    FilterCounts filtered = filtered_before;
+    std::vector<float> labels(batch.num_rows());
+    if (classes) {
+      // Class ids from the label map; a class the train split never had
+      // cannot be learned or scored: its rows are filtered, and counted.
+      fitted.LabelIds(batch, labels.data());
+      std::vector<uint8_t> keep(labels.size());
+      for (size_t row = 0; row < labels.size(); ++row) keep[row] = labels[row] == labels[row];
+      const int64_t unseen = static_cast<int64_t>(std::count(keep.begin(), keep.end(), 0));
+      if (unseen > 0) {
+        filtered.unseen_label += unseen;
+        batch.Filter(keep);
+        std::erase_if(labels, [](float label) { return label != label; });
+      }
+    } else {
+      plan.Labels(batch, labels.data());
+    }
     auto split = plan.AssignSplit(batch);
     size_t rows = batch.num_rows();
     std::vector<float> features(rows * num_features);
-    std::vector<float> labels(rows);
     fitted.Encode(batch, features.data());
-    plan.Labels(batch, labels.data());
     consume(index, EncodedRows{batch, split, features, labels, filtered});
     progress.Advance(batch.source_bytes, rows);
   };
@@ -131,6 +147,7 @@ nlohmann::json RowAccounting(const ScanTotals& totals, const FilterCounts& filte
       {"filtered_unread", totals.rows_pruned},
       {"filtered_missing_target", filtered.missing_target},
       {"filtered_missing_value", filtered.missing_value},
+      {"filtered_unseen_label", filtered.unseen_label},
       {"kept", kept},
       {"train", split_rows[0]},
       {"valid", split_rows[1]},

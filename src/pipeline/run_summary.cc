@@ -54,7 +54,11 @@ std::string RowAccounting(const nlohmann::json& summary) {
   }
   row("  kept", kept + ")");
   row("  filtered", count("filtered") + "  (filter " + count("filtered_by_filter") + ", missing target " +
-                        count("filtered_missing_target") + ", missing value " + count("filtered_missing_value") + ")");
+                        count("filtered_missing_target") + ", missing value " + count("filtered_missing_value") +
+                        (summary["rows"].value("filtered_unseen_label", 0) > 0
+                             ? ", class not in the train split " + count("filtered_unseen_label")
+                             : std::string()) +
+                        ")");
   if (summary["rows"].value("filtered_unread", 0) > 0) {
     row("    not read", count("filtered_unread") + "  (row groups whose statistics rule out prep.filter)");
   }

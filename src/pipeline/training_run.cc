@@ -114,6 +114,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   auto train_start = RunClock::now();
   TrainConfig config = spec.train;
   config.threads = static_cast<int>(threads);
+  config.num_classes = static_cast<int>(fitted.labels().size());
   config.stop_requested = options.stop_requested;
   if (options.stop_requested && options.stop_requested->load()) {
     ThrowInterrupted("stopped by a signal before training started");

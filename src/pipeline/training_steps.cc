@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 
@@ -156,28 +157,72 @@ nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared,
   // Evaluate on the test split, and keep the test predictions.
   auto eval_start = RunClock::now();
   std::vector<float> test_labels = prepared.splits[2].AllLabels();
+  const size_t outputs = trained.model->num_outputs();
+  const std::vector<std::string>& classes = prepared.fitted->labels();
   std::vector<float> test_predictions;
-  test_predictions.reserve(test_labels.size());
+  test_predictions.reserve(test_labels.size() * outputs);
   for (const auto& block : prepared.splits[2].blocks) {
-    std::vector<float> out(block.rows());
+    std::vector<float> out(block.rows() * outputs);
     trained.model->Predict(block.values.data(), block.rows(), out.data());
     test_predictions.insert(test_predictions.end(), out.begin(), out.end());
   }
-  MetricList metric_list = trained.task == Task::kRegression ? RegressionMetrics(test_labels, test_predictions)
-                                                     : BinaryMetrics(test_labels, test_predictions);
+  MetricList metric_list;
+  std::vector<std::vector<int64_t>> confusion;
+  if (trained.task == Task::kMultiClassification) {
+    std::vector<int> ids(test_labels.begin(), test_labels.end());
+    metric_list = ClassificationMetrics(ids, test_predictions, static_cast<int>(outputs), &confusion);
+    // Each class's precision, recall and F1, from the confusion matrix.
+    for (size_t c = 0; c < outputs; ++c) {
+      int64_t predicted = 0, actual = 0;
+      for (size_t k = 0; k < outputs; ++k) {
+        predicted += confusion[k][c];
+        actual += confusion[c][k];
+      }
+      const double tp = static_cast<double>(confusion[c][c]);
+      const double precision = predicted > 0 ? tp / static_cast<double>(predicted) : 0;
+      const double recall = actual > 0 ? tp / static_cast<double>(actual) : 0;
+      metric_list.push_back({"precision[" + classes[c] + "]", precision});
+      metric_list.push_back({"recall[" + classes[c] + "]", recall});
+      metric_list.push_back({"f1[" + classes[c] + "]", precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0});
+    }
+  } else if (trained.task == Task::kRegression) {
+    metric_list = RegressionMetrics(test_labels, test_predictions);
+  } else {
+    metric_list = BinaryMetrics(test_labels, test_predictions);
+  }
   std::string staged_predictions =
       staged.Add(fs::absolute(spec.output).string() + ".predictions-" + std::to_string(::getpid()));
   {
     auto writer = AtomicFileWriter::Open(staged_predictions);
-    std::string out = "file,line,label,prediction\n";
-    for (size_t i = 0; i < test_predictions.size(); ++i) {
+    // A multi-class model: the label and the predicted class as text, then
+    // each class's probability.
+    std::string out = "file,line,label,prediction";
+    if (!classes.empty()) {
+      for (const auto& label : classes) {
+        out.push_back(',');
+        AppendCsvField(out, std::string("p_").append(label));
+      }
+    }
+    out.push_back('\n');
+    for (size_t i = 0; i < test_labels.size(); ++i) {
       AppendInt(out, prepared.test_files[i]);
       out.push_back(',');
       AppendInt(out, prepared.test_lines[i]);
       out.push_back(',');
-      AppendFloat(out, test_labels[i]);
-      out.push_back(',');
-      AppendFloat(out, test_predictions[i]);
+      if (classes.empty()) {
+        AppendFloat(out, test_labels[i]);
+        out.push_back(',');
+        AppendFloat(out, test_predictions[i]);
+      } else {
+        const float* p = test_predictions.data() + i * outputs;
+        AppendCsvField(out, classes[static_cast<size_t>(test_labels[i])]);
+        out.push_back(',');
+        AppendCsvField(out, classes[static_cast<size_t>(std::max_element(p, p + outputs) - p)]);
+        for (size_t c = 0; c < outputs; ++c) {
+          out.push_back(',');
+          AppendFloat(out, p[c]);
+        }
+      }
       out.push_back('\n');
       if (out.size() > (1 << 20)) {
         writer.Write(out);
@@ -192,6 +237,10 @@ nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared,
   const nlohmann::json& counts = prepared.rows;
   nlohmann::json metrics = nlohmann::json::object();
   for (const auto& [name, value] : metric_list) metrics[name] = value;
+  if (!confusion.empty()) {
+    metrics["confusion_matrix"] = confusion;
+    metrics["classes"] = classes;
+  }
   metrics["rows_read"] = counts["read"];
   metrics["rows_rejected"] = counts["rejected"];
   metrics["rows_filtered"] = counts["filtered"];
@@ -201,7 +250,7 @@ nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared,
 
   auto save_start = RunClock::now();
   nlohmann::json manifest = RunManifest(spec, prepared.data, counts, prepared.raw_schema,
-                                        trained.task == Task::kRegression ? "regression" : "binary", trained.threads,
+                                        TaskName(trained.task), trained.threads,
                                         trained.curve);
   for (const auto& [key, value] : trained.manifest.items()) manifest[key] = value;
   std::vector<std::pair<std::string, std::string>> extra = trained.files;

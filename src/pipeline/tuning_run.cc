@@ -252,6 +252,7 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
       auto prepared = cache.Get(trial_spec);
       TrainConfig config = trial_spec.train;
       config.threads = trial_threads;
+      config.num_classes = static_cast<int>(prepared->data.fitted->labels().size());
       config.stop_requested = options.stop_requested;
       config.checkpoints = nullptr;
       config.checkpoint_every = 0;

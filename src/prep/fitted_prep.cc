@@ -4,15 +4,20 @@
 
 #include "common/error.h"
 #include "data/timestamp_format.h"
+#include "data/value_parser.h"
+
+#include <limits>
 
 namespace sluice {
 
 FittedPrep::FittedPrep(Schema source_schema, std::string target, DeriveStep derive,
-                       std::vector<FeatureTransform> features)
+                       std::vector<FeatureTransform> features, std::vector<std::string> labels)
     : source_schema_(std::move(source_schema)),
       target_(std::move(target)),
       derive_(std::move(derive)),
-      features_(std::move(features)) {
+      features_(std::move(features)),
+      labels_(std::move(labels)) {
+  for (size_t i = 0; i < labels_.size(); ++i) label_ids_[labels_[i]] = static_cast<int>(i);
   size_t offset = 0;
   for (auto& feature : features_) {
     feature.Prepare();
@@ -22,6 +27,19 @@ FittedPrep::FittedPrep(Schema source_schema, std::string target, DeriveStep deri
     feature_offsets_.push_back(offset);
     offset += feature.width();
     feature.AppendFeatureNames(&feature_names_);
+  }
+}
+
+void FittedPrep::LabelIds(const RecordBatch& batch, float* out) const {
+  const Column& target = batch.columns[*batch.schema.Find(target_)];
+  std::string text;
+  for (size_t row = 0; row < target.size(); ++row) {
+    out[row] = std::numeric_limits<float>::quiet_NaN();
+    if (target.IsNull(row)) continue;
+    text.clear();
+    AppendCellText(target, row, text);
+    auto found = label_ids_.find(text);
+    if (found != label_ids_.end()) out[row] = static_cast<float>(found->second);
   }
 }
 
@@ -51,6 +69,7 @@ nlohmann::json FittedPrep::ToJson() const {
   for (const auto& feature : features_) features.push_back(feature.ToJson());
   json["features"] = features;
   json["feature_names"] = feature_names_;
+  if (!labels_.empty()) json["labels"] = labels_;
   return json;
 }
 
@@ -76,7 +95,9 @@ FittedPrep FittedPrep::FromJson(const nlohmann::json& json) {
     std::vector<FeatureTransform> features;
     for (const auto& item : json.at("features")) features.push_back(FeatureTransform::FromJson(item));
     DeriveStep step = DeriveStep::Compile(derive, schema);
-    return FittedPrep(std::move(schema), json.at("target").get<std::string>(), std::move(step), std::move(features));
+    std::vector<std::string> labels = json.value("labels", std::vector<std::string>());
+    return FittedPrep(std::move(schema), json.at("target").get<std::string>(), std::move(step), std::move(features),
+                      std::move(labels));
   } catch (const nlohmann::json::exception& error) {
     ThrowInputData(std::string("sluice-model.json: bad prep section: ") + error.what());
   }

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "data/record_batch.h"
@@ -17,7 +18,9 @@ namespace sluice {
 
 class FittedPrep {
  public:
-  FittedPrep(Schema source_schema, std::string target, DeriveStep derive, std::vector<FeatureTransform> features);
+  // `labels`: a multi-class target's classes, in class-id order (else empty).
+  FittedPrep(Schema source_schema, std::string target, DeriveStep derive, std::vector<FeatureTransform> features,
+             std::vector<std::string> labels = {});
 
   static FittedPrep FromJson(const nlohmann::json& json);
   nlohmann::json ToJson() const;
@@ -30,6 +33,12 @@ class FittedPrep {
   const std::vector<std::string>& feature_names() const { return feature_names_; }
   size_t num_features() const { return feature_names_.size(); }
   const std::vector<FeatureTransform>& features() const { return features_; }
+  // A multi-class target's classes (their text, as the data has them); the
+  // class id of a label is its position. Empty for other targets.
+  const std::vector<std::string>& labels() const { return labels_; }
+  // The class id of each row's target into `out`; NaN for a null target or
+  // a label training never saw.
+  void LabelIds(const RecordBatch& batch, float* out) const;
 
   // Appends the derived columns to a batch laid out as source_schema().
   void Derive(RecordBatch& batch) const { derive_.Apply(batch); }
@@ -45,6 +54,8 @@ class FittedPrep {
   std::vector<size_t> feature_columns_;  // index in the derived schema
   std::vector<size_t> feature_offsets_;
   std::vector<std::string> feature_names_;
+  std::vector<std::string> labels_;
+  std::unordered_map<std::string, int> label_ids_;
 };
 
 }  // namespace sluice

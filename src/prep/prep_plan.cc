@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "data/value_parser.h"
 
 namespace sluice {
 
@@ -20,6 +21,7 @@ void PrepFitState::Merge(const PrepFitState& other) {
     if (other.sketches[i].count() > 0) sketches[i].Merge(other.sketches[i]);
     for (const auto& [key, count] : other.counts[i]) counts[i][key] += count;
   }
+  for (const auto& [label, count] : other.label_counts) label_counts[label] += count;
   train_rows += other.train_rows;
 }
 
@@ -33,9 +35,10 @@ std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& sou
   auto target = source_schema.Find(spec.target);
   if (!target) ThrowUsage("train.target: the input has no column '" + spec.target + "' (columns: " + source_schema.NameList() + ")");
   DataType target_type = source_schema.field(*target).type;
-  if (!IsNumeric(target_type)) {
+  if (!IsNumeric(target_type) && !spec.target_classes) {
     ThrowUsage("train.target: column '" + spec.target + "' is " + std::string(DataTypeName(target_type)) +
-               "; the target must be numeric (declare its type in source.schema)");
+               "; the target must be numeric (declare its type in source.schema), or a class label with "
+               "train.params.objective: multi:softprob");
   }
   plan->target_index_ = *target;
 
@@ -289,6 +292,15 @@ void PrepPlan::Fit(const RecordBatch& derived, const std::vector<uint8_t>& split
       }
     }
   }
+  if (spec_.target_classes) {
+    const Column& target = derived.columns[target_index_];
+    for (size_t row = 0; row < target.size(); ++row) {
+      if (split[row] != static_cast<uint8_t>(SplitPart::kTrain) || target.IsNull(row)) continue;
+      scratch.clear();
+      AppendCellText(target, row, scratch);
+      ++state.label_counts[scratch];
+    }
+  }
   for (uint8_t part : split) state.train_rows += part == static_cast<uint8_t>(SplitPart::kTrain);
 }
 
@@ -325,7 +337,34 @@ FittedPrep PrepPlan::Finalize(const PrepFitState& state) const {
     std::sort(feature.other_categories.begin(), feature.other_categories.end());
     feature.has_other = !feature.other_categories.empty();
   }
-  return FittedPrep(source_schema_, spec_.target, derive_, std::move(features));
+  std::vector<std::string> labels;
+  if (spec_.target_classes) {
+    for (const auto& [label, count] : state.label_counts) labels.push_back(label);
+    // Numbers in numeric order (2 before 10), else as text.
+    bool numbers = true;
+    for (const auto& label : labels) {
+      double value;
+      numbers = numbers && ParseFloat64(label, &value);
+    }
+    if (numbers) {
+      std::sort(labels.begin(), labels.end(), [](const std::string& a, const std::string& b) {
+        double x = 0, y = 0;
+        ParseFloat64(a, &x);
+        ParseFloat64(b, &y);
+        return x < y;
+      });
+    }
+    if (labels.size() < 2) {
+      ThrowInputData("train.target: the train split holds " + std::to_string(labels.size()) +
+                     " class(es) of '" + spec_.target + "'; a classifier needs at least 2");
+    }
+    if (labels.size() > kMaxClasses) {
+      ThrowInputData("train.target: '" + spec_.target + "' has " + std::to_string(labels.size()) +
+                     " classes in the train split, more than " + std::to_string(kMaxClasses) +
+                     " (is it a class label, or an identifier or a number?)");
+    }
+  }
+  return FittedPrep(source_schema_, spec_.target, derive_, std::move(features), std::move(labels));
 }
 
 }  // namespace sluice

@@ -35,12 +35,14 @@ struct FilterCounts {
   int64_t by_filter = 0;
   int64_t missing_target = 0;
   int64_t missing_value = 0;  // null in a column whose impute strategy is drop
+  int64_t unseen_label = 0;   // a valid or test row of a class the train split lacks
 
-  int64_t total() const { return by_filter + missing_target + missing_value; }
+  int64_t total() const { return by_filter + missing_target + missing_value + unseen_label; }
   void Add(const FilterCounts& other) {
     by_filter += other.by_filter;
     missing_target += other.missing_target;
     missing_value += other.missing_value;
+    unseen_label += other.unseen_label;
   }
 };
 
@@ -53,6 +55,7 @@ class PrepFitState {
   std::vector<RunningMoments> moments;
   std::vector<QuantileSketch> sketches;
   std::vector<std::unordered_map<std::string, int64_t, StringViewHash, std::equal_to<>>> counts;
+  std::map<std::string, int64_t> label_counts;  // a multi-class target's labels on the train split
   int64_t train_rows = 0;
 };
 
@@ -61,6 +64,9 @@ struct UnusedColumn {
   std::string name;
   std::string reason;
 };
+
+// The most classes a multi-class target may have.
+inline constexpr size_t kMaxClasses = 1000;
 
 class PrepPlan {
  public:

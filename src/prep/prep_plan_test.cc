@@ -169,6 +169,41 @@ TEST(PrepPlan, DefaultFeaturesLeaveOutRowKeysTimestampsAndTextWithTheReason) {
   EXPECT_EQ(plan->unused_columns().size(), 2u);
 }
 
+TEST(PrepPlan, AClassTargetGetsALabelMapFittedOnTheTrainSplit) {
+  Schema schema({{"x", DataType::kFloat64}, {"grade", DataType::kInt64}});
+  RecordBatch batch;
+  batch.schema = schema;
+  batch.columns = {Column(DataType::kFloat64), Column(DataType::kInt64)};
+  const int64_t grades[] = {10, 2, 2, 30, 10};
+  for (int i = 0; i < 5; ++i) {
+    batch.columns[0].AppendDouble(i);
+    batch.columns[1].AppendInt(grades[i]);
+    batch.lines.push_back(i + 2);
+  }
+  PrepSpec spec;
+  spec.target = "grade";
+  spec.target_classes = true;
+  auto plan = PrepPlan::Make(spec, schema);
+  PrepFitState state = plan->NewFitState();
+  // Rows 0-3 train; row 4 (grade 10 again) and a grade-30 row elsewhere.
+  std::vector<uint8_t> split = {0, 0, 0, 1, 0};
+  plan->Fit(batch, split, state);
+  FittedPrep fitted = plan->Finalize(state);
+  // Numbers sort as numbers: 2 before 10; 30 was never in the train split.
+  EXPECT_EQ(fitted.labels(), (std::vector<std::string>{"2", "10"}));
+  std::vector<float> ids(5);
+  fitted.LabelIds(batch, ids.data());
+  EXPECT_EQ(ids[0], 1.0f);
+  EXPECT_EQ(ids[1], 0.0f);
+  EXPECT_TRUE(std::isnan(ids[3]));
+  FittedPrep loaded = FittedPrep::FromJson(fitted.ToJson());
+  EXPECT_EQ(loaded.labels(), fitted.labels());
+  // One class is no classifier.
+  PrepFitState single = plan->NewFitState();
+  plan->Fit(batch, std::vector<uint8_t>{0, 1, 1, 1, 0}, single);
+  EXPECT_THROW(plan->Finalize(single), Error);
+}
+
 TEST(FittedPrep, JsonRoundTripEncodesIdentically) {
   auto plan = PrepPlan::Make(Spec(), SourceSchema());
   RecordBatch batch = MakeBatch(0, 500);

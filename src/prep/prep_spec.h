@@ -40,6 +40,9 @@ struct PrepSpec {
   std::vector<std::string> standardize;
   std::vector<std::string> features;  // empty: every usable column but the target
   std::string target;
+  // The target is a class label (multi-class): any type, mapped to class
+  // ids 0..K-1 by a label map fitted on the train split.
+  bool target_classes = false;
   SplitSpec split;
 };
 

@@ -97,7 +97,35 @@ std::string CurvesSection(const nlohmann::json& curves) {
   return Section("Training", body);
 }
 
+// A multi-class model: its confusion matrix on the test split as a table,
+// the diagonal (right answers) in bold, and each class's F1.
+std::string MultiClassQuality(const RunReportInputs& in) {
+  const nlohmann::json metrics = in.run.value("summary", nlohmann::json::object()).value("metrics", nlohmann::json::object());
+  if (!metrics.contains("confusion_matrix") || !metrics.contains("classes")) {
+    return Section("Model quality", Note("The run recorded no confusion matrix."));
+  }
+  const auto& classes = metrics["classes"];
+  const auto& matrix = metrics["confusion_matrix"];
+  std::string rows = "<tr><th>true \\ predicted</th>";
+  for (const auto& label : classes) rows += "<th>" + EscapeHtml(label.get<std::string>()) + "</th>";
+  rows += "<th>F1</th></tr>\n";
+  for (size_t t = 0; t < matrix.size() && t < classes.size(); ++t) {
+    const std::string label = classes[t].get<std::string>();
+    rows += "<tr><th>" + EscapeHtml(label) + "</th>";
+    for (size_t p = 0; p < matrix[t].size(); ++p) {
+      const std::string count = FormatCount(matrix[t][p].get<int64_t>());
+      rows += "<td>" + (p == t ? "<b>" + count + "</b>" : count) + "</td>";
+    }
+    const std::string f1 = "f1[" + label + "]";
+    rows += "<td>" + (metrics.contains(f1) ? ShortNumber(metrics[f1].get<double>()) : std::string("-")) + "</td></tr>\n";
+  }
+  return Section("Model quality", "<table>" + rows + "</table>\n" +
+                                      Note("Confusion matrix on the test split: rows are the true class, columns the "
+                                           "predicted one (the most likely class)."));
+}
+
 std::string QualitySection(const RunReportInputs& in) {
+  if (in.task == "multiclass") return MultiClassQuality(in);
   if (in.labels.empty()) return Section("Model quality", Note(in.artifact_note.empty() ? "No test predictions." : in.artifact_note));
   std::string body;
   std::vector<double> residuals(in.labels.size());
@@ -358,7 +386,7 @@ RunReportInputs LoadRunReportInputs(SqliteDatabase& db, const std::string& id, c
   }
   try {
     auto loaded = Artifact::Load(artifact);
-    inputs.task = loaded->model().task() == Task::kBinaryClassification ? "binary" : "regression";
+    inputs.task = TaskName(loaded->model().task());
     inputs.feature_names = loaded->prep().feature_names();
     inputs.importance = loaded->model().FeatureImportance();
   } catch (const Error& error) {

@@ -47,7 +47,13 @@ Scorer TabularScorer(std::shared_ptr<const Artifact> artifact, const Schema& inp
     scorer.input_types[field.name] = field.type;
     if (!field.format.empty()) scorer.input_formats[field.name] = field.format;
   }
-  scorer.outputs = {{name, DataType::kFloat64}};
+  // A multi-class model: the most likely class, then each class's probability.
+  if (prep.labels().empty()) {
+    scorer.outputs = {{name, DataType::kFloat64}};
+  } else {
+    scorer.outputs = {{name, DataType::kString}};
+    for (const auto& label : prep.labels()) scorer.outputs.push_back({std::string("p_").append(label), DataType::kFloat64});
+  }
   // A row with no value in any column the model reads would get the model's
   // answer for "nothing known", a confident-looking number: it is rejected.
   std::vector<std::string> inputs;
@@ -157,7 +163,17 @@ TransformTotals TransformFile(const TransformOptions& options) {
       RecordBatch aligned = aligner->Align(std::move(batch));
       std::vector<float> scratch, scores;
       tabular->Predict(aligned, scratch, &scores);
-      for (float score : scores) out[0].AppendDouble(FloatAsDecimalDouble(score));
+      const std::vector<std::string>& labels = tabular->prep().labels();
+      if (labels.empty()) {
+        for (float score : scores) out[0].AppendDouble(FloatAsDecimalDouble(score));
+        return;
+      }
+      const size_t classes = labels.size();
+      for (size_t row = 0; row < scores.size() / classes; ++row) {
+        const float* p = scores.data() + row * classes;
+        out[0].AppendString(labels[static_cast<size_t>(std::max_element(p, p + classes) - p)]);
+        for (size_t c = 0; c < classes; ++c) out[c + 1].AppendDouble(FloatAsDecimalDouble(p[c]));
+      }
     };
   }
 

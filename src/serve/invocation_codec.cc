@@ -1,5 +1,7 @@
 #include "serve/invocation_codec.h"
 
+#include "serve/text_codec.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -83,6 +85,7 @@ const char* MediaType(PayloadFormat format) {
 
 InvocationCodec::InvocationCodec(const FittedPrep& prep, const Schema& raw_schema)
     : source_schema_(prep.source_schema()), input_schema_(prep.InputSchema()), target_(prep.target()) {
+  if (!prep.labels().empty()) class_codec_ = std::make_unique<TextCodec>(std::string(), prep.labels());
   for (const auto& field : raw_schema.fields()) {
     if (field.name != target_) raw_input_schema_.Add(field);
   }
@@ -319,6 +322,9 @@ RecordBatch InvocationCodec::ToSourceLayout(RecordBatch&& input) const {
 }
 
 std::string InvocationCodec::Encode(PayloadFormat format, const std::vector<float>& predictions) const {
+  // A multi-class model answers as a text model does: each row's most
+  // likely class and every class's probability.
+  if (class_codec_) return class_codec_->Encode(format, predictions);
   std::string out;
   out.reserve(predictions.size() * 14 + 20);
   switch (format) {

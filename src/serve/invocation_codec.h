@@ -8,6 +8,7 @@
 // column, which the server answers with a 4xx.
 
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@
 #include "prep/fitted_prep.h"
 
 namespace sluice {
+
+class TextCodec;
 
 class InvocationError : public std::runtime_error {
  public:
@@ -76,6 +79,7 @@ class InvocationCodec {
   Schema input_schema_;
   Schema raw_input_schema_;  // raw columns less the target
   std::string target_;
+  std::shared_ptr<const TextCodec> class_codec_;  // a multi-class model's answers
 };
 
 }  // namespace sluice

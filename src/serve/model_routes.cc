@@ -248,8 +248,9 @@ void ModelRoutes::Invoke(const std::string& requested, const HttpRequest& reques
         const size_t n = batch.num_rows();
         features.resize(n * prep.num_features());
         prep.Encode(batch, features.data());
-        predictions.resize(rows + n);
-        model->batcher->Predict(features.data(), n, predictions.data() + rows);
+        const size_t outputs = model->artifact->model().num_outputs();
+        predictions.resize((rows + n) * outputs);
+        model->batcher->Predict(features.data(), n, predictions.data() + rows * outputs);
         rows += n;
       });
       response.content_type = MediaType(out);

@@ -7,7 +7,7 @@ namespace sluice {
 
 RequestBatcher::RequestBatcher(const Model& model, std::chrono::microseconds window, size_t max_rows,
                                ModelMetrics* metrics)
-    : model_(model), num_features_(model.num_features()), window_(window), max_rows_(std::max<size_t>(1, max_rows)),
+    : model_(model), num_features_(model.num_features()), outputs_(model.num_outputs()), window_(window), max_rows_(std::max<size_t>(1, max_rows)),
       metrics_(metrics) {}
 
 void RequestBatcher::Predict(const float* features, size_t rows, float* out) {
@@ -48,7 +48,7 @@ void RequestBatcher::RunBatch(std::unique_lock<std::mutex>& lock) {
       model_.Predict(batch[0]->features, batch[0]->rows, batch[0]->out);
     } else {
       features_.resize(rows * num_features_);
-      scores_.resize(rows);
+      scores_.resize(rows * outputs_);
       size_t at = 0;
       for (Pending* p : batch) {
         std::memcpy(features_.data() + at * num_features_, p->features, p->rows * num_features_ * sizeof(float));
@@ -57,7 +57,7 @@ void RequestBatcher::RunBatch(std::unique_lock<std::mutex>& lock) {
       model_.Predict(features_.data(), rows, scores_.data());
       at = 0;
       for (Pending* p : batch) {
-        std::memcpy(p->out, scores_.data() + at, p->rows * sizeof(float));
+        std::memcpy(p->out, scores_.data() + at * outputs_, p->rows * outputs_ * sizeof(float));
         at += p->rows;
       }
     }

@@ -41,6 +41,7 @@ class RequestBatcher {
 
   const Model& model_;
   const size_t num_features_;
+  const size_t outputs_;  // scores per row
   const std::chrono::microseconds window_;
   const size_t max_rows_;
   ModelMetrics* metrics_;

@@ -39,4 +39,19 @@ std::unique_ptr<Learner> MakeLearner(const std::string& name) {
   return found->second();
 }
 
+const char* TaskName(Task task) {
+  switch (task) {
+    case Task::kRegression: return "regression";
+    case Task::kBinaryClassification: return "binary";
+    case Task::kMultiClassification: return "multiclass";
+  }
+  return "regression";
+}
+
+Task TaskFromName(const std::string& name) {
+  if (name == "binary") return Task::kBinaryClassification;
+  if (name == "multiclass") return Task::kMultiClassification;
+  return Task::kRegression;
+}
+
 }  // namespace sluice

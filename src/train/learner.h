@@ -16,7 +16,11 @@
 
 namespace sluice {
 
-enum class Task { kRegression, kBinaryClassification };
+enum class Task { kRegression, kBinaryClassification, kMultiClassification };
+
+// "regression", "binary", "multiclass": as artifacts and summaries record it.
+const char* TaskName(Task task);
+Task TaskFromName(const std::string& name);
 
 class CheckpointStore;
 struct RoundReport;
@@ -26,6 +30,8 @@ struct TrainConfig {
   int early_stopping_rounds = 0;  // 0: off
   int threads = 1;
   uint64_t seed = 42;
+  // Classes of a multi-class target (its labels are 0 .. num_classes - 1).
+  int num_classes = 0;
   // Learner parameters, passed through as text (train.params.*).
   std::map<std::string, std::string> params;
   // A checkpoint every `checkpoint_every` rounds into `checkpoints` (null or
@@ -60,8 +66,11 @@ class Model {
   virtual std::string learner() const = 0;
   virtual Task task() const = 0;
   virtual size_t num_features() const = 0;
-  // `features` holds rows x num_features() floats, row-major; writes one
-  // score per row (a probability for binary classification).
+  // Scores per row: 1, or the number of classes of a multi-class model.
+  virtual size_t num_outputs() const { return 1; }
+  // `features` holds rows x num_features() floats, row-major; writes
+  // num_outputs() scores per row (a probability for binary classification,
+  // each class's probability for multi-class).
   virtual void Predict(const float* features, size_t rows, float* out) const = 0;
   // Writes the model's own files into `dir` and returns what to record in
   // sluice-model.json to load it again.
@@ -82,7 +91,7 @@ class Learner {
   virtual std::unique_ptr<Model> Train(DenseMatrix train, DenseMatrix valid, const TrainConfig& config,
                                        const RoundObserver& observer) = 0;
   virtual std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) = 0;
-  // Whether `params` ask for regression or binary classification.
+  // Whether `params` ask for regression, binary or multi-class classification.
   virtual Task TaskOf(const std::map<std::string, std::string>& params) const = 0;
   // Whether `name` is a parameter this learner knows (train.params.<name>):
   // an unknown one is a usage error before anything runs, not a typo that

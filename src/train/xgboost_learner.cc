@@ -135,20 +135,22 @@ std::string ModelFilePath(const std::string& dir, const std::string& name) {
 
 class XgboostModel : public Model {
  public:
-  XgboostModel(BoosterHandle booster, Task task, size_t num_features, nlohmann::json facts)
-      : booster_(booster), task_(task), num_features_(num_features), facts_(std::move(facts)) {}
+  XgboostModel(BoosterHandle booster, Task task, size_t num_features, nlohmann::json facts, size_t outputs)
+      : booster_(booster), task_(task), num_features_(num_features), outputs_(outputs), facts_(std::move(facts)) {}
   ~XgboostModel() override { XGBoosterFree(booster_); }
 
   std::string learner() const override { return "xgboost"; }
   Task task() const override { return task_; }
   size_t num_features() const override { return num_features_; }
+  size_t num_outputs() const override { return outputs_; }
 
   void Predict(const float* features, size_t rows, float* out) const override {
     if (rows == 0) return;
     // Small batches (a server's requests) through the native forest, when
     // it scores exactly as XGBoost does; large ones through XGBoost's
     // blocked predictor.
-    if (rows <= kForestMaxRows) {
+    // The native forest sums one output group: multi-class goes to XGBoost.
+    if (rows <= kForestMaxRows && outputs_ == 1) {
       std::call_once(forest_once_, [this] { forest_ = BuildCheckedForest(); });
       if (forest_) return forest_->Predict(features, rows, out);
     }
@@ -165,7 +167,7 @@ class XgboostModel : public Model {
     const float* result;
     Check(XGBoosterPredictFromDense(booster_, interface.c_str(), kConfig, nullptr, &shape, &dims, &result),
           "XGBoosterPredictFromDense");
-    std::copy(result, result + rows, out);
+    std::copy(result, result + rows * outputs_, out);
   }
 
   nlohmann::json Save(const std::string& dir) const override {
@@ -178,7 +180,8 @@ class XgboostModel : public Model {
     nlohmann::json saved = facts_;
     saved["file"] = "model.json";
     saved["num_features"] = num_features_;
-    saved["task"] = task_ == Task::kRegression ? "regression" : "binary";
+    saved["task"] = TaskName(task_);
+    if (task_ == Task::kMultiClassification) saved["num_class"] = outputs_;
     return saved;
   }
 
@@ -249,6 +252,7 @@ class XgboostModel : public Model {
   BoosterHandle booster_;
   Task task_;
   size_t num_features_;
+  size_t outputs_;
   nlohmann::json facts_;
   mutable std::once_flag forest_once_;
   mutable std::unique_ptr<TreeForest> forest_;
@@ -281,8 +285,13 @@ class XgboostLearner : public Learner {
     if (objective == params.end()) return Task::kRegression;
     if (objective->second.rfind("binary:", 0) == 0) return Task::kBinaryClassification;
     if (objective->second.rfind("reg:", 0) == 0) return Task::kRegression;
+    if (objective->second == "multi:softprob") return Task::kMultiClassification;
+    if (objective->second == "multi:softmax") {
+      ThrowUsage("train.params.objective: use multi:softprob (sluice gives each class's probability and the most "
+                 "likely class; multi:softmax gives the class alone)");
+    }
     ThrowUsage("train.params.objective: '" + objective->second +
-               "' is not supported yet (reg:* for regression, binary:* for classification)");
+               "' is not supported yet (reg:* for regression, binary:* for two classes, multi:softprob for more)");
   }
 
   std::unique_ptr<Model> Train(DenseMatrix train, DenseMatrix valid, const TrainConfig& config,
@@ -290,6 +299,7 @@ class XgboostLearner : public Learner {
     Task task = TaskOf(config.params);
     if (train.num_rows() == 0) ThrowInputData("train: the train split is empty");
     if (task == Task::kBinaryClassification) CheckBinaryLabels(train);
+    if (task == Task::kMultiClassification) CheckClassLabels(train, config.num_classes);
     auto start = std::chrono::steady_clock::now();
     DMatrix train_matrix(train, nullptr, config.threads);
     std::unique_ptr<DMatrix> valid_matrix;
@@ -309,6 +319,7 @@ class XgboostLearner : public Learner {
         {"seed", std::to_string(config.seed)},
         {"objective", task == Task::kRegression ? "reg:squarederror" : "binary:logistic"},
     };
+    if (task == Task::kMultiClassification) params["num_class"] = std::to_string(config.num_classes);
     const bool checkpointing = config.checkpoints && config.checkpoint_every > 0;
     if (checkpointing) {
       // Row sampling seeded from the round number, not from a stream that
@@ -316,7 +327,10 @@ class XgboostLearner : public Learner {
       // uninterrupted one does.
       params["seed_per_iteration"] = "true";
     }
-    for (const auto& [key, value] : config.params) params[key] = value;
+    for (const auto& [key, value] : config.params) {
+      if (key == "num_class" && task == Task::kMultiClassification) continue;  // the label map says
+      params[key] = value;
+    }
     if (params["tree_method"] != "hist") {
       XGBoosterFree(booster);
       ThrowUsage("train.params.tree_method: sluice trains with 'hist' (its data path builds a quantile DMatrix)");
@@ -475,7 +489,8 @@ class XgboostLearner : public Learner {
     }
     facts["params"] = params;
     if (!resumed.is_null()) facts["resumed"] = resumed;
-    return std::make_unique<XgboostModel>(booster, task, num_features, facts);
+    const size_t outputs = task == Task::kMultiClassification ? static_cast<size_t>(config.num_classes) : 1;
+    return std::make_unique<XgboostModel>(booster, task, num_features, facts, outputs);
   }
 
   std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) override {
@@ -506,11 +521,27 @@ class XgboostLearner : public Learner {
     // thread, a request per server worker): each call runs on its caller's
     // thread, as OpenMP threads of their own would oversubscribe the cores.
     Check(XGBoosterSetParam(booster, "nthread", "1"), "XGBoosterSetParam");
-    Task task = saved.value("task", "regression") == "binary" ? Task::kBinaryClassification : Task::kRegression;
-    return std::make_unique<XgboostModel>(booster, task, saved.at("num_features").get<size_t>(), saved);
+    Task task = TaskFromName(saved.value("task", "regression"));
+    const size_t outputs = task == Task::kMultiClassification ? saved.value("num_class", size_t{0}) : 1;
+    if (outputs == 0) {
+      XGBoosterFree(booster);
+      ThrowInputData(path + ": a multi-class model without num_class");
+    }
+    return std::make_unique<XgboostModel>(booster, task, saved.at("num_features").get<size_t>(), saved, outputs);
   }
 
  private:
+  static void CheckClassLabels(const DenseMatrix& matrix, int classes) {
+    if (classes < 2) ThrowInputData("train.target: a multi-class target needs at least 2 classes, found " + std::to_string(classes));
+    for (const auto& block : matrix.blocks) {
+      for (float label : block.labels) {
+        if (!(label >= 0 && label < static_cast<float>(classes)) || label != std::floor(label)) {
+          ThrowInternal("train.target: class id " + std::to_string(label) + " outside 0.." + std::to_string(classes - 1));
+        }
+      }
+    }
+  }
+
   static void CheckBinaryLabels(const DenseMatrix& matrix) {
     for (const auto& block : matrix.blocks) {
       for (float label : block.labels) {
