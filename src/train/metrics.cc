@@ -72,22 +72,28 @@ MetricList ClassificationMetrics(const std::vector<int>& labels, const std::vect
     correct += predicted == labels[i];
   }
   double precision = 0, recall = 0, f1 = 0;
+  int present = 0;
   for (int c = 0; c < classes; ++c) {
     int64_t true_positive = counts[c][c], predicted = 0, actual = 0;
     for (int k = 0; k < classes; ++k) {
       predicted += counts[k][c];
       actual += counts[c][k];
     }
+    // A class neither in the split nor predicted there says nothing about
+    // the model (scikit-learn's default averages over the same classes).
+    if (predicted == 0 && actual == 0) continue;
+    ++present;
     double p = predicted > 0 ? static_cast<double>(true_positive) / predicted : 0;
     double r = actual > 0 ? static_cast<double>(true_positive) / actual : 0;
     precision += p;
     recall += r;
     f1 += p + r > 0 ? 2 * p * r / (p + r) : 0;
   }
+  const double average_over = std::max(present, 1);
   MetricList metrics = {{"accuracy", labels.empty() ? 0 : static_cast<double>(correct) / labels.size()},
-                        {"precision_macro", precision / classes},
-                        {"recall_macro", recall / classes},
-                        {"f1_macro", f1 / classes}};
+                        {"precision_macro", precision / average_over},
+                        {"recall_macro", recall / average_over},
+                        {"f1_macro", f1 / average_over}};
   if (classes == 2) {
     std::vector<float> binary_labels(labels.size()), scores(labels.size());
     for (size_t i = 0; i < labels.size(); ++i) {

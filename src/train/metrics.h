@@ -18,7 +18,8 @@ MetricList RegressionMetrics(const std::vector<float>& labels, const std::vector
 MetricList BinaryMetrics(const std::vector<float>& labels, const std::vector<float>& scores);
 
 // For a classifier of `classes` classes: accuracy and macro-averaged
-// precision, recall and F1 (each class's, averaged with equal weight), plus
+// precision, recall and F1 (each class's, averaged with equal weight over
+// the classes the labels hold or the predictions name), plus
 // ROC AUC when there are two classes (`probabilities`: rows x classes).
 // `confusion` (if given) gets counts[true class][predicted class].
 MetricList ClassificationMetrics(const std::vector<int>& labels, const std::vector<float>& probabilities, int classes,

@@ -58,6 +58,15 @@ TEST(ClassificationMetrics, MacroAveragesEachClassAndCountsTheConfusion) {
   EXPECT_NEAR(get("recall_macro"), 0.5, 1e-12);
   EXPECT_EQ(get("auc"), -1.0);  // only for two classes
   EXPECT_EQ(confusion, (std::vector<std::vector<int64_t>>{{1, 1, 0}, {0, 2, 0}, {1, 0, 0}}));
+  // A fourth class, neither in the labels nor predicted, does not count.
+  std::vector<float> four;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    four.insert(four.end(), probabilities.begin() + i * 3, probabilities.begin() + i * 3 + 3);
+    four.push_back(0.0f);
+  }
+  MetricList with_absent = ClassificationMetrics(labels, four, 4, nullptr);
+  EXPECT_NEAR(with_absent[1].second, 7.0 / 18, 1e-12);
+  EXPECT_NEAR(with_absent[2].second, 0.5, 1e-12);
   MetricList binary = ClassificationMetrics({0, 1, 1, 0}, {0.8f, 0.2f, 0.3f, 0.7f, 0.1f, 0.9f, 0.6f, 0.4f}, 2, nullptr);
   EXPECT_EQ(binary.back().first, "auc");
   EXPECT_DOUBLE_EQ(binary.back().second, 1.0);
