@@ -69,7 +69,6 @@ class ChunkedDecoder {
   uint64_t remaining_ = 0;  // bytes left in the current chunk
   size_t line_ = 0;       // bytes of the current size line or trailer line
   int digits_ = 0;
-  bool trailer_empty_ = true;
   int status_ = 0;
   const char* message_ = "";
 };
