@@ -7,7 +7,7 @@ SLUICE = $(BUILD_DIR)/sluice
 DEMO_ROWS ?= 1000000
 DEMO_REVIEWS ?= 20000
 
-.PHONY: all release debug deps test unit e2e interop fuzz bench demo clean
+.PHONY: all release debug deps test unit e2e interop fuzz bench demo clean format
 
 all: release
 
@@ -68,3 +68,7 @@ demo: release
 
 clean:
 	rm -rf build
+
+# Formats the C++ sources in place with .clang-format (Debian's clang-format).
+format: deps
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i --style=file
