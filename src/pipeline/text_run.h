@@ -10,7 +10,7 @@
 
 #include "nlohmann/json.hpp"
 #include "pipeline/pipeline_spec.h"
-#include "pipeline/training_run.h"
+#include "pipeline/run_options.h"
 
 namespace sluice {
 

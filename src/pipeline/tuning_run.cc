@@ -18,6 +18,7 @@
 #include "common/memory.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
+#include "train/learner.h"
 #include "pipeline/run_support.h"
 #include "pipeline/training_steps.h"
 #include "train/metrics.h"
@@ -90,57 +91,87 @@ std::string FormatScore(double score) {
   return text;
 }
 
-}  // namespace
 
-nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
-  auto run_start = RunClock::now();
-  const TuneSpec& tune = spec.tune;
-  const SearchSpace& space = tune.space;
-  size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
-  ThreadPool pool(threads);
-  Progress::SetEnabled(!options.quiet);
-  RunLog log = [&](const std::string& line) {
-    if (options.quiet) return;
-    LogInfo(line);
-  };
+// A worker's training data, kept from trial to trial: the next trial on the
+// same prepared data and data key (only learner parameters changed) trains
+// on it instead of building it again.
+struct WorkerData {
+  std::shared_ptr<PreparedCache::Entry> prepared;
+  std::string key;
+  std::unique_ptr<TrainingData> data;
+};
 
+// One search, stage by stage: check the space, read a warm start, prepare
+// the data, open (or resume) the journal, run the trials, make the best
+// trial's model the artifact. Trials run on `parallel` workers; the state
+// they share is guarded by mutex_.
+class TuningSearch {
+ public:
+  TuningSearch(const PipelineSpec& spec, const RunOptions& options)
+      : spec_(spec),
+        options_(options),
+        tune_(spec.tune),
+        space_(spec.tune.space),
+        threads_(spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads()),
+        pool_(threads_),
+        log_([quiet = options.quiet](const std::string& line) {
+          if (!quiet) LogInfo(line);
+        }),
+        cache_(pool_, log_),
+        work_dir_(fs::absolute(spec.output).string() + ".tune"),
+        pruner_(tune_.early_stopping_warmup > 0 ? tune_.early_stopping_warmup : std::max(1, spec.train.rounds / 4),
+                tune_.early_stopping_min_trials) {}
+
+  nlohmann::json Run() {
+    run_start_ = RunClock::now();
+    Progress::SetEnabled(!options_.quiet);
+    CheckSpace();
+    ReadWarmStart();
+    PrepareBaseData();
+    OpenJournal();
+    Search();
+    return MakeArtifact();
+  }
+
+ private:
   // What can be checked before any trial runs: the learner's parameter
   // names, and that each range end and choice gives a valid pipeline.
-  auto learner = MakeLearner(spec.learner);
-  CheckLearnerParams(*learner, spec);
-  for (size_t index = 0; index < space.size(); ++index) {
-    const SearchParam& param = space.params()[index];
-    const std::string name = spec.file + ": tune.space." + param.key;
-    if (param.key.rfind("train.params.", 0) == 0 && !learner->KnowsParam(param.key.substr(13))) {
-      ThrowUsage(name + ": not a parameter of the " + spec.learner + " learner");
-    }
-    std::vector<std::string> probes = param.choices;
-    if (param.kind != ParamKind::kCategorical) {
-      probes = {SearchSpace::FormatValue(param, param.low), SearchSpace::FormatValue(param, param.high)};
-    }
-    for (const auto& value : probes) {
-      try {
-        ParsePipeline(spec.text, spec.file, {std::string(param.key).append("=").append(value)});
-      } catch (const Error& error) {
-        ThrowUsage(name + ": the value " + value + " gives an invalid pipeline: " + error.what());
+  void CheckSpace() {
+    learner_ = MakeLearner(spec_.learner);
+    CheckLearnerParams(*learner_, spec_);
+    for (size_t index = 0; index < space_.size(); ++index) {
+      const SearchParam& param = space_.params()[index];
+      const std::string name = spec_.file + ": tune.space." + param.key;
+      if (param.key.rfind("train.params.", 0) == 0 && !learner_->KnowsParam(param.key.substr(13))) {
+        ThrowUsage(name + ": not a parameter of the " + spec_.learner + " learner");
+      }
+      std::vector<std::string> probes = param.choices;
+      if (param.kind != ParamKind::kCategorical) {
+        probes = {SearchSpace::FormatValue(param, param.low), SearchSpace::FormatValue(param, param.high)};
+      }
+      for (const auto& value : probes) {
+        try {
+          ParsePipeline(spec_.text, spec_.file, {std::string(param.key).append("=").append(value)});
+        } catch (const Error& error) {
+          ThrowUsage(name + ": the value " + value + " gives an invalid pipeline: " + error.what());
+        }
       }
     }
+    strategy_ = MakeSearchStrategy(tune_.strategy, space_, StrategyOptions{tune_.seed, tune_.grid_points, tune_.initial_points});
+    total_ = tune_.trials > 0 ? tune_.trials : 30;
+    if (tune_.strategy == "grid" && tune_.trials == 0) total_ = static_cast<int>(strategy_->capacity());
   }
-  auto strategy_options = StrategyOptions{tune.seed, tune.grid_points, tune.initial_points};
-  auto strategy = MakeSearchStrategy(tune.strategy, space, strategy_options);
-  int total = tune.trials > 0 ? tune.trials : 30;
-  if (tune.strategy == "grid" && tune.trials == 0) total = static_cast<int>(strategy->capacity());
 
   // Warm start: an earlier search's trials inform this one.
-  std::vector<TrialRecord> warm;
-  if (!tune.warm_start.empty()) {
-    std::string path = tune.warm_start;
+  void ReadWarmStart() {
+    if (tune_.warm_start.empty()) return;
+    std::string path = tune_.warm_start;
     if (fs::is_directory(path)) path = (fs::path(path) / "trials.jsonl").string();
     int outside = 0;
     for (const auto& json : TrialJournal::ReadTrials(path)) {
       TrialRecord record;
       try {
-        if (!TrialRecord::FromJson(json, space, &record)) {
+        if (!TrialRecord::FromJson(json, space_, &record)) {
           ++outside;
           continue;
         }
@@ -148,142 +179,170 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
         ThrowInputData(path + ": a trial record is malformed: " + error.what());
       }
       record.warm = true;
-      warm.push_back(std::move(record));
+      warm_.push_back(std::move(record));
     }
-    log("tune: warm start from " + path + ": " + std::to_string(warm.size()) + " trial(s)" +
-        (outside ? ", " + std::to_string(outside) + " outside this space left out" : ""));
+    log_("tune: warm start from " + path + ": " + std::to_string(warm_.size()) + " trial(s)" +
+         (outside ? ", " + std::to_string(outside) + " outside this space left out" : ""));
+    for (const auto& record : warm_) history_.done.push_back({record.values, record.Loss()});
   }
 
   // The data: prepared once per distinct prep choice; the file's own first,
   // whose input fingerprint keys the journal.
-  CollectLeftovers(spec.output);
-  PreparedCache cache(pool, log);
-  options.Step("prep");
-  auto base = cache.Get(spec);
-  if (base->data.splits[1].num_rows() == 0) {
-    ThrowUsage(spec.file + ": tune: trials are scored on the validation split, which is empty (set split.valid)");
+  void PrepareBaseData() {
+    CollectLeftovers(spec_.output);
+    options_.Step("prep");
+    base_ = cache_.Get(spec_);
+    if (base_->data.splits[1].num_rows() == 0) {
+      ThrowUsage(spec_.file + ": tune: trials are scored on the validation split, which is empty (set split.valid)");
+    }
+    log_("prep: " + std::to_string(base_->data.fitted->num_features()) + " features; train " +
+         FormatCount(static_cast<int64_t>(base_->data.splits[0].num_rows())) + ", valid " +
+         FormatCount(static_cast<int64_t>(base_->data.splits[1].num_rows())) + " rows");
+    prep_seconds_ = SecondsSince(run_start_);
   }
-  log("prep: " + std::to_string(base->data.fitted->num_features()) + " features; train " +
-      FormatCount(static_cast<int64_t>(base->data.splits[0].num_rows())) + ", valid " +
-      FormatCount(static_cast<int64_t>(base->data.splits[1].num_rows())) + " rows");
-  double prep_seconds = SecondsSince(run_start);
 
   // The journal: the same search (pipeline and data; trial count and
   // parallelism may change) carries on from its finished trials.
-  const std::string work_dir = fs::absolute(spec.output).string() + ".tune";
-  nlohmann::json key_source = spec.resolved;
-  if (key_source.contains("tune")) {
-    for (const char* loose : {"trials", "parallel"}) key_source["tune"].erase(loose);
-  }
-  FingerprintBuilder key;
-  key.Add(key_source.dump());
-  key.Add(base->data.data.value("fingerprint", ""));
-  bool replaced = false;
-  TrialJournal journal(work_dir + "/trials.jsonl", key.Hex(), &replaced);
-  if (replaced) log("tune: " + journal.path() + " was another search's; starting afresh");
-  std::vector<TrialRecord> records;
-  for (const auto& json : journal.trials()) {
-    TrialRecord record;
-    if (!TrialRecord::FromJson(json, space, &record)) ThrowInternal(journal.path() + ": a trial outside its own space");
-    records.push_back(std::move(record));
-  }
-  const int resumed = static_cast<int>(records.size());
-  if (resumed > 0) {
-    log("tune: resuming: " + std::to_string(resumed) + " trial(s) recorded in " + journal.path() +
-        (journal.dropped_lines() ? " (a line cut short by the kill dropped)" : ""));
-  }
-
-  // The search's shared state, guarded by `mutex`.
-  std::mutex mutex;
-  SearchHistory history;
-  for (const auto& record : warm) history.done.push_back({record.values, record.Loss()});
-  std::map<int, ParamValues> running;
-  MedianPruner pruner(tune.early_stopping_warmup > 0 ? tune.early_stopping_warmup : std::max(1, spec.train.rounds / 4),
-                      tune.early_stopping_min_trials);
-  int best_number = -1;
-  double best_loss = INFINITY;
-  auto note_finished = [&](const TrialRecord& record) {
-    history.done.push_back({record.values, record.Loss()});
-    if (record.status == TrialStatus::kOk) {
-      std::vector<double> losses = record.curve;
-      if (record.higher_is_better) {
-        for (auto& value : losses) value = -value;
+  void OpenJournal() {
+    nlohmann::json key_source = spec_.resolved;
+    if (key_source.contains("tune")) {
+      for (const char* loose : {"trials", "parallel"}) key_source["tune"].erase(loose);
+    }
+    FingerprintBuilder key;
+    key.Add(key_source.dump());
+    key.Add(base_->data.data.value("fingerprint", ""));
+    bool replaced = false;
+    journal_ = std::make_unique<TrialJournal>(work_dir_ + "/trials.jsonl", key.Hex(), &replaced);
+    if (replaced) log_("tune: " + journal_->path() + " was another search's; starting afresh");
+    for (const auto& json : journal_->trials()) {
+      TrialRecord record;
+      if (!TrialRecord::FromJson(json, space_, &record)) ThrowInternal(journal_->path() + ": a trial outside its own space");
+      records_.push_back(std::move(record));
+    }
+    resumed_ = static_cast<int>(records_.size());
+    if (resumed_ > 0) {
+      log_("tune: resuming: " + std::to_string(resumed_) + " trial(s) recorded in " + journal_->path() +
+           (journal_->dropped_lines() ? " (a line cut short by the kill dropped)" : ""));
+    }
+    for (const auto& record : records_) {
+      NoteFinished(record);
+      if (record.status == TrialStatus::kOk && record.Loss() < best_loss_) {
+        best_loss_ = record.Loss();
+        best_number_ = record.number;
       }
-      pruner.AddFinished(losses);
+      next_number_ = std::max(next_number_, record.number + 1);
     }
-  };
-  for (const auto& record : records) {
-    note_finished(record);
-    if (record.status == TrialStatus::kOk && record.Loss() < best_loss) {
-      best_loss = record.Loss();
-      best_number = record.number;
+    // Models of trials that are no longer the best (a kill between saving a
+    // better one and removing the old) go.
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(work_dir_, ec)) {
+      if (entry.path().filename().string().rfind("model-", 0) == 0 &&
+          entry.path().string() != ModelDir(work_dir_, best_number_)) {
+        fs::remove_all(entry.path(), ec);
+      }
     }
-  }
-  // Models of trials that are no longer the best (a kill between saving a
-  // better one and removing the old) go.
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(work_dir, ec)) {
-    if (entry.path().filename().string().rfind("model-", 0) == 0 && entry.path().string() != ModelDir(work_dir, best_number)) {
-      fs::remove_all(entry.path(), ec);
-    }
-  }
-  int next_number = 1;
-  for (const auto& record : records) next_number = std::max(next_number, record.number + 1);
-  int launched = static_cast<int>(records.size());
-  bool exhausted = false;
-
-  const int parallel = std::max(1, std::min(tune.parallel, std::max(1, total - launched)));
-  const int trial_threads = std::max(1, static_cast<int>(threads) / parallel);
-  if (launched < total) {
-    log("tune: " + tune.strategy + " search, " + std::to_string(total - launched) + " trial(s) to run" +
-        (parallel > 1 ? ", " + std::to_string(parallel) + " at a time with " + std::to_string(trial_threads) + " thread(s) each"
-                      : ""));
+    launched_ = static_cast<int>(records_.size());
   }
 
-  auto run_trial = [&](int number, const ParamValues& values) {
+  void NoteFinished(const TrialRecord& record) {
+    history_.done.push_back({record.values, record.Loss()});
+    if (record.status != TrialStatus::kOk) return;
+    std::vector<double> losses = record.curve;
+    if (record.higher_is_better) {
+      for (auto& value : losses) value = -value;
+    }
+    pruner_.AddFinished(losses);
+  }
+
+  void Search() {
+    parallel_ = std::max(1, std::min(tune_.parallel, std::max(1, total_ - launched_)));
+    trial_threads_ = std::max(1, static_cast<int>(threads_) / parallel_);
+    if (launched_ < total_) {
+      log_("tune: " + tune_.strategy + " search, " + std::to_string(total_ - launched_) + " trial(s) to run" +
+           (parallel_ > 1 ? ", " + std::to_string(parallel_) + " at a time with " + std::to_string(trial_threads_) +
+                                " thread(s) each"
+                          : ""));
+    }
+    auto search_start = RunClock::now();
+    options_.Step("tune");
+    {
+      std::vector<std::thread> workers;
+      for (int slot = 0; slot < parallel_; ++slot) workers.emplace_back([this] { Work(); });
+      for (auto& thread : workers) thread.join();
+    }
+    search_seconds_ = SecondsSince(search_start);
+    if (failure_) {
+      try {
+        std::rethrow_exception(failure_);
+      } catch (const Error& error) {
+        if (error.kind() == ErrorKind::kInterrupted) ThrowStopped();
+        throw;
+      }
+    }
+    if (options_.stop_requested && options_.stop_requested->load() && launched_ < total_) ThrowStopped();
+    if (exhausted_) log_("tune: the space has no untried point left after " + std::to_string(records_.size()) + " trial(s)");
+    std::sort(records_.begin(), records_.end(),
+              [](const TrialRecord& a, const TrialRecord& b) { return a.number < b.number; });
+    if (best_number_ < 0) {
+      std::string first_error;
+      for (const auto& record : records_) {
+        if (!record.error.empty()) {
+          first_error = "; trial " + std::to_string(record.number) + ": " + record.error;
+          break;
+        }
+      }
+      ThrowUsage("tune: no trial finished with a score (" + std::to_string(records_.size()) + " trial(s))" + first_error);
+    }
+  }
+
+  [[noreturn]] void ThrowStopped() const {
+    ThrowInterrupted("tuning stopped by a signal; " + std::to_string(records_.size()) + " finished trial(s) kept in " +
+                     journal_->path() + " (run the same command again to resume)");
+  }
+
+  // A worker: proposes a trial, runs it, and again, until the trials are
+  // all launched, the space is exhausted, a stop is asked or a trial threw.
+  void Work() {
+    WorkerData kept;
+    for (;;) {
+      int number;
+      ParamValues values;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (failure_ || exhausted_ || launched_ >= total_) return;
+        if (options_.stop_requested && options_.stop_requested->load()) return;
+        history_.pending.clear();
+        for (const auto& [running_number, running_values] : running_) history_.pending.push_back(running_values);
+        auto proposal = strategy_->Propose(history_, next_number_ - 1);
+        if (!proposal) {
+          exhausted_ = true;
+          return;
+        }
+        number = next_number_++;
+        ++launched_;
+        values = *proposal;
+        running_[number] = values;
+      }
+      try {
+        RunTrial(number, values, kept);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!failure_) failure_ = std::current_exception();
+        return;
+      }
+    }
+  }
+
+  void RunTrial(int number, const ParamValues& values, WorkerData& kept) {
     TrialRecord record;
     record.number = number;
     record.values = values;
-    record.threads = trial_threads;
+    record.threads = trial_threads_;
     auto start = RunClock::now();
     std::unique_ptr<Model> model;
     try {
-      PipelineSpec trial_spec = TrialSpec(spec, space, values);
-      auto prepared = cache.Get(trial_spec);
-      TrainConfig config = trial_spec.train;
-      config.threads = trial_threads;
-      config.num_classes = static_cast<int>(prepared->data.fitted->labels().size());
-      config.stop_requested = options.stop_requested;
-      config.checkpoints = nullptr;
-      config.checkpoint_every = 0;
-      double best_so_far = INFINITY;
-      if (tune.early_stopping == "median") {
-        config.prune = [&](const RoundReport& report) {
-          double loss = MetricHigherIsBetter(report.metric) ? -report.valid_value : report.valid_value;
-          best_so_far = std::min(best_so_far, loss);
-          std::lock_guard<std::mutex> lock(mutex);
-          return pruner.ShouldPrune(report.round, best_so_far);
-        };
-      }
-      auto observer = [&](const RoundReport& report) {
-        if (!report.has_valid) return;
-        record.metric = report.metric;
-        record.curve.push_back(report.valid_value);
-      };
-      model = MakeLearner(trial_spec.learner)
-                  ->Train(Copy(prepared->data.splits[0]), Copy(prepared->data.splits[1]), config, observer);
-      nlohmann::json facts = model->Describe();
-      record.higher_is_better = MetricHigherIsBetter(record.metric);
-      record.rounds = facts.value("trees", static_cast<int>(record.curve.size()));
-      // The score of the model as kept: its best round when early stopping sliced it, else its last.
-      record.score = facts.value("stopped_early", false) ? facts.value("best_valid_value", NAN)
-                                                          : (record.curve.empty() ? NAN : record.curve.back());
-      record.status = facts.value("pruned", false) ? TrialStatus::kPruned : TrialStatus::kOk;
-      if (!std::isfinite(record.score)) {
-        record.status = TrialStatus::kFailed;
-        record.error = "the validation " + (record.metric.empty() ? std::string("metric") : record.metric) + " is " +
-                       (record.curve.empty() ? "missing" : FormatScore(record.score));
-      }
+      model = Train(TrialSpec(spec_, space_, values), kept, record);
+      Score(*model, record);
     } catch (const Error& error) {
       if (error.kind() == ErrorKind::kInterrupted) throw;
       record.status = TrialStatus::kFailed;
@@ -294,29 +353,9 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
     }
     if (record.status == TrialStatus::kFailed) record.score = NAN;
     record.seconds = SecondsSince(start);
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      running.erase(number);
-      const bool new_best = record.status == TrialStatus::kOk && record.Loss() < best_loss;
-      if (new_best) {
-        // The model first, then the journal line that makes it the best:
-        // a kill between the two leaves a model no record points to, removed on resume.
-        std::string dir = ModelDir(work_dir, number);
-        fs::remove_all(dir, ec);
-        fs::create_directories(dir);
-        WriteFileAtomically(dir + "/saved.json", model->Save(dir).dump());
-      }
-      journal.Append(record.ToJson(space));
-      if (new_best) {
-        if (best_number >= 0) fs::remove_all(ModelDir(work_dir, best_number), ec);
-        best_loss = record.Loss();
-        best_number = number;
-      }
-      records.push_back(record);
-      note_finished(record);
-    }
-    std::string line = "tune: trial " + std::to_string(number) + "/" + std::to_string(total) + " " +
-                       TrialStatusName(record.status) + "  " + space.Describe(values);
+    Record(record, model.get());
+    std::string line = "tune: trial " + std::to_string(number) + "/" + std::to_string(total_) + " " +
+                       TrialStatusName(record.status) + "  " + space_.Describe(values);
     if (record.status != TrialStatus::kFailed) {
       line += "  valid-" + record.metric + " " + FormatScore(record.score) + " (" + std::to_string(record.rounds) + " rounds)";
     } else {
@@ -324,139 +363,192 @@ nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
     }
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "  %.2f s", record.seconds);
-    log(line + seconds);
-  };
+    log_(line + seconds);
+  }
 
-  std::exception_ptr failure;
-  auto worker = [&]() {
-    for (;;) {
-      int number;
-      ParamValues values;
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (failure || exhausted || launched >= total) return;
-        if (options.stop_requested && options.stop_requested->load()) return;
-        history.pending.clear();
-        for (const auto& [running_number, running_values] : running) history.pending.push_back(running_values);
-        auto proposal = strategy->Propose(history, next_number - 1);
-        if (!proposal) {
-          exhausted = true;
-          return;
-        }
-        number = next_number++;
-        ++launched;
-        values = *proposal;
-        running[number] = values;
-      }
-      try {
-        run_trial(number, values);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!failure) failure = std::current_exception();
-        return;
-      }
+  // Trains the trial's model, on the worker's kept data when the trial's
+  // prepared data and data key are the ones it was built for.
+  std::unique_ptr<Model> Train(const PipelineSpec& trial_spec, WorkerData& kept, TrialRecord& record) {
+    auto prepared = cache_.Get(trial_spec);
+    TrainConfig config = trial_spec.train;
+    config.threads = trial_threads_;
+    config.num_classes = static_cast<int>(prepared->data.fitted->labels().size());
+    config.stop_requested = options_.stop_requested;
+    config.checkpoints = nullptr;
+    config.checkpoint_every = 0;
+    double best_so_far = INFINITY;
+    if (tune_.early_stopping == "median") {
+      config.prune = [&](const RoundReport& report) {
+        double loss = MetricHigherIsBetter(report.metric) ? -report.valid_value : report.valid_value;
+        best_so_far = std::min(best_so_far, loss);
+        std::lock_guard<std::mutex> lock(mutex_);
+        return pruner_.ShouldPrune(report.round, best_so_far);
+      };
     }
-  };
-  auto search_start = RunClock::now();
-  options.Step("tune");
-  {
-    std::vector<std::thread> workers;
-    for (int slot = 0; slot < parallel; ++slot) workers.emplace_back(worker);
-    for (auto& thread : workers) thread.join();
+    auto observer = [&](const RoundReport& report) {
+      if (!report.has_valid) return;
+      record.metric = report.metric;
+      record.curve.push_back(report.valid_value);
+    };
+    auto learner = MakeLearner(trial_spec.learner);
+    const std::string key = trial_spec.learner + "\n" + learner->DataKey(config);
+    if (!kept.data || kept.prepared != prepared || kept.key != key) {
+      kept.data.reset();
+      kept.data = learner->Prepare(Copy(prepared->data.splits[0]), Copy(prepared->data.splits[1]), config);
+      kept.prepared = prepared;
+      kept.key = key;
+    }
+    return learner->TrainOn(*kept.data, config, observer);
   }
-  double search_seconds = SecondsSince(search_start);
-  if (failure) {
-    try {
-      std::rethrow_exception(failure);
-    } catch (const Error& error) {
-      if (error.kind() == ErrorKind::kInterrupted) {
-        ThrowInterrupted("tuning stopped by a signal; " + std::to_string(records.size()) + " finished trial(s) kept in " +
-                         journal.path() + " (run the same command again to resume)");
-      }
-      throw;
+
+  static void Score(const Model& model, TrialRecord& record) {
+    nlohmann::json facts = model.Describe();
+    record.higher_is_better = MetricHigherIsBetter(record.metric);
+    record.rounds = facts.value("trees", static_cast<int>(record.curve.size()));
+    // The score of the model as kept: its best round when early stopping sliced it, else its last.
+    record.score = facts.value("stopped_early", false) ? facts.value("best_valid_value", NAN)
+                                                        : (record.curve.empty() ? NAN : record.curve.back());
+    record.status = facts.value("pruned", false) ? TrialStatus::kPruned : TrialStatus::kOk;
+    if (!std::isfinite(record.score)) {
+      record.status = TrialStatus::kFailed;
+      record.error = "the validation " + (record.metric.empty() ? std::string("metric") : record.metric) + " is " +
+                     (record.curve.empty() ? "missing" : FormatScore(record.score));
     }
   }
-  if (options.stop_requested && options.stop_requested->load() && launched < total) {
-    ThrowInterrupted("tuning stopped by a signal; " + std::to_string(records.size()) + " finished trial(s) kept in " +
-                     journal.path() + " (run the same command again to resume)");
-  }
-  if (exhausted) log("tune: the space has no untried point left after " + std::to_string(records.size()) + " trial(s)");
-  std::sort(records.begin(), records.end(), [](const TrialRecord& a, const TrialRecord& b) { return a.number < b.number; });
-  if (best_number < 0) {
-    std::string first_error;
-    for (const auto& record : records) {
-      if (!record.error.empty()) {
-        first_error = "; trial " + std::to_string(record.number) + ": " + record.error;
-        break;
-      }
+
+  // Journals a finished trial; a new best trial's model is kept.
+  void Record(const TrialRecord& record, const Model* model) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::error_code ec;
+    running_.erase(record.number);
+    const bool new_best = record.status == TrialStatus::kOk && record.Loss() < best_loss_;
+    if (new_best) {
+      // The model first, then the journal line that makes it the best:
+      // a kill between the two leaves a model no record points to, removed on resume.
+      std::string dir = ModelDir(work_dir_, record.number);
+      fs::remove_all(dir, ec);
+      fs::create_directories(dir);
+      WriteFileAtomically(dir + "/saved.json", model->Save(dir).dump());
     }
-    ThrowUsage("tune: no trial finished with a score (" + std::to_string(records.size()) + " trial(s))" + first_error);
+    journal_->Append(record.ToJson(space_));
+    if (new_best) {
+      if (best_number_ >= 0) fs::remove_all(ModelDir(work_dir_, best_number_), ec);
+      best_loss_ = record.Loss();
+      best_number_ = record.number;
+    }
+    records_.push_back(record);
+    NoteFinished(record);
+  }
+
+  nlohmann::json TuningRecord(const TrialRecord& best) const {
+    int counts[3] = {0, 0, 0};
+    for (const auto& record : records_) ++counts[static_cast<int>(record.status)];
+    return {
+        {"strategy", tune_.strategy},
+        {"trials_run", records_.size()},
+        {"ok", counts[0]},
+        {"pruned", counts[1]},
+        {"failed", counts[2]},
+        {"warm_trials", warm_.size()},
+        {"resumed_trials", resumed_},
+        {"parallel", parallel_},
+        {"threads_per_trial", trial_threads_},
+        {"best_trial", best_number_},
+        {"best_params", space_.ToJson(best.values)},
+        {"metric", best.metric},
+        {"best_score", best.score},
+        {"seconds", search_seconds_},
+    };
   }
 
   // The best trial's model, evaluated on the test split of its own prep, is the artifact.
-  const TrialRecord* best = nullptr;
-  for (const auto& record : records) {
-    if (record.number == best_number) best = &record;
-  }
-  PipelineSpec best_spec = TrialSpec(spec, space, best->values);
-  auto best_data = cache.Get(best_spec);
-  std::string model_dir = ModelDir(work_dir, best_number);
-  auto best_model = learner->Load(model_dir, nlohmann::json::parse(ReadFileToString(model_dir + "/saved.json")));
+  nlohmann::json MakeArtifact() {
+    const TrialRecord* best = nullptr;
+    for (const auto& record : records_) {
+      if (record.number == best_number_) best = &record;
+    }
+    PipelineSpec best_spec = TrialSpec(spec_, space_, best->values);
+    auto best_data = cache_.Get(best_spec);
+    std::string model_dir = ModelDir(work_dir_, best_number_);
+    auto best_model = learner_->Load(model_dir, nlohmann::json::parse(ReadFileToString(model_dir + "/saved.json")));
 
-  int counts[3] = {0, 0, 0};
-  for (const auto& record : records) ++counts[static_cast<int>(record.status)];
-  nlohmann::json trials_json = nlohmann::json::array();
-  for (const auto& record : warm) trials_json.push_back(record.ToJson(space));
-  for (const auto& record : records) trials_json.push_back(record.ToJson(space));
-  nlohmann::json tuning = {
-      {"strategy", tune.strategy},
-      {"trials_run", records.size()},
-      {"ok", counts[0]},
-      {"pruned", counts[1]},
-      {"failed", counts[2]},
-      {"warm_trials", warm.size()},
-      {"resumed_trials", resumed},
-      {"parallel", parallel},
-      {"threads_per_trial", trial_threads},
-      {"best_trial", best_number},
-      {"best_params", space.ToJson(best->values)},
-      {"metric", best->metric},
-      {"best_score", best->score},
-      {"seconds", search_seconds},
-  };
-  std::vector<TrialRecord> table_rows = warm;
-  table_rows.insert(table_rows.end(), records.begin(), records.end());
-  std::string table = FormatTrialTable(space, table_rows, best_number);
+    nlohmann::json tuning = TuningRecord(*best);
+    nlohmann::json trials_json = nlohmann::json::array();
+    for (const auto& record : warm_) trials_json.push_back(record.ToJson(space_));
+    for (const auto& record : records_) trials_json.push_back(record.ToJson(space_));
+    std::vector<TrialRecord> table_rows = warm_;
+    table_rows.insert(table_rows.end(), records_.begin(), records_.end());
+    std::string table = FormatTrialTable(space_, table_rows, best_number_);
 
-  nlohmann::json curve = nlohmann::json::array();
-  for (size_t round = 0; round < best->curve.size(); ++round) {
-    curve.push_back({{"round", round}, {best->metric, best->curve[round]}});
-  }
-  StagedFiles staged;
-  std::string staged_trials = staged.Add(work_dir + "/trials-artifact.jsonl");
-  {
-    std::string text = ReadFileToString(journal.path());
-    WriteFileAtomically(staged_trials, text);
-  }
-  Task task = learner->TaskOf(best_spec.train.params);
-  best_spec.output = spec.output;
-  FinishedTraining trained{best_model.get(), task, static_cast<size_t>(trial_threads), curve,
-                           {{"tuning", tuning}}, {{"trials.jsonl", staged_trials}}};
-  options.Step("evaluate");
-  nlohmann::json summary = EvaluateAndSave(best_spec, best_data->data, trained, staged);
-  fs::remove_all(work_dir, ec);
-  summary["curves"] = {{"valid-" + best->metric, best->curve}};
+    nlohmann::json curve = nlohmann::json::array();
+    for (size_t round = 0; round < best->curve.size(); ++round) {
+      curve.push_back({{"round", round}, {best->metric, best->curve[round]}});
+    }
+    StagedFiles staged;
+    std::string staged_trials = staged.Add(work_dir_ + "/trials-artifact.jsonl");
+    WriteFileAtomically(staged_trials, ReadFileToString(journal_->path()));
+    Task task = learner_->TaskOf(best_spec.train.params);
+    best_spec.output = spec_.output;
+    FinishedTraining trained{best_model.get(), task, static_cast<size_t>(trial_threads_), curve,
+                             {{"tuning", tuning}}, {{"trials.jsonl", staged_trials}}};
+    options_.Step("evaluate");
+    nlohmann::json summary = EvaluateAndSave(best_spec, best_data->data, trained, staged);
+    std::error_code ec;
+    fs::remove_all(work_dir_, ec);
+    summary["curves"] = {{"valid-" + best->metric, best->curve}};
 
-  tuning["table"] = table;
-  tuning["trials"] = trials_json;
-  summary["tuning"] = tuning;
-  summary["seconds"]["read_fit"] = best_data->data.read_fit_seconds;
-  summary["seconds"]["apply"] = best_data->data.apply_seconds;
-  summary["seconds"]["prep"] = prep_seconds;
-  summary["seconds"]["train"] = search_seconds;
-  summary["seconds"]["total"] = SecondsSince(run_start);
-  summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
-  return summary;
+    tuning["table"] = table;
+    tuning["trials"] = trials_json;
+    summary["tuning"] = tuning;
+    summary["seconds"]["read_fit"] = best_data->data.read_fit_seconds;
+    summary["seconds"]["apply"] = best_data->data.apply_seconds;
+    summary["seconds"]["prep"] = prep_seconds_;
+    summary["seconds"]["train"] = search_seconds_;
+    summary["seconds"]["total"] = SecondsSince(run_start_);
+    summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
+    return summary;
+  }
+
+  const PipelineSpec& spec_;
+  const RunOptions& options_;
+  const TuneSpec& tune_;
+  const SearchSpace& space_;
+  const size_t threads_;
+  ThreadPool pool_;
+  RunLog log_;
+  PreparedCache cache_;
+  const std::string work_dir_;
+  RunClock::time_point run_start_;
+  std::unique_ptr<Learner> learner_;
+  std::unique_ptr<SearchStrategy> strategy_;
+  int total_ = 0;
+  std::vector<TrialRecord> warm_;
+  std::shared_ptr<PreparedCache::Entry> base_;
+  double prep_seconds_ = 0;
+  std::unique_ptr<TrialJournal> journal_;
+  int resumed_ = 0;
+  int parallel_ = 1;
+  int trial_threads_ = 1;
+  double search_seconds_ = 0;
+
+  // Shared by the workers, under mutex_.
+  std::mutex mutex_;
+  SearchHistory history_;
+  std::map<int, ParamValues> running_;
+  MedianPruner pruner_;
+  std::vector<TrialRecord> records_;
+  int best_number_ = -1;
+  double best_loss_ = INFINITY;
+  int next_number_ = 1;
+  int launched_ = 0;
+  bool exhausted_ = false;
+  std::exception_ptr failure_;
+};
+
+}  // namespace
+
+nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
+  return TuningSearch(spec, options).Run();
 }
 
 }  // namespace sluice

@@ -39,6 +39,12 @@ std::unique_ptr<Learner> MakeLearner(const std::string& name) {
   return found->second();
 }
 
+std::unique_ptr<Model> Learner::Train(DenseMatrix train, DenseMatrix valid, const TrainConfig& config,
+                                      const RoundObserver& observer) {
+  auto data = Prepare(std::move(train), std::move(valid), config);
+  return TrainOn(*data, config, observer);
+}
+
 const char* TaskName(Task task) {
   switch (task) {
     case Task::kRegression: return "regression";

@@ -82,14 +82,35 @@ class Model {
   virtual std::vector<double> FeatureImportance() const { return {}; }
 };
 
+// Training data in a learner's own form, built once and trained on many
+// times: a tuning search's trials that change only learner parameters share
+// one instead of each building it again (XGBoost's quantile DMatrix).
+class TrainingData {
+ public:
+  virtual ~TrainingData() = default;
+  virtual size_t num_features() const = 0;
+  // Seconds it took to build.
+  virtual double build_seconds() const = 0;
+};
+
 class Learner {
  public:
   virtual ~Learner() = default;
-  // Takes the matrices over: a learner that copies them into its own form
-  // frees them as soon as it has, so the two never both stay in memory.
-  // `valid` may be empty (no validation metric, no early stopping).
-  virtual std::unique_ptr<Model> Train(DenseMatrix train, DenseMatrix valid, const TrainConfig& config,
-                                       const RoundObserver& observer) = 0;
+  // Builds the training data for trainings configured like `config`. Takes
+  // the matrices over: a learner that copies them into its own form frees
+  // them as soon as it has, so the two never both stay in memory. `valid`
+  // may be empty (no validation metric, no early stopping).
+  virtual std::unique_ptr<TrainingData> Prepare(DenseMatrix train, DenseMatrix valid, const TrainConfig& config) = 0;
+  // What of `config` the data Prepare builds depends on (XGBoost: max_bin):
+  // trainings whose keys are equal may share one TrainingData.
+  virtual std::string DataKey(const TrainConfig& config) const = 0;
+  // Trains on data this learner prepared with an equal DataKey, leaving it
+  // as it was for the next training. One training at a time per data.
+  virtual std::unique_ptr<Model> TrainOn(const TrainingData& data, const TrainConfig& config,
+                                         const RoundObserver& observer) = 0;
+  // Prepare, then TrainOn: one training.
+  std::unique_ptr<Model> Train(DenseMatrix train, DenseMatrix valid, const TrainConfig& config,
+                               const RoundObserver& observer);
   virtual std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) = 0;
   // Whether `params` ask for regression, binary or multi-class classification.
   virtual Task TaskOf(const std::map<std::string, std::string>& params) const = 0;

@@ -1,54 +1,33 @@
 // The `xgboost` learner: gradient-boosted trees through libxgboost's C API.
 // Training data reaches XGBoost through its iterator interface and a quantile
 // DMatrix: blocks are handed over as array interfaces (no copy, no text), and
-// XGBoost keeps only its quantised bins. Prediction is in place from dense rows.
+// XGBoost keeps only its quantised bins. That DMatrix is the learner's
+// TrainingData, so a tuning search builds it once for all its trials.
+// Prediction is in place from dense rows (train/xgboost_model.h).
 
 #include <xgboost/c_api.h>
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <limits>
-#include <mutex>
 #include <set>
 #include <nlohmann/json.hpp>
 
-#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/memory.h"
 #include "train/checkpoint_store.h"
 #include "train/learner.h"
 #include "train/metrics.h"
-#include "train/tree_forest.h"
+#include "train/xgboost_api.h"
+#include "train/xgboost_model.h"
 
 namespace sluice {
 
 namespace {
 
-// Every XGBoost call goes through here: a failure becomes an Error carrying
-// XGBoost's own message.
-// XGBoost's message without the stack trace it appends.
-std::string LastError() {
-  std::string message = XGBGetLastError();
-  size_t trace = message.find("\nStack trace:");
-  if (trace != std::string::npos) message.resize(trace);
-  return message;
-}
+using Clock = std::chrono::steady_clock;
 
-void Check(int rc, const char* call) {
-  if (rc != 0) ThrowInternal(std::string("xgboost ") + call + ": " + LastError());
-}
-
-std::string ArrayInterface(const float* data, size_t rows, size_t columns) {
-  char buffer[160];
-  std::snprintf(buffer, sizeof buffer,
-                "{\"data\": [%llu, true], \"shape\": [%zu, %zu], \"typestr\": \"<f4\", \"version\": 3}",
-                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(data)), rows, columns);
-  return buffer;
-}
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 struct BlockIterator {
   const DenseMatrix* matrix;
@@ -63,9 +42,10 @@ int NextBlock(DataIterHandle handle) {
   while (iterator->position < blocks.size() && blocks[iterator->position].rows() == 0) ++iterator->position;
   if (iterator->position >= blocks.size()) return 0;
   const DenseBlock& block = blocks[iterator->position++];
-  iterator->interface = ArrayInterface(block.values.data(), block.rows(), iterator->matrix->num_features);
-  Check(XGProxyDMatrixSetDataDense(iterator->proxy, iterator->interface.c_str()), "XGProxyDMatrixSetDataDense");
-  Check(XGDMatrixSetDenseInfo(iterator->proxy, "label", block.labels.data(), block.rows(), 1), "XGDMatrixSetDenseInfo");
+  iterator->interface = XgboostArrayInterface(block.values.data(), block.rows(), iterator->matrix->num_features);
+  XgboostCheck(XGProxyDMatrixSetDataDense(iterator->proxy, iterator->interface.c_str()), "XGProxyDMatrixSetDataDense");
+  XgboostCheck(XGDMatrixSetDenseInfo(iterator->proxy, "label", block.labels.data(), block.rows(), 1),
+               "XGDMatrixSetDenseInfo");
   return 1;
 }
 
@@ -73,15 +53,19 @@ void ResetBlocks(DataIterHandle handle) { static_cast<BlockIterator*>(handle)->p
 
 class DMatrix {
  public:
-  DMatrix(const DenseMatrix& matrix, const DMatrix* reference, int threads) {
+  // `max_bin`: train.params.max_bin, or empty for XGBoost's default; the
+  // booster must be trained with the same.
+  DMatrix(const DenseMatrix& matrix, const DMatrix* reference, int threads, const std::string& max_bin) {
     DMatrixHandle proxy;
-    Check(XGProxyDMatrixCreate(&proxy), "XGProxyDMatrixCreate");
+    XgboostCheck(XGProxyDMatrixCreate(&proxy), "XGProxyDMatrixCreate");
     BlockIterator iterator{&matrix, proxy, 0, {}};
-    std::string config = "{\"missing\": NaN, \"nthread\": " + std::to_string(threads) + "}";
+    std::string config = "{\"missing\": NaN, \"nthread\": " + std::to_string(threads);
+    if (!max_bin.empty()) config += ", \"max_bin\": " + max_bin;
+    config += "}";
     int rc = XGQuantileDMatrixCreateFromCallback(&iterator, proxy, reference ? reference->handle_ : nullptr,
                                                  ResetBlocks, NextBlock, config.c_str(), &handle_);
     XGDMatrixFree(proxy);
-    Check(rc, "XGQuantileDMatrixCreateFromCallback");
+    XgboostCheck(rc, "XGQuantileDMatrixCreateFromCallback");
   }
   ~DMatrix() { XGDMatrixFree(handle_); }
   DMatrix(const DMatrix&) = delete;
@@ -90,6 +74,80 @@ class DMatrix {
 
  private:
   DMatrixHandle handle_ = nullptr;
+};
+
+// What the labels are, learnt while the data is built: the objective, and
+// so the labels it needs, may change between trainings on the same data.
+struct LabelFacts {
+  bool all_binary = true;
+  float first_not_binary = 0;
+  bool all_integral = true;
+  float first_not_integral = 0;
+  float min = std::numeric_limits<float>::infinity();
+  float max = -std::numeric_limits<float>::infinity();
+
+  void Observe(const DenseMatrix& matrix) {
+    for (const auto& block : matrix.blocks) {
+      for (float label : block.labels) {
+        if (all_binary && label != 0.0f && label != 1.0f) {
+          all_binary = false;
+          first_not_binary = label;
+        }
+        if (all_integral && label != std::floor(label)) {
+          all_integral = false;
+          first_not_integral = label;
+        }
+        min = std::min(min, label);
+        max = std::max(max, label);
+      }
+    }
+  }
+
+  void CheckBinary() const {
+    if (!all_binary) {
+      ThrowInputData("train.target: binary classification needs labels 0 and 1, found " +
+                     std::to_string(first_not_binary));
+    }
+  }
+
+  void CheckClasses(int classes) const {
+    if (classes < 2) {
+      ThrowInputData("train.target: a multi-class target needs at least 2 classes, found " + std::to_string(classes));
+    }
+    if (!all_integral) ThrowInternal("train.target: class id " + std::to_string(first_not_integral) + " is not whole");
+    if (min < 0 || max >= static_cast<float>(classes)) {
+      ThrowInternal("train.target: class id " + std::to_string(min < 0 ? min : max) + " outside 0.." +
+                    std::to_string(classes - 1));
+    }
+  }
+};
+
+class QuantileData : public TrainingData {
+ public:
+  QuantileData(DenseMatrix train, DenseMatrix valid, int threads, const std::string& max_bin)
+      : num_features_(train.num_features) {
+    auto start = Clock::now();
+    labels_.Observe(train);
+    train_ = std::make_unique<DMatrix>(train, nullptr, threads, max_bin);
+    if (valid.num_rows() > 0) valid_ = std::make_unique<DMatrix>(valid, train_.get(), threads, max_bin);
+    // XGBoost holds its quantised copy now; ours can go.
+    train = DenseMatrix();
+    valid = DenseMatrix();
+    ReleaseFreeMemory();
+    build_seconds_ = SecondsSince(start);
+  }
+
+  size_t num_features() const override { return num_features_; }
+  double build_seconds() const override { return build_seconds_; }
+  DMatrixHandle train() const { return train_->handle(); }
+  DMatrixHandle valid() const { return valid_ ? valid_->handle() : nullptr; }
+  const LabelFacts& labels() const { return labels_; }
+
+ private:
+  size_t num_features_;
+  double build_seconds_ = 0;
+  LabelFacts labels_;
+  std::unique_ptr<DMatrix> train_, valid_;
 };
 
 // "[3]\ttrain-rmse:1.5\tvalid-rmse:2.5" -> the last metric of each set.
@@ -114,150 +172,6 @@ void ParseEval(const char* text, RoundReport* report) {
   }
 }
 
-// The file a manifest's "file" names: a plain name inside the model
-// directory, and (symlinks followed) still inside it, so that a model
-// directory cannot make a server read a file elsewhere.
-std::string ModelFilePath(const std::string& dir, const std::string& name) {
-  namespace fs = std::filesystem;
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
-      name.find('\0') != std::string::npos) {
-    ThrowInputData(dir + "/sluice-model.json: model.file '" + name + "' must name a file inside the model directory");
-  }
-  const std::string path = dir + "/" + name;
-  std::error_code ec;
-  const fs::path real_dir = fs::weakly_canonical(dir, ec);
-  const fs::path real = ec ? fs::path() : fs::weakly_canonical(path, ec);
-  if (ec || real.parent_path() != real_dir) {
-    ThrowInputData(path + ": the model file lies outside the model directory (a symbolic link?)");
-  }
-  return path;
-}
-
-class XgboostModel : public Model {
- public:
-  XgboostModel(BoosterHandle booster, Task task, size_t num_features, nlohmann::json facts, size_t outputs)
-      : booster_(booster), task_(task), num_features_(num_features), outputs_(outputs), facts_(std::move(facts)) {}
-  ~XgboostModel() override { XGBoosterFree(booster_); }
-
-  std::string learner() const override { return "xgboost"; }
-  Task task() const override { return task_; }
-  size_t num_features() const override { return num_features_; }
-  size_t num_outputs() const override { return outputs_; }
-
-  void Predict(const float* features, size_t rows, float* out) const override {
-    if (rows == 0) return;
-    // Small batches (a server's requests) through the native forest, when
-    // it scores exactly as XGBoost does; large ones through XGBoost's
-    // blocked predictor.
-    // The native forest sums one output group: multi-class goes to XGBoost.
-    if (rows <= kForestMaxRows && outputs_ == 1) {
-      std::call_once(forest_once_, [this] { forest_ = BuildCheckedForest(); });
-      if (forest_) return forest_->Predict(features, rows, out);
-    }
-    PredictWithXgboost(features, rows, out);
-  }
-
-  void PredictWithXgboost(const float* features, size_t rows, float* out) const {
-    std::string interface = ArrayInterface(features, rows, num_features_);
-    static const char* kConfig =
-        "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "
-        "\"strict_shape\": false, \"cache_id\": 0, \"missing\": NaN}";
-    const bst_ulong* shape;
-    bst_ulong dims;
-    const float* result;
-    Check(XGBoosterPredictFromDense(booster_, interface.c_str(), kConfig, nullptr, &shape, &dims, &result),
-          "XGBoosterPredictFromDense");
-    std::copy(result, result + rows * outputs_, out);
-  }
-
-  nlohmann::json Save(const std::string& dir) const override {
-    // Through sluice's own writer: atomic, and a full disk named as such
-    // (XGBoosterSaveModel reports only "FileStream.Write incomplete").
-    bst_ulong length = 0;
-    const char* bytes = nullptr;
-    Check(XGBoosterSaveModelToBuffer(booster_, R"({"format": "json"})", &length, &bytes), "XGBoosterSaveModelToBuffer");
-    WriteFileAtomically(dir + "/model.json", std::string_view(bytes, length));
-    nlohmann::json saved = facts_;
-    saved["file"] = "model.json";
-    saved["num_features"] = num_features_;
-    saved["task"] = TaskName(task_);
-    if (task_ == Task::kMultiClassification) saved["num_class"] = outputs_;
-    return saved;
-  }
-
-  nlohmann::json Describe() const override { return facts_; }
-
-  std::vector<double> FeatureImportance() const override {
-    // Total gain: what the splits on a feature bought over the whole
-    // ensemble (the mean "gain" favours features split on rarely). XGBoost
-    // names features it never split on not at all, and the rest f0, f1...
-    static const char* kConfig = "{\"importance_type\": \"total_gain\"}";
-    bst_ulong count = 0, dims = 0;
-    const char** names = nullptr;
-    const bst_ulong* shape = nullptr;
-    const float* scores = nullptr;
-    Check(XGBoosterFeatureScore(booster_, kConfig, &count, &names, &dims, &shape, &scores), "XGBoosterFeatureScore");
-    std::vector<double> importance(num_features_, 0.0);
-    for (bst_ulong i = 0; i < count; ++i) {
-      if (names[i][0] != 'f') continue;
-      char* end = nullptr;
-      unsigned long index = std::strtoul(names[i] + 1, &end, 10);
-      if (*end == '\0' && index < num_features_) importance[index] = scores[i];
-    }
-    return importance;
-  }
-
- private:
-  static constexpr size_t kForestMaxRows = 64;
-
-  // The booster as a native forest, if it scores rows on and around every
-  // split threshold, and missing values, bit for bit as XGBoost does.
-  std::unique_ptr<TreeForest> BuildCheckedForest() const {
-    bst_ulong length = 0;
-    const char* bytes = nullptr;
-    if (XGBoosterSaveModelToBuffer(booster_, R"({"format": "json"})", &length, &bytes) != 0) return nullptr;
-    std::string why;
-    auto forest = TreeForest::FromXgboostJson(std::string_view(bytes, length), &why);
-    if (!forest || forest->num_features() != num_features_) return nullptr;
-    const size_t rows = 512;
-    std::vector<float> check(rows * num_features_), native(rows), reference(rows);
-    std::vector<std::vector<float>> splits = forest->SplitValues();
-    uint64_t state = 0x9e3779b97f4a7c15ull;
-    auto next = [&state] {
-      state ^= state << 13;
-      state ^= state >> 7;
-      state ^= state << 17;
-      return state;
-    };
-    for (size_t r = 0; r < rows; ++r) {
-      for (size_t f = 0; f < num_features_; ++f) {
-        float& x = check[r * num_features_ + f];
-        const auto& at = splits[f];
-        const float split = at.empty() ? 0.0f : at[next() % at.size()];
-        switch (next() % 8) {
-          case 0: x = std::numeric_limits<float>::quiet_NaN(); break;
-          case 1: case 2: x = split; break;
-          case 3: x = std::nextafter(split, -std::numeric_limits<float>::infinity()); break;
-          case 4: x = std::nextafter(split, std::numeric_limits<float>::infinity()); break;
-          default: x = split + static_cast<float>(static_cast<int64_t>(next() % 2001) - 1000) / 100.0f;
-        }
-      }
-    }
-    forest->Predict(check.data(), rows, native.data());
-    PredictWithXgboost(check.data(), rows, reference.data());
-    if (std::memcmp(native.data(), reference.data(), rows * sizeof(float)) != 0) return nullptr;
-    return forest;
-  }
-
-  BoosterHandle booster_;
-  Task task_;
-  size_t num_features_;
-  size_t outputs_;
-  nlohmann::json facts_;
-  mutable std::once_flag forest_once_;
-  mutable std::unique_ptr<TreeForest> forest_;
-};
-
 // XGBoost 1.7's parameters (learner, gbtree / dart / gblinear booster, hist
 // tree updater, objectives' own), as its documentation lists them; XGBoost
 // itself only warns about a name it does not use.
@@ -275,6 +189,238 @@ const std::set<std::string>& KnownParams() {
       "max_cached_hist_node", "multi_strategy", "device"};
   return names;
 }
+
+// One training on prepared data: a booster boosted round by round, with
+// early stopping, tuning's pruning, checkpoints and stop requests.
+class BoostingRun {
+ public:
+  BoostingRun(const QuantileData& data, const TrainConfig& config, Task task, const RoundObserver& observer)
+      : data_(data), config_(config), task_(task), observer_(observer),
+        checkpointing_(config.checkpoints != nullptr && config.checkpoint_every > 0) {
+    params_ = Params();
+    booster_ = NewBooster();
+  }
+  ~BoostingRun() {
+    if (booster_) XGBoosterFree(booster_);
+  }
+  BoostingRun(const BoostingRun&) = delete;
+  BoostingRun& operator=(const BoostingRun&) = delete;
+
+  std::unique_ptr<Model> Run() {
+    const auto start = Clock::now();
+    if (checkpointing_) ResumeFromCheckpoint();
+    rounds_start_ = Clock::now();
+    for (int round = first_round_; round < config_.rounds; ++round) {
+      if (Boost(round)) break;
+    }
+    return Finish(SecondsSince(start));
+  }
+
+ private:
+  std::map<std::string, std::string> Params() const {
+    std::map<std::string, std::string> params = {
+        {"tree_method", "hist"},
+        {"nthread", std::to_string(config_.threads)},
+        {"seed", std::to_string(config_.seed)},
+        {"objective", task_ == Task::kRegression ? "reg:squarederror" : "binary:logistic"},
+    };
+    if (task_ == Task::kMultiClassification) params["num_class"] = std::to_string(config_.num_classes);
+    if (checkpointing_) {
+      // Row sampling seeded from the round number, not from a stream that
+      // runs through the rounds, so that a resumed run draws what an
+      // uninterrupted one does.
+      params["seed_per_iteration"] = "true";
+    }
+    for (const auto& [key, value] : config_.params) {
+      if (key == "num_class" && task_ == Task::kMultiClassification) continue;  // the label map says
+      params[key] = value;
+    }
+    if (params["tree_method"] != "hist") {
+      ThrowUsage("train.params.tree_method: sluice trains with 'hist' (its data path builds a quantile DMatrix)");
+    }
+    return params;
+  }
+
+  BoosterHandle NewBooster() const {
+    DMatrixHandle handles[2] = {data_.train(), data_.valid()};
+    BoosterHandle booster;
+    XgboostCheck(XGBoosterCreate(handles, data_.valid() ? 2 : 1, &booster), "XGBoosterCreate");
+    for (const auto& [key, value] : params_) {
+      if (XGBoosterSetParam(booster, key.c_str(), value.c_str()) != 0) {
+        std::string message = XgboostLastError();
+        XGBoosterFree(booster);
+        ThrowUsage("train.params." + key + ": " + message);
+      }
+    }
+    return booster;
+  }
+
+  // A booster rebuilt from a checkpoint's bytes: new caches, new updaters,
+  // exactly what a process resuming from that checkpoint starts with.
+  void Reopen(const std::string& bytes, const std::string& where) {
+    BoosterHandle fresh = NewBooster();
+    if (XGBoosterLoadModelFromBuffer(fresh, bytes.data(), bytes.size()) != 0) {
+      std::string message = XgboostLastError();
+      XGBoosterFree(fresh);
+      ThrowInputData(where + ": cannot load the checkpoint's model: " + message);
+    }
+    XGBoosterFree(booster_);
+    booster_ = fresh;
+  }
+
+  void ResumeFromCheckpoint() {
+    auto checkpoint = config_.checkpoints->Latest();
+    if (!checkpoint) return;
+    Reopen(checkpoint->model, checkpoint->path);
+    const auto& state = checkpoint->state;
+    first_round_ = static_cast<int>(checkpoint->progress);
+    rounds_run_ = first_round_;
+    best_round_ = state.value("best_round", -1);
+    best_value_ = state.value("best_value", 0.0);
+    metric_ = state.value("metric", "");
+    curve_ = state.value("curve", nlohmann::json::array());
+    resumed_ = {{"from_round", first_round_}, {"checkpoint", checkpoint->path}};
+    if (!observer_) return;
+    for (const auto& point : curve_) {
+      RoundReport report{point.at("round").get<int>(), point.value("metric", ""), point.value("train", 0.0),
+                         point.value("valid", 0.0), point.contains("train"), point.value("has_valid", false)};
+      report.replayed = true;
+      observer_(report);
+    }
+  }
+
+  // Writes a checkpoint (the booster's bytes and the loop's state) and
+  // carries on from it as a resumed run would: XGBoost's updaters draw from
+  // its random stream when they are created, so a run that kept its booster
+  // would sample other rows than one that resumed, and the models would part.
+  void WriteCheckpoint(int done) {
+    bst_ulong length = 0;
+    const char* bytes = nullptr;
+    XgboostCheck(XGBoosterSaveModelToBuffer(booster_, R"({"format": "ubj"})", &length, &bytes),
+                 "XGBoosterSaveModelToBuffer");
+    std::string model(bytes, length);
+    nlohmann::json state = {{"best_round", best_round_}, {"best_value", best_value_}, {"metric", metric_}, {"curve", curve_}};
+    config_.checkpoints->Write(done, state, model);
+    Reopen(model, config_.checkpoints->dir());
+  }
+
+  // The round's metrics. The training set's comes from XGBoost's cached
+  // predictions (no extra pass over the data); it gives the training curve.
+  RoundReport Evaluate(int round) const {
+    RoundReport report{round, "", 0, 0, false, false};
+    const char* names[] = {"train", "valid"};
+    DMatrixHandle handles[] = {data_.train(), data_.valid()};
+    const char* text;
+    XgboostCheck(XGBoosterEvalOneIter(booster_, round, handles, names, data_.valid() ? 2 : 1, &text),
+                 "XGBoosterEvalOneIter");
+    ParseEval(text, &report);
+    return report;
+  }
+
+  // Boosts one round and reports it; true when training ends there.
+  bool Boost(int round) {
+    XgboostCheck(XGBoosterUpdateOneIter(booster_, round, data_.train()), "XGBoosterUpdateOneIter");
+    rounds_run_ = round + 1;
+    RoundReport report = Evaluate(round);
+    bool stop = false;
+    if (data_.valid()) {
+      metric_ = report.metric;
+      bool better = best_round_ < 0 || (MetricHigherIsBetter(metric_) ? report.valid_value > best_value_
+                                                                      : report.valid_value < best_value_);
+      if (better) {
+        best_round_ = round;
+        best_value_ = report.valid_value;
+      } else if (config_.early_stopping_rounds > 0 && round - best_round_ >= config_.early_stopping_rounds) {
+        stopped_early_ = stop = true;
+      }
+    }
+    curve_.push_back({{"round", round}, {"metric", report.metric}, {"train", report.train_value},
+                      {"valid", report.valid_value}, {"has_valid", report.has_valid}});
+    if (observer_) observer_(report);
+    if (stop) return true;
+    if (config_.prune && report.has_valid && rounds_run_ < config_.rounds && config_.prune(report)) {
+      pruned_ = true;
+      return true;
+    }
+    CheckpointAndHonourStop();
+    return false;
+  }
+
+  // A stop request (SIGTERM) is honoured at the next checkpoint round, at
+  // most checkpoint_every rounds on: a checkpoint taken anywhere else would
+  // let the resumed model part from the uninterrupted one.
+  void CheckpointAndHonourStop() {
+    const bool interrupted = config_.stop_requested && config_.stop_requested->load();
+    const bool at_checkpoint = checkpointing_ && rounds_run_ % config_.checkpoint_every == 0;
+    const bool more_to_run = rounds_run_ < config_.rounds;
+    if (at_checkpoint && more_to_run) WriteCheckpoint(rounds_run_);
+    if (!interrupted || !more_to_run) return;
+    const std::string after = "training stopped by a signal after round " + std::to_string(rounds_run_);
+    if (!checkpointing_) ThrowInterrupted(after + " (no checkpoint: train.checkpoint_every is 0)");
+    if (at_checkpoint) {
+      ThrowInterrupted(after + "; checkpoint written to " + config_.checkpoints->dir() +
+                       " (run the same command again to resume)");
+    }
+    // The next checkpoint round is too far off to wait for (a Spot notice
+    // gives two minutes): checkpoint here, off the schedule. A run resumed
+    // from it trains the same rounds, but its model is not byte for byte an
+    // uninterrupted one's.
+    constexpr double kMaxStopWaitSeconds = 5;
+    const double seconds_per_round = SecondsSince(rounds_start_) / (rounds_run_ - first_round_);
+    const int rounds_to_checkpoint = config_.checkpoint_every - rounds_run_ % config_.checkpoint_every;
+    if (rounds_to_checkpoint * seconds_per_round > kMaxStopWaitSeconds) {
+      WriteCheckpoint(rounds_run_);
+      ThrowInterrupted(after + "; checkpoint written to " + config_.checkpoints->dir() +
+                       " off its schedule (the next one was " + std::to_string(rounds_to_checkpoint) +
+                       " rounds away): run the same command again to resume");
+    }
+  }
+
+  std::unique_ptr<Model> Finish(double boosting_seconds) {
+    if (stopped_early_) {
+      BoosterHandle sliced;
+      XgboostCheck(XGBoosterSlice(booster_, 0, best_round_ + 1, 1, &sliced), "XGBoosterSlice");
+      XGBoosterFree(booster_);
+      booster_ = sliced;
+    }
+    nlohmann::json facts;
+    facts["data_handover_seconds"] = data_.build_seconds();
+    facts["boosting_seconds"] = boosting_seconds;
+    facts["rounds_run"] = rounds_run_;
+    facts["trees"] = stopped_early_ ? best_round_ + 1 : rounds_run_;
+    facts["stopped_early"] = stopped_early_;
+    if (pruned_) facts["pruned"] = true;
+    if (best_round_ >= 0) {
+      facts["best_round"] = best_round_;
+      facts["valid_metric"] = metric_;
+      facts["best_valid_value"] = best_value_;
+    }
+    facts["params"] = params_;
+    if (!resumed_.is_null()) facts["resumed"] = resumed_;
+    const size_t outputs = task_ == Task::kMultiClassification ? static_cast<size_t>(config_.num_classes) : 1;
+    auto model = std::make_unique<XgboostModel>(booster_, task_, data_.num_features(), facts, outputs);
+    booster_ = nullptr;
+    return model;
+  }
+
+  const QuantileData& data_;
+  const TrainConfig& config_;
+  const Task task_;
+  const RoundObserver& observer_;
+  const bool checkpointing_;
+  std::map<std::string, std::string> params_;
+  BoosterHandle booster_ = nullptr;
+  Clock::time_point rounds_start_;
+  int first_round_ = 0;
+  int rounds_run_ = 0;
+  int best_round_ = -1;
+  double best_value_ = 0;
+  std::string metric_;
+  bool stopped_early_ = false;
+  bool pruned_ = false;
+  nlohmann::json curve_ = nlohmann::json::array();  // what a checkpoint replays
+  nlohmann::json resumed_;
+};
 
 class XgboostLearner : public Learner {
  public:
@@ -294,262 +440,29 @@ class XgboostLearner : public Learner {
                "' is not supported yet (reg:* for regression, binary:* for two classes, multi:softprob for more)");
   }
 
-  std::unique_ptr<Model> Train(DenseMatrix train, DenseMatrix valid, const TrainConfig& config,
-                               const RoundObserver& observer) override {
-    Task task = TaskOf(config.params);
+  std::string DataKey(const TrainConfig& config) const override {
+    auto max_bin = config.params.find("max_bin");
+    return max_bin == config.params.end() ? std::string() : "max_bin=" + max_bin->second;
+  }
+
+  std::unique_ptr<TrainingData> Prepare(DenseMatrix train, DenseMatrix valid, const TrainConfig& config) override {
     if (train.num_rows() == 0) ThrowInputData("train: the train split is empty");
-    if (task == Task::kBinaryClassification) CheckBinaryLabels(train);
-    if (task == Task::kMultiClassification) CheckClassLabels(train, config.num_classes);
-    auto start = std::chrono::steady_clock::now();
-    DMatrix train_matrix(train, nullptr, config.threads);
-    std::unique_ptr<DMatrix> valid_matrix;
-    if (valid.num_rows() > 0) valid_matrix = std::make_unique<DMatrix>(valid, &train_matrix, config.threads);
-    // XGBoost holds its quantised copy now; ours can go.
-    size_t num_features = train.num_features;
-    train = DenseMatrix();
-    valid = DenseMatrix();
-    ReleaseFreeMemory();
+    auto max_bin = config.params.find("max_bin");
+    return std::make_unique<QuantileData>(std::move(train), std::move(valid), config.threads,
+                                          max_bin == config.params.end() ? std::string() : max_bin->second);
+  }
 
-    DMatrixHandle handles[2] = {train_matrix.handle(), valid_matrix ? valid_matrix->handle() : nullptr};
-    BoosterHandle booster;
-    Check(XGBoosterCreate(handles, valid_matrix ? 2 : 1, &booster), "XGBoosterCreate");
-    std::map<std::string, std::string> params = {
-        {"tree_method", "hist"},
-        {"nthread", std::to_string(config.threads)},
-        {"seed", std::to_string(config.seed)},
-        {"objective", task == Task::kRegression ? "reg:squarederror" : "binary:logistic"},
-    };
-    if (task == Task::kMultiClassification) params["num_class"] = std::to_string(config.num_classes);
-    const bool checkpointing = config.checkpoints && config.checkpoint_every > 0;
-    if (checkpointing) {
-      // Row sampling seeded from the round number, not from a stream that
-      // runs through the rounds, so that a resumed run draws what an
-      // uninterrupted one does.
-      params["seed_per_iteration"] = "true";
-    }
-    for (const auto& [key, value] : config.params) {
-      if (key == "num_class" && task == Task::kMultiClassification) continue;  // the label map says
-      params[key] = value;
-    }
-    if (params["tree_method"] != "hist") {
-      XGBoosterFree(booster);
-      ThrowUsage("train.params.tree_method: sluice trains with 'hist' (its data path builds a quantile DMatrix)");
-    }
-    for (const auto& [key, value] : params) {
-      int rc = XGBoosterSetParam(booster, key.c_str(), value.c_str());
-      if (rc != 0) {
-        std::string message = LastError();
-        XGBoosterFree(booster);
-        ThrowUsage("train.params." + key + ": " + message);
-      }
-    }
-
-    auto boost_start = std::chrono::steady_clock::now();
-    int best_round = -1;
-    double best_value = 0;
-    std::string metric;
-    int rounds_run = 0;
-    bool stopped_early = false;
-    bool pruned = false;
-    nlohmann::json curve = nlohmann::json::array();  // what a checkpoint replays
-    int first_round = 0;
-    nlohmann::json resumed;
-    // A booster rebuilt from a checkpoint's bytes: new caches, new updaters,
-    // exactly what a process resuming from that checkpoint starts with.
-    auto reopen = [&](const std::string& bytes, const std::string& where) {
-      BoosterHandle fresh;
-      Check(XGBoosterCreate(handles, valid_matrix ? 2 : 1, &fresh), "XGBoosterCreate");
-      for (const auto& [key, value] : params) Check(XGBoosterSetParam(fresh, key.c_str(), value.c_str()), "XGBoosterSetParam");
-      if (XGBoosterLoadModelFromBuffer(fresh, bytes.data(), bytes.size()) != 0) {
-        std::string message = LastError();
-        XGBoosterFree(fresh);
-        ThrowInputData(where + ": cannot load the checkpoint's model: " + message);
-      }
-      XGBoosterFree(booster);
-      booster = fresh;
-    };
-    if (checkpointing) {
-      if (auto checkpoint = config.checkpoints->Latest()) {
-        reopen(checkpoint->model, checkpoint->path);
-        const auto& state = checkpoint->state;
-        first_round = static_cast<int>(checkpoint->progress);
-        rounds_run = first_round;
-        best_round = state.value("best_round", -1);
-        best_value = state.value("best_value", 0.0);
-        metric = state.value("metric", "");
-        curve = state.value("curve", nlohmann::json::array());
-        resumed = {{"from_round", first_round}, {"checkpoint", checkpoint->path}};
-        for (const auto& point : curve) {
-          if (!observer) break;
-          RoundReport report{point.at("round").get<int>(), point.value("metric", ""), point.value("train", 0.0),
-                             point.value("valid", 0.0), point.contains("train"), point.value("has_valid", false)};
-          report.replayed = true;
-          observer(report);
-        }
-      }
-    }
-    // Writes a checkpoint (the booster's bytes and the loop's state) and carries on from it as a resumed run would:
-    // XGBoost's updaters draw from its random stream when they are created,
-    // so a run that kept its booster would sample other rows than one that
-    // resumed, and the models would part.
-    auto write_checkpoint = [&](int done) {
-      bst_ulong length = 0;
-      const char* bytes = nullptr;
-      Check(XGBoosterSaveModelToBuffer(booster, R"({"format": "ubj"})", &length, &bytes), "XGBoosterSaveModelToBuffer");
-      std::string model(bytes, length);
-      nlohmann::json state = {{"best_round", best_round}, {"best_value", best_value}, {"metric", metric}, {"curve", curve}};
-      config.checkpoints->Write(done, state, model);
-      reopen(model, config.checkpoints->dir());
-    };
-    const auto rounds_start = std::chrono::steady_clock::now();
-    for (int round = first_round; round < config.rounds; ++round) {
-      Check(XGBoosterUpdateOneIter(booster, round, train_matrix.handle()), "XGBoosterUpdateOneIter");
-      rounds_run = round + 1;
-      RoundReport report{round, "", 0, 0, false, false};
-      bool stop = false;
-      {
-        // The training set's metric comes from XGBoost's cached predictions
-        // (no extra pass over the data); it gives the report its training curve.
-        const char* names[] = {"train", "valid"};
-        DMatrixHandle eval_handles[] = {train_matrix.handle(), valid_matrix ? valid_matrix->handle() : nullptr};
-        const char* text;
-        Check(XGBoosterEvalOneIter(booster, round, eval_handles, names, valid_matrix ? 2 : 1, &text),
-              "XGBoosterEvalOneIter");
-        ParseEval(text, &report);
-      }
-      if (valid_matrix) {
-        metric = report.metric;
-        bool better = best_round < 0 ||
-                      (MetricHigherIsBetter(metric) ? report.valid_value > best_value : report.valid_value < best_value);
-        if (better) {
-          best_round = round;
-          best_value = report.valid_value;
-        } else if (config.early_stopping_rounds > 0 && round - best_round >= config.early_stopping_rounds) {
-          stopped_early = stop = true;
-        }
-      }
-      curve.push_back({{"round", round}, {"metric", report.metric}, {"train", report.train_value}, {"valid", report.valid_value},
-                       {"has_valid", report.has_valid}});
-      if (observer) observer(report);
-      if (stop) break;
-      if (config.prune && report.has_valid && rounds_run < config.rounds && config.prune(report)) {
-        pruned = true;
-        break;
-      }
-      // A stop request (SIGTERM) is honoured at the next checkpoint round, at
-      // most checkpoint_every rounds on: a checkpoint taken anywhere else
-      // would let the resumed model part from the uninterrupted one.
-      const bool interrupted = config.stop_requested && config.stop_requested->load();
-      const bool at_checkpoint = checkpointing && rounds_run % config.checkpoint_every == 0;
-      if (at_checkpoint && rounds_run < config.rounds) write_checkpoint(rounds_run);
-      if (interrupted && checkpointing && !at_checkpoint && rounds_run < config.rounds) {
-        // The next checkpoint round is too far off to wait for (a Spot
-        // notice gives two minutes): checkpoint here, off the schedule. A run
-        // resumed from it trains the same rounds, but its model is not byte
-        // for byte an uninterrupted one's.
-        constexpr double kMaxStopWaitSeconds = 5;
-        const double seconds_per_round =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - rounds_start).count() /
-            (rounds_run - first_round);
-        const int rounds_to_checkpoint = config.checkpoint_every - rounds_run % config.checkpoint_every;
-        if (rounds_to_checkpoint * seconds_per_round > kMaxStopWaitSeconds) {
-          write_checkpoint(rounds_run);
-          XGBoosterFree(booster);
-          ThrowInterrupted("training stopped by a signal after round " + std::to_string(rounds_run) +
-                           "; checkpoint written to " + config.checkpoints->dir() + " off its schedule (the next one was " +
-                           std::to_string(rounds_to_checkpoint) + " rounds away): run the same command again to resume");
-        }
-      }
-      if (interrupted && rounds_run < config.rounds && (at_checkpoint || !checkpointing)) {
-        XGBoosterFree(booster);
-        ThrowInterrupted("training stopped by a signal after round " + std::to_string(rounds_run) +
-                         (checkpointing ? "; checkpoint written to " + config.checkpoints->dir() +
-                                    " (run the same command again to resume)"
-                              : " (no checkpoint: train.checkpoint_every is 0)"));
-      }
-    }
-    if (stopped_early) {
-      BoosterHandle sliced;
-      Check(XGBoosterSlice(booster, 0, best_round + 1, 1, &sliced), "XGBoosterSlice");
-      XGBoosterFree(booster);
-      booster = sliced;
-    }
-    auto end = std::chrono::steady_clock::now();
-    nlohmann::json facts;
-    facts["data_handover_seconds"] = std::chrono::duration<double>(boost_start - start).count();
-    facts["boosting_seconds"] = std::chrono::duration<double>(end - boost_start).count();
-    facts["rounds_run"] = rounds_run;
-    facts["trees"] = stopped_early ? best_round + 1 : rounds_run;
-    facts["stopped_early"] = stopped_early;
-    if (pruned) facts["pruned"] = true;
-    if (best_round >= 0) {
-      facts["best_round"] = best_round;
-      facts["valid_metric"] = metric;
-      facts["best_valid_value"] = best_value;
-    }
-    facts["params"] = params;
-    if (!resumed.is_null()) facts["resumed"] = resumed;
-    const size_t outputs = task == Task::kMultiClassification ? static_cast<size_t>(config.num_classes) : 1;
-    return std::make_unique<XgboostModel>(booster, task, num_features, facts, outputs);
+  std::unique_ptr<Model> TrainOn(const TrainingData& data, const TrainConfig& config,
+                                 const RoundObserver& observer) override {
+    const auto& quantile = dynamic_cast<const QuantileData&>(data);
+    Task task = TaskOf(config.params);
+    if (task == Task::kBinaryClassification) quantile.labels().CheckBinary();
+    if (task == Task::kMultiClassification) quantile.labels().CheckClasses(config.num_classes);
+    return BoostingRun(quantile, config, task, observer).Run();
   }
 
   std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) override {
-    BoosterHandle booster;
-    Check(XGBoosterCreate(nullptr, 0, &booster), "XGBoosterCreate");
-    std::string path;
-    try {
-      path = ModelFilePath(dir, saved.value("file", "model.json"));
-    } catch (...) {
-      XGBoosterFree(booster);
-      throw;
-    }
-    int loaded = -1;
-    try {
-      loaded = XGBoosterLoadModel(booster, path.c_str());
-    } catch (const std::exception& error) {
-      // XGBoost lets some failures out as C++ exceptions (std::bad_alloc on
-      // a file that is not a model at all).
-      XGBoosterFree(booster);
-      ThrowInputData(path + ": not an XGBoost model (" + error.what() + ")");
-    }
-    if (loaded != 0) {
-      std::string message = LastError();
-      XGBoosterFree(booster);
-      ThrowInputData(path + ": cannot load XGBoost model: " + message);
-    }
-    // A loaded model is called from many threads at once (a batch per pool
-    // thread, a request per server worker): each call runs on its caller's
-    // thread, as OpenMP threads of their own would oversubscribe the cores.
-    Check(XGBoosterSetParam(booster, "nthread", "1"), "XGBoosterSetParam");
-    Task task = TaskFromName(saved.value("task", "regression"));
-    const size_t outputs = task == Task::kMultiClassification ? saved.value("num_class", size_t{0}) : 1;
-    if (outputs == 0) {
-      XGBoosterFree(booster);
-      ThrowInputData(path + ": a multi-class model without num_class");
-    }
-    return std::make_unique<XgboostModel>(booster, task, saved.at("num_features").get<size_t>(), saved, outputs);
-  }
-
- private:
-  static void CheckClassLabels(const DenseMatrix& matrix, int classes) {
-    if (classes < 2) ThrowInputData("train.target: a multi-class target needs at least 2 classes, found " + std::to_string(classes));
-    for (const auto& block : matrix.blocks) {
-      for (float label : block.labels) {
-        if (!(label >= 0 && label < static_cast<float>(classes)) || label != std::floor(label)) {
-          ThrowInternal("train.target: class id " + std::to_string(label) + " outside 0.." + std::to_string(classes - 1));
-        }
-      }
-    }
-  }
-
-  static void CheckBinaryLabels(const DenseMatrix& matrix) {
-    for (const auto& block : matrix.blocks) {
-      for (float label : block.labels) {
-        if (label != 0.0f && label != 1.0f) {
-          ThrowInputData("train.target: binary classification needs labels 0 and 1, found " + std::to_string(label));
-        }
-      }
-    }
+    return XgboostModel::Load(dir, saved);
   }
 };
 
