@@ -28,19 +28,11 @@ std::shared_ptr<const ServedModel> ModelRegistry::Load(const std::string& name, 
   auto model = std::make_shared<ServedModel>();
   model->name = name;
   model->dir = dir;
-  if (TextArtifact::IsTextModel(dir)) {
-    model->text = TextArtifact::Load(dir);
-    model->text_codec = std::make_unique<TextCodec>(model->text->text_column(), model->text->labels().labels());
-    metrics->Loaded(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), cold);
-    return model;
+  model->artifact = ScoringArtifact::Load(dir);
+  if (model->artifact->encoded_features() > 0) {
+    model->batcher = std::make_unique<RequestBatcher>(*model->artifact, options_.batch_window, options_.max_batch_rows,
+                                                      metrics);
   }
-  model->artifact = Artifact::Load(dir);
-  const Artifact& artifact = *model->artifact;
-  Schema raw_schema = artifact.manifest().contains("raw_schema") ? Schema::FromJson(artifact.manifest()["raw_schema"])
-                                                                  : artifact.prep().source_schema();
-  model->codec = std::make_unique<InvocationCodec>(artifact.prep(), raw_schema);
-  model->batcher = std::make_unique<RequestBatcher>(artifact.model(), options_.batch_window, options_.max_batch_rows,
-                                                    metrics);
   metrics->Loaded(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), cold);
   return model;
 }
@@ -169,7 +161,7 @@ nlohmann::json ModelRegistry::List() const {
                             {"idle_seconds", (now - slot->last_used_ms.load()) / 1000.0}};
     if (slot->current) {
       entry["model"] = slot->current->manifest().value("name", "");
-      entry["kind"] = slot->current->text ? "text" : "tabular";
+      entry["kind"] = slot->current->artifact->kind();
     }
     out.push_back(entry);
   }

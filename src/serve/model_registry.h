@@ -1,6 +1,6 @@
 #pragma once
 // The models one `sluice serve` process holds, by name. Each is loaded into a
-// predict-ready form (artifact, payload codec, request batcher) and handed to
+// predict-ready form (scoring artifact, request batcher) and handed to
 // requests as a shared pointer, so a reload swaps it atomically: requests in
 // flight finish on the instance they started with, later ones get the new
 // one, and a failed reload leaves the old one serving. With an idle timeout a
@@ -21,27 +21,21 @@
 #include <string>
 #include <vector>
 
-#include "artifact/artifact.h"
-#include "artifact/text_artifact.h"
+#include "artifact/scoring_artifact.h"
 #include "nlohmann/json.hpp"
-#include "serve/invocation_codec.h"
 #include "serve/request_batcher.h"
 #include "serve/server_metrics.h"
-#include "serve/text_codec.h"
 
 namespace sluice {
 
-// One loaded instance of a model: a tabular artifact (with its codec and
-// batcher) or a text model (with its codec).
+// One loaded instance of a model, of any kind, and the batcher of its model
+// calls (null for a model not called on encoded rows).
 struct ServedModel {
   std::string name, dir;
-  std::unique_ptr<const Artifact> artifact;
-  std::unique_ptr<InvocationCodec> codec;
+  std::unique_ptr<const ScoringArtifact> artifact;
   std::unique_ptr<RequestBatcher> batcher;
-  std::unique_ptr<const TextArtifact> text;
-  std::unique_ptr<TextCodec> text_codec;
 
-  const nlohmann::json& manifest() const { return text ? text->manifest() : artifact->manifest(); }
+  const nlohmann::json& manifest() const { return artifact->manifest(); }
 };
 
 // Add's error for a name already in use (HTTP 409).

@@ -13,8 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Rows decoded, encoded and scored together within one request.
-constexpr size_t kSliceRows = 4096;
 
 // Dumps JSON whatever bytes a client put in its strings.
 std::string Dump(const nlohmann::json& value) {
@@ -221,41 +219,10 @@ void ModelRoutes::Invoke(const std::string& requested, const HttpRequest& reques
     PayloadFormat out = accept.empty() || accept.find("*/*") != std::string_view::npos ? in
                                                                                        : ParsePayloadFormat(accept, "Accept");
     const bool header = request.QueryParam("header") == "true";
-    if (model->text) {
-      // A text model: the texts tokenized and scored together on this thread.
-      std::vector<std::string> texts = model->text_codec->Decode(in, request.body, header);
-      TextExamples docs;
-      for (size_t i = 0; i < texts.size(); ++i) {
-        std::string error;
-        if (!model->text->Encode(texts[i], docs, &error)) {
-          throw InvocationError(400, "row " + std::to_string(i + 1) + ": column " + model->text->text_column() + ": " + error);
-        }
-      }
-      std::vector<float> probabilities(texts.size() * model->text->labels().size());
-      model->text->Predict(docs, probabilities.data());
-      rows = texts.size();
-      if (metrics) metrics->BatchScored(rows, 1);
-      response.content_type = MediaType(out);
-      response.body = model->text_codec->Encode(out, probabilities);
-    } else {
-      // A slice of rows at a time, so a request's memory is its body, its
-      // predictions and one slice, whatever the rows look like. θ on this
-      // thread; the model call may be shared with other requests.
-      const FittedPrep& prep = model->artifact->prep();
-      std::vector<float> features, predictions;
-      model->codec->DecodeInSlices(in, request.body, header, kSliceRows, [&](RecordBatch&& batch) {
-        prep.Derive(batch);
-        const size_t n = batch.num_rows();
-        features.resize(n * prep.num_features());
-        prep.Encode(batch, features.data());
-        const size_t outputs = model->artifact->model().num_outputs();
-        predictions.resize((rows + n) * outputs);
-        model->batcher->Predict(features.data(), n, predictions.data() + rows * outputs);
-        rows += n;
-      });
-      response.content_type = MediaType(out);
-      response.body = model->codec->Encode(out, predictions);
-    }
+    // θ on this thread; the model call may be shared with other requests.
+    response.body = model->artifact->Invoke(in, out, request.body, header, model->batcher.get(), &rows);
+    if (!model->batcher && metrics) metrics->BatchScored(rows, 1);
+    response.content_type = MediaType(out);
     response.status = 200;
   } catch (const InvocationError& error) {
     Reply(response, error.status(), error.what());

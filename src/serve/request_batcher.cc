@@ -5,9 +5,13 @@
 
 namespace sluice {
 
-RequestBatcher::RequestBatcher(const Model& model, std::chrono::microseconds window, size_t max_rows,
+RequestBatcher::RequestBatcher(const ScoringArtifact& artifact, std::chrono::microseconds window, size_t max_rows,
                                ModelMetrics* metrics)
-    : model_(model), num_features_(model.num_features()), outputs_(model.num_outputs()), window_(window), max_rows_(std::max<size_t>(1, max_rows)),
+    : model_(artifact),
+      num_features_(artifact.encoded_features()),
+      outputs_(artifact.encoded_outputs()),
+      window_(window),
+      max_rows_(std::max<size_t>(1, max_rows)),
       metrics_(metrics) {}
 
 void RequestBatcher::Predict(const float* features, size_t rows, float* out) {
@@ -45,7 +49,7 @@ void RequestBatcher::RunBatch(std::unique_lock<std::mutex>& lock) {
   std::exception_ptr error;
   try {
     if (batch.size() == 1) {
-      model_.Predict(batch[0]->features, batch[0]->rows, batch[0]->out);
+      model_.PredictEncoded(batch[0]->features, batch[0]->rows, batch[0]->out);
     } else {
       features_.resize(rows * num_features_);
       scores_.resize(rows * outputs_);
@@ -54,7 +58,7 @@ void RequestBatcher::RunBatch(std::unique_lock<std::mutex>& lock) {
         std::memcpy(features_.data() + at * num_features_, p->features, p->rows * num_features_ * sizeof(float));
         at += p->rows;
       }
-      model_.Predict(features_.data(), rows, scores_.data());
+      model_.PredictEncoded(features_.data(), rows, scores_.data());
       at = 0;
       for (Pending* p : batch) {
         std::memcpy(p->out, scores_.data() + at * outputs_, p->rows * outputs_ * sizeof(float));

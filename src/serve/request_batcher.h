@@ -15,18 +15,20 @@
 #include <mutex>
 #include <vector>
 
+#include "artifact/scoring_artifact.h"
 #include "serve/server_metrics.h"
-#include "train/learner.h"
 
 namespace sluice {
 
-class RequestBatcher {
+class RequestBatcher : public ModelCall {
  public:
-  RequestBatcher(const Model& model, std::chrono::microseconds window, size_t max_rows, ModelMetrics* metrics);
+  // Batches the calls of `artifact`'s model on encoded rows.
+  RequestBatcher(const ScoringArtifact& artifact, std::chrono::microseconds window, size_t max_rows,
+                 ModelMetrics* metrics);
 
   // Scores `rows` rows of encoded features (row-major, the model's feature
   // count wide) into `out`; rethrows the model's error for this batch.
-  void Predict(const float* features, size_t rows, float* out);
+  void Predict(const float* features, size_t rows, float* out) override;
 
  private:
   struct Pending {
@@ -39,7 +41,7 @@ class RequestBatcher {
   // Scores the queued requests; called with `lock` held, returns with it held.
   void RunBatch(std::unique_lock<std::mutex>& lock);
 
-  const Model& model_;
+  const ScoringArtifact& model_;
   const size_t num_features_;
   const size_t outputs_;  // scores per row
   const std::chrono::microseconds window_;

@@ -14,19 +14,27 @@ namespace {
 
 // A model whose prediction is the sum of a row's features, and which counts
 // its calls; slow enough that concurrent requests queue behind a call.
-class SumModel : public Model {
+class SumModel : public ScoringArtifact {
  public:
-  std::string learner() const override { return "sum"; }
-  Task task() const override { return Task::kRegression; }
-  size_t num_features() const override { return 2; }
-  void Predict(const float* features, size_t rows, float* out) const override {
+  const nlohmann::json& manifest() const override { return manifest_; }
+  const char* kind() const override { return "sum"; }
+  void InputTypes(const Schema&, std::map<std::string, DataType>*, std::map<std::string, std::string>*) const override {}
+  std::vector<Field> Outputs(const std::string&) const override { return {}; }
+  std::unique_ptr<RowScorer> ScorerFor(const Schema&) const override { return nullptr; }
+  std::string Invoke(PayloadFormat, PayloadFormat, std::string_view, bool, ModelCall*, uint64_t*) const override {
+    return "";
+  }
+  size_t encoded_features() const override { return 2; }
+  size_t encoded_outputs() const override { return 1; }
+  void PredictEncoded(const float* features, size_t rows, float* out) const override {
     ++calls;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     for (size_t r = 0; r < rows; ++r) out[r] = features[2 * r] + features[2 * r + 1];
   }
-  nlohmann::json Save(const std::string&) const override { return {}; }
-  nlohmann::json Describe() const override { return {}; }
   mutable std::atomic<int> calls{0};
+
+ private:
+  nlohmann::json manifest_;
 };
 
 TEST(RequestBatcher, ConcurrentRequestsShareModelCallsAndGetTheirOwnRows) {
@@ -61,7 +69,7 @@ TEST(RequestBatcher, ConcurrentRequestsShareModelCallsAndGetTheirOwnRows) {
 TEST(RequestBatcher, AModelErrorReachesItsCaller) {
   class Failing : public SumModel {
    public:
-    void Predict(const float*, size_t, float*) const override { throw std::runtime_error("model failed"); }
+    void PredictEncoded(const float*, size_t, float*) const override { throw std::runtime_error("model failed"); }
   } failing;
   RequestBatcher batcher(failing, std::chrono::microseconds(0), 1, nullptr);
   float features[2] = {1, 2}, out[1];

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "serve/invocation_codec.h"
-#include "serve/text_codec.h"
+#include "artifact/invocation_codec.h"
+#include "artifact/text_codec.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "serve/text_codec.h"
+#include "artifact/text_codec.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
-#include "serve/invocation_codec.h"
+#include "artifact/invocation_codec.h"
 
-#include "serve/text_codec.h"
+#include "artifact/text_codec.h"
 
 #include <simdjson.h>
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "serve/invocation_codec.h"
+#include "artifact/invocation_codec.h"
 
 namespace sluice {
 
