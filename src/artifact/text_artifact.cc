@@ -2,28 +2,18 @@
 
 #include "artifact/artifact_directory.h"
 #include "common/error.h"
-#include "text/bilstm_model.h"
-#include "text/ngram_model.h"
-#include "text/text_encoding.h"
 
 namespace sluice {
 
-namespace {
-
-// The learner's file in the model directory.
-std::string ModelFile(const std::string& learner) { return learner == "bilstm" ? "bilstm.pt" : "ngram.bin"; }
-
-}  // namespace
-
 TextArtifact::TextArtifact(std::string text_column, std::string label_column, TokenizerOptions tokenizer,
-                           Vocabulary vocabulary, LabelMap labels, uint32_t buckets,
+                           Vocabulary vocabulary, LabelMap labels, std::shared_ptr<const TextLearner> learner,
                            std::unique_ptr<TextClassifier> model)
     : text_column_(std::move(text_column)),
       label_column_(std::move(label_column)),
       tokenizer_(tokenizer),
       vocabulary_(std::move(vocabulary)),
       labels_(std::move(labels)),
-      buckets_(buckets),
+      learner_(std::move(learner)),
       model_(std::move(model)) {}
 
 void TextArtifact::Save(const std::string& dir, nlohmann::json manifest, const nlohmann::json& metrics,
@@ -35,11 +25,11 @@ void TextArtifact::Save(const std::string& dir, nlohmann::json manifest, const n
     m["tokenizer"] = tokenizer_.options().ToJson();
     m["vocabulary"] = vocabulary_.ToJson();
     m["labels"] = labels_.ToJson();
-    const std::string file = ModelFile(model_->learner());
+    const std::string file = learner_->file_name();
     model_->Save(staged + "/" + file);
     m["model"] = model_->Describe();
     m["model"]["file"] = file;
-    if (std::string(model_->learner()) == "ngram") m["model"]["buckets"] = buckets_;
+    learner_->Describe(m["model"]);
   });
 }
 
@@ -59,29 +49,14 @@ std::unique_ptr<TextArtifact> TextArtifact::Load(const std::string& dir) {
     const std::string learner = description.value("learner", "");
     Vocabulary vocabulary = Vocabulary::FromJson(manifest.at("vocabulary"));
     LabelMap labels = LabelMap::FromJson(manifest.at("labels"));
-    const std::string file = dir + "/" + ModelFile(learner);
-    std::unique_ptr<TextClassifier> model;
-    uint32_t buckets = 0;
-    bool fits = false;
-    if (learner == "ngram") {
-      buckets = description.at("buckets").get<uint32_t>();
-      auto ngram = std::make_unique<NgramModel>(NgramModel::Load(file));
-      fits = ngram->num_features() == vocabulary.size() + buckets;
-      model = std::move(ngram);
-    } else if (learner == "bilstm") {
-      auto bilstm = std::make_unique<BiLstmModel>(BiLstmModel::Load(file, BiLstmConfig::FromJson(description)));
-      fits = bilstm->config().vocabulary_size == vocabulary.size();
-      model = std::move(bilstm);
-    } else {
-      ThrowInputData(where + ": unknown text learner '" + learner + "'");
-    }
-    if (!fits || model->num_classes() != static_cast<int>(labels.size())) {
-      ThrowInputData(where + ": the model's shape does not match its vocabulary and labels");
-    }
+    if (!IsTextLearner(learner)) ThrowInputData(where + ": unknown text learner '" + learner + "'");
+    std::shared_ptr<TextLearner> text_learner = MakeTextLearner(learner);
+    std::unique_ptr<TextClassifier> model =
+        text_learner->Load(dir + "/" + text_learner->file_name(), description, vocabulary, labels.size(), where);
     auto artifact = std::make_unique<TextArtifact>(
         manifest.at("text_column").get<std::string>(), manifest.value("label_column", ""),
-        TokenizerOptions::FromJson(manifest.at("tokenizer")), std::move(vocabulary), std::move(labels), buckets,
-        std::move(model));
+        TokenizerOptions::FromJson(manifest.at("tokenizer")), std::move(vocabulary), std::move(labels),
+        std::move(text_learner), std::move(model));
     artifact->manifest_ = std::move(manifest);
     return artifact;
   } catch (const nlohmann::json::exception& error) {
@@ -90,7 +65,7 @@ std::unique_ptr<TextArtifact> TextArtifact::Load(const std::string& dir) {
 }
 
 void TextArtifact::EncodeTokens(const std::vector<std::string>& tokens, std::vector<int32_t>& out) const {
-  EncodeForLearner(model_->learner(), vocabulary_, buckets_, tokens, out);
+  learner_->Encode(vocabulary_, tokens, out);
 }
 
 bool TextArtifact::Encode(std::string_view text, TextExamples& docs, std::string* error) const {

@@ -2,9 +2,10 @@
 // A text classifier's model directory (docs/artifact.md): sluice-model.json
 // with "kind": "text", the text and label columns, and θ — tokenizer
 // options, vocabulary, label map, n-gram buckets — beside the learner's own
-// file (ngram.bin or bilstm.pt). Loading rebuilds them; Encode tokenizes raw
-// text with the very tokenizer training used into the ids the learner reads,
-// Predict gives class probabilities. Const and safe from many threads.
+// file (its TextLearner names it: ngram.bin, bilstm.pt). Loading rebuilds
+// them; Encode tokenizes raw text with the very tokenizer training used into
+// the ids the learner reads, Predict gives class probabilities. Const and
+// safe from many threads.
 
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "nlohmann/json.hpp"
 #include "text/label_map.h"
 #include "text/text_classifier.h"
+#include "text/text_learner.h"
 #include "text/tokenizer.h"
 #include "text/vocabulary.h"
 
@@ -23,7 +25,7 @@ namespace sluice {
 class TextArtifact {
  public:
   TextArtifact(std::string text_column, std::string label_column, TokenizerOptions tokenizer, Vocabulary vocabulary,
-               LabelMap labels, uint32_t buckets, std::unique_ptr<TextClassifier> model);
+               LabelMap labels, std::shared_ptr<const TextLearner> learner, std::unique_ptr<TextClassifier> model);
 
   // Writes `dir` atomically; `manifest` holds the run facts.
   void Save(const std::string& dir, nlohmann::json manifest, const nlohmann::json& metrics,
@@ -32,8 +34,7 @@ class TextArtifact {
   // Whether `dir` holds a text model (its manifest says "kind": "text").
   static bool IsTextModel(const std::string& dir);
 
-  // The ids the learner reads for already tokenized text, appended to `out`:
-  // n-gram features for `ngram`, word ids in order for `bilstm`.
+  // The ids the learner reads for already tokenized text, appended to `out`.
   void EncodeTokens(const std::vector<std::string>& tokens, std::vector<int32_t>& out) const;
   // Appends `text` to `docs` as the learner's ids; false with `error` set
   // when the text is not valid UTF-8.
@@ -55,7 +56,7 @@ class TextArtifact {
   Tokenizer tokenizer_;
   Vocabulary vocabulary_;
   LabelMap labels_;
-  uint32_t buckets_;
+  std::shared_ptr<const TextLearner> learner_;
   std::unique_ptr<TextClassifier> model_;
   nlohmann::json manifest_;
 };

@@ -11,21 +11,23 @@
 #include <string>
 #include <vector>
 
-#include "text/bilstm_model.h"
-#include "text/ngram_model.h"
+#include <memory>
+
+#include "text/text_learner.h"
 #include "text/tokenizer.h"
 
 namespace sluice {
 
 struct TextParams {
-  std::vector<std::string> learners;  // in the order train.learner lists them
+  // In the order train.learner lists them, each with its own settings set.
+  std::vector<std::shared_ptr<TextLearner>> learners;
   TokenizerOptions tokenizer;
   int64_t min_count = 1;
   size_t max_vocabulary = 200000;
-  uint32_t buckets = 200000;  // ngram: hashed word pairs
-  NgramConfig ngram;
-  BiLstmConfig bilstm;
-  std::string vectors;  // bilstm: a word2vec / GloVe text file
+
+  std::vector<std::string> learner_names() const;
+  // The learner named `name` (a usage error when the run does not train it).
+  const TextLearner& learner(const std::string& name) const;
 };
 
 // `learner_list`: train.learner, one learner or several separated by commas.

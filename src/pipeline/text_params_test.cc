@@ -24,17 +24,18 @@ TEST(TextParams, SharedKeysReachEveryLearnerAndPrefixedKeysWin) {
                                                    {"max_tokens", "50"},
                                                    {"bilstm.pooling", "mean"},
                                                    {"ngram.buckets", "1000"}});
-  EXPECT_EQ(p.learners, (std::vector<std::string>{"ngram", "bilstm"}));
-  EXPECT_EQ(p.ngram.epochs, 7);
-  EXPECT_EQ(p.bilstm.epochs, 2);
-  EXPECT_DOUBLE_EQ(p.ngram.learning_rate, 0.3);
-  EXPECT_DOUBLE_EQ(p.bilstm.learning_rate, 0.001);
+  EXPECT_EQ(p.learner_names(), (std::vector<std::string>{"ngram", "bilstm"}));
+  const nlohmann::json ngram = p.learner("ngram").Params(), bilstm = p.learner("bilstm").Params();
+  EXPECT_EQ(ngram["epochs"], 7);
+  EXPECT_EQ(bilstm["epochs"], 2);
+  EXPECT_DOUBLE_EQ(ngram["learning_rate"].get<double>(), 0.3);
+  EXPECT_DOUBLE_EQ(bilstm["learning_rate"].get<double>(), 0.001);
   EXPECT_EQ(p.tokenizer.max_tokens, 50u);
-  EXPECT_TRUE(p.bilstm.mean_pooling);
-  EXPECT_EQ(p.buckets, 1000u);
+  EXPECT_EQ(bilstm["pooling"], "mean");
+  EXPECT_EQ(ngram["buckets"], 1000);
   // Settings of a learner not trained are checked but unused.
   TextParams one = ParseTextParams("bilstm", {{"ngram.buckets", "5"}});
-  EXPECT_EQ(one.learners, std::vector<std::string>{"bilstm"});
+  EXPECT_EQ(one.learner_names(), std::vector<std::string>{"bilstm"});
   EXPECT_NE(UsageError("bilstm", {{"ngram.bucket", "5"}}).find("not a setting of the ngram learner"), std::string::npos);
 }
 

@@ -33,8 +33,7 @@
 #include "pipeline/run_support.h"
 #include "prep/prep_plan.h"
 #include "pipeline/text_params.h"
-#include "text/text_encoding.h"
-#include "text/word_vectors.h"
+#include "text/text_learner.h"
 #include "train/checkpoint_store.h"
 #include "train/metrics.h"
 
@@ -226,15 +225,54 @@ std::vector<float> PredictAll(const TextClassifier& model, const TextExamples& d
   return probabilities;
 }
 
+// For a learner that takes checkpoints, with train.checkpoint_every set: the
+// store its checkpoints go to, keyed by the pipeline as resolved, the data,
+// the thread count and the learner, and `training` set to resume from the
+// newest one and write further ones there.
+std::unique_ptr<CheckpointStore> OpenCheckpoints(const TextLearner& learner, const std::string& output,
+                                                 const PipelineSpec& spec, const TextCorpus& corpus, size_t threads,
+                                                 const std::function<void(const std::string&)>& log,
+                                                 TextTraining& training) {
+  if (!learner.takes_checkpoints() || spec.train.checkpoint_every <= 0) return nullptr;
+  FingerprintBuilder key;
+  key.Add(spec.resolved.dump());
+  key.Add(corpus.data.value("fingerprint", ""));
+  key.Add(std::to_string(threads));
+  key.Add(learner.name());
+  // Beside the output, not in it: several learners' go to OUTPUT.checkpoints/LEARNER.
+  const std::string checkpoint_dir = output == spec.output
+                                         ? fs::absolute(output).string() + ".checkpoints"
+                                         : (fs::absolute(spec.output).concat(".checkpoints") / learner.name()).string();
+  auto store = std::make_unique<CheckpointStore>(checkpoint_dir, key.Hex(), spec.checkpoint_keep);
+  int skipped = 0;
+  const std::string name = learner.name();
+  if (auto latest = store->Latest(&skipped)) {
+    training.resume = std::move(latest->model);
+    log(name + ": resuming from " + latest->path + " (" + std::to_string(latest->progress) + " steps done)");
+  } else if (skipped > 0) {
+    log(name + ": " + std::to_string(skipped) + " checkpoint(s) in " + store->dir() +
+        " are for other data, parameters or threads; starting from the first step");
+  }
+  training.checkpoint_every = spec.train.checkpoint_every;
+  const std::atomic<bool>* stop_requested = training.stop_requested;
+  CheckpointStore* writer = store.get();
+  training.write_checkpoint = [writer, stop_requested](int64_t steps, const std::string& blob) {
+    writer->Write(steps, nlohmann::json::object(), blob);
+    return stop_requested && stop_requested->load();
+  };
+  return store;
+}
+
 // Trains one learner on the corpus, evaluates it on the test split and
 // writes its model directory to `save_to` (`output`, or where it is staged
 // until every learner is done); returns its part of the run summary.
-nlohmann::json TrainLearner(const std::string& learner, const std::string& output, const std::string& save_to,
+nlohmann::json TrainLearner(const std::shared_ptr<const TextLearner>& learner_ptr, const std::string& output, const std::string& save_to,
                             const PipelineSpec& spec,
                             const TextParams& params, const TextCorpus& corpus, size_t threads, ThreadPool& pool,
                             StagedFiles& staged, const RunOptions& options,
                             const std::function<void(const std::string&)>& log) {
-  const std::atomic<bool>* stop_requested = options.stop_requested;
+  const TextLearner& text_learner = *learner_ptr;
+  const std::string learner = text_learner.name();
   std::error_code ec;
   fs::create_directories(fs::absolute(save_to).parent_path(), ec);
   // The learner's encoding of each split.
@@ -244,7 +282,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
   for (const auto& part : corpus.parts) {
     for (const auto& row : part) {
       ids.clear();
-      EncodeForLearner(learner, corpus.vocabulary, params.buckets, row.tokens, ids);
+      text_learner.Encode(corpus.vocabulary, row.tokens, ids);
       splits[static_cast<int>(row.split)].Add(ids, *corpus.labels.Id(row.label));
       if (row.split == SplitPart::kTest) test_rows.push_back({row.file, row.line});
     }
@@ -254,104 +292,21 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
   // Train.
   options.Step(params.learners.size() == 1 ? "train" : "train-" + learner);
   auto train_start = RunClock::now();
-  nlohmann::json curve = nlohmann::json::array();
-  nlohmann::json model_summary;
-  std::unique_ptr<TextClassifier> model;
-  if (learner == "ngram") {
-    NgramConfig config = params.ngram;
-    config.num_features = corpus.vocabulary.size() + params.buckets;
-    config.num_classes = classes;
-    config.threads = static_cast<int>(threads);
-    config.seed = spec.seed;
-    log(config.hogwild ? "ngram: Hogwild on " + std::to_string(threads) + " threads (faster; runs differ)"
-                       : std::string("ngram: 1 thread, reproducible (train.params.ngram.hogwild: true trains on every "
-                                     "thread, faster, not reproducible)"));
-    model = std::make_unique<NgramModel>(NgramModel::Train(splits[0], config, [&](int epoch, double loss) {
-      curve.push_back({{"epoch", epoch}, {"train_loss", loss}});
-      char line[96];
-      std::snprintf(line, sizeof line, "ngram: epoch %d/%d  loss %.4f", epoch + 1, config.epochs, loss);
-      log(line);
-      if (stop_requested && stop_requested->load() && epoch + 1 < config.epochs) {
-        ThrowInterrupted("ngram: training stopped by a signal after epoch " + std::to_string(epoch + 1));
-      }
-    }));
-    model_summary = {{"learner", "ngram"}, {"classes", classes}, {"dim", config.dim}, {"epochs", config.epochs},
-                     {"features", config.num_features},
-                     {"threads", config.hogwild ? config.threads : 1}, {"hogwild", config.hogwild}};
-  } else {
-    BiLstmConfig config = params.bilstm;
-    config.vocabulary_size = corpus.vocabulary.size();
-    config.num_classes = classes;
-    config.threads = static_cast<int>(threads);
-    config.seed = spec.seed;
-    std::unique_ptr<WordVectors> vectors;
-    if (!params.vectors.empty()) {
-      vectors = std::make_unique<WordVectors>(WordVectors::Read(params.vectors, corpus.vocabulary));
-      log("bilstm: " + FormatCount(static_cast<int64_t>(vectors->found_count)) + " of " +
-          FormatCount(static_cast<int64_t>(corpus.vocabulary.size() - 2)) + " words have a pretrained vector (" +
-          std::to_string(vectors->dim) + " wide) in " + params.vectors);
-    }
-    // Checkpoints every train.checkpoint_every mini-batches, keyed by the
-    // pipeline as resolved, the data, the thread count and the learner.
-    std::unique_ptr<CheckpointStore> store;
-    BiLstmCheckpoints checkpoints;
-    if (spec.train.checkpoint_every > 0) {
-      FingerprintBuilder key;
-      key.Add(spec.resolved.dump());
-      key.Add(corpus.data.value("fingerprint", ""));
-      key.Add(std::to_string(threads));
-      key.Add(learner);
-      // Beside the output, not in it: several learners' go to OUTPUT.checkpoints/LEARNER.
-      const std::string checkpoint_dir = output == spec.output
-                                             ? fs::absolute(output).string() + ".checkpoints"
-                                             : (fs::absolute(spec.output).concat(".checkpoints") / learner).string();
-      store = std::make_unique<CheckpointStore>(checkpoint_dir, key.Hex(),
-                                                spec.checkpoint_keep);
-      int skipped = 0;
-      if (auto latest = store->Latest(&skipped)) {
-        checkpoints.resume = std::move(latest->model);
-        log("bilstm: resuming from " + latest->path + " (" + std::to_string(latest->progress) + " steps done)");
-      } else if (skipped > 0) {
-        log("bilstm: " + std::to_string(skipped) + " checkpoint(s) in " + store->dir() +
-            " are for other data, parameters or threads; starting from the first step");
-      }
-      checkpoints.every_steps = spec.train.checkpoint_every;
-      checkpoints.write = [&](int64_t steps, const std::string& blob) {
-        store->Write(steps, nlohmann::json::object(), blob);
-        return stop_requested && stop_requested->load();
-      };
-    }
-    checkpoints.stop_requested = [stop_requested] { return stop_requested && stop_requested->load(); };
-    int64_t tokens = 0;
-    double epoch_seconds = 0;
-    auto bilstm = std::make_unique<BiLstmModel>(
-        BiLstmModel::Train(splits[0], splits[1], config, vectors.get(), [&](const BiLstmEpoch& e) {
-          tokens += e.tokens;
-          epoch_seconds += e.seconds;
-          nlohmann::json point = {{"epoch", e.epoch},
-                                  {"train_loss", e.train_loss},
-                                  {"seconds", e.seconds},
-                                  {"tokens_per_second", static_cast<double>(e.tokens) / e.seconds}};
-          char line[160];
-          if (std::isfinite(e.valid_loss)) {
-            point["valid_loss"] = e.valid_loss;
-            point["valid_accuracy"] = e.valid_accuracy;
-            std::snprintf(line, sizeof line, "bilstm: epoch %d/%d  loss %.4f  valid loss %.4f  valid accuracy %.4f  %.0f tokens/s",
-                          e.epoch + 1, config.epochs, e.train_loss, e.valid_loss, e.valid_accuracy,
-                          static_cast<double>(e.tokens) / e.seconds);
-          } else {
-            std::snprintf(line, sizeof line, "bilstm: epoch %d/%d  loss %.4f  %.0f tokens/s", e.epoch + 1, config.epochs,
-                          e.train_loss, static_cast<double>(e.tokens) / e.seconds);
-          }
-          curve.push_back(point);
-          log(line);
-        }, &checkpoints));
-    if (store) store->Clear();
-    model_summary = bilstm->Describe();
-    model_summary["tokens_per_second"] = epoch_seconds > 0 ? static_cast<double>(tokens) / epoch_seconds : 0.0;
-    if (vectors) model_summary["pretrained_vectors"] = {{"file", params.vectors}, {"found", vectors->found_count}};
-    model = std::move(bilstm);
-  }
+  TextTraining training;
+  training.train = &splits[0];
+  training.valid = &splits[1];
+  training.vocabulary = &corpus.vocabulary;
+  training.num_classes = classes;
+  training.threads = static_cast<int>(threads);
+  training.seed = spec.seed;
+  training.log = log;
+  training.stop_requested = options.stop_requested;
+  std::unique_ptr<CheckpointStore> store = OpenCheckpoints(text_learner, output, spec, corpus, threads, log, training);
+  TrainedText trained = text_learner.Train(training);
+  if (store) store->Clear();
+  nlohmann::json curve = std::move(trained.curve);
+  nlohmann::json model_summary = std::move(trained.summary);
+  std::unique_ptr<TextClassifier> model = std::move(trained.model);
   const double train_seconds = SecondsSince(train_start);
 
   // Evaluate on the test split.
@@ -411,7 +366,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
     rejects_name = (fs::path(output) / "rejects.csv").string();
   }
   TextArtifact artifact(spec.text_column, spec.prep.target, params.tokenizer, corpus.vocabulary, corpus.labels,
-                        params.buckets, std::move(model));
+                        learner_ptr, std::move(model));
   artifact.Save(save_to, manifest, metrics, extra);
   const double save_seconds = SecondsSince(save_start);
 
@@ -432,7 +387,7 @@ nlohmann::json TrainLearner(const std::string& learner, const std::string& outpu
     }
   }
   summary["curves"] = std::move(curves);
-  summary["features"] = learner == "ngram" ? corpus.vocabulary.size() + params.buckets : corpus.vocabulary.size();
+  summary["features"] = text_learner.num_features(corpus.vocabulary);
   summary["matrix_bytes"] = static_cast<double>(splits[0].ids.size() + splits[1].ids.size() + splits[2].ids.size()) * 4;
   summary["seconds"] = {{"train", train_seconds}, {"evaluate", eval_seconds}, {"save", save_seconds}};
   return summary;
@@ -469,13 +424,15 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
     FileSystem::Default().CreateDirectories(staged_root);
   }
   try {
-    for (const auto& learner : params.learners) {
+    for (const auto& text_learner : params.learners) {
+      const std::string learner = text_learner->name();
       if (options.stop_requested && options.stop_requested->load()) {
         ThrowInterrupted("stopped by a signal before training " + learner);
       }
       const std::string output = several ? (fs::path(spec.output) / learner).string() : spec.output;
       const std::string save_to = several ? (fs::path(staged_root) / learner).string() : spec.output;
-      learners.push_back(TrainLearner(learner, output, save_to, spec, params, corpus, threads, pool, staged, options, log));
+      learners.push_back(
+          TrainLearner(text_learner, output, save_to, spec, params, corpus, threads, pool, staged, options, log));
     }
     if (several) ReplaceDirectory(staged_root, output_dir);
   } catch (...) {
