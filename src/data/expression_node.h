@@ -31,12 +31,15 @@ ColumnPtr FloatResult(std::vector<uint8_t> valid, std::vector<double> values);
 // An int-backed column (int64, bool, timestamp); nulls' slots are zeroed.
 ColumnPtr IntResult(DataType type, std::vector<uint8_t> valid, std::vector<int64_t> values);
 
-// A function call being bound: its syntax, its arguments already bound, and
-// Fail, which throws a usage error pointing at the call.
+// A function call being bound: its syntax, its arguments already bound,
+// Fail, which throws a usage error pointing at the call, and coerce, which
+// re-types a literal argument (a string read as a timestamp, a null as the
+// other arguments' type) or throws pointing at the literal.
 struct BoundCall {
   const SyntaxNode& syntax;
   std::vector<std::shared_ptr<Expression::Node>> args;
   std::function<void(const std::string& problem)> fail;
+  std::function<void(Expression::Node& literal, DataType type)> coerce;
 
   [[noreturn]] void Fail(const std::string& problem) const {
     fail(problem);
@@ -55,7 +58,9 @@ struct FunctionEntry {
   const char* signature;  // for docs and messages: "lower(text) -> string"
 };
 
-// The string functions (string_functions.cc); nullptr when `name` is none.
+// The string functions (string_functions.cc) and the numeric, time and
+// conditional ones (scalar_functions.cc); nullptr when `name` is none.
 const FunctionEntry* FindStringFunction(const std::string& name);
+const FunctionEntry* FindScalarFunction(const std::string& name);
 
 }  // namespace sluice
