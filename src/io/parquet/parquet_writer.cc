@@ -335,16 +335,11 @@ void NarrowValues(const Field& field, ParquetStorage storage, const RecordBatch&
   }
 }
 
-// Encodes column `index` of the buffered batches as one column chunk.
-EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& batches, size_t index,
-                          const ParquetWriteOptions& options) {
-  auto storage_it = options.column_storage.find(field.name);
-  const ParquetStorage storage = storage_it == options.column_storage.end() ? ParquetStorage::kDefault : storage_it->second;
-  const PhysicalType type = storage == ParquetStorage::kDefault ? PhysicalOf(field.type)
-                            : storage == ParquetStorage::kFloat  ? PhysicalType::kFloat
-                                                                 : PhysicalType::kInt32;
-  const bool is_unsigned = type == PhysicalType::kInt32 && storage != ParquetStorage::kDate && !IntegerOf(storage).second;
-  const bool required = options.required_columns.count(field.name) > 0;
+// The values of column `index` of the buffered batches, nulls left out,
+// with a definition level per row; narrowed to `storage` where it is not
+// the default.
+ChunkValues GatherValues(const Field& field, const std::vector<RecordBatch>& batches, size_t index, PhysicalType type,
+                         ParquetStorage storage, bool required) {
   size_t rows = 0;
   for (const auto& batch : batches) rows += batch.num_rows();
   ChunkValues values;
@@ -356,7 +351,6 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
   } else {
     values.ints.reserve(rows);
   }
-  int64_t nulls = 0;
   for (const auto& batch : batches) {
     const Column& column = batch.columns[index];
     size_t n = column.size();
@@ -393,104 +387,97 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
       if (storage != ParquetStorage::kDefault) NarrowValues(field, storage, batch, column, values.ints);
     }
   }
-  nulls = static_cast<int64_t>(rows - values.size());
+  return values;
+}
 
-  EncodedChunk chunk;
-  chunk.meta.type = type;
-  chunk.meta.path = {field.name};
-  chunk.meta.codec = options.codec;
-  chunk.meta.num_values = static_cast<int64_t>(rows);
+// A number value's bits, as the dictionary's hash key.
+int64_t NumberKey(PhysicalType type, const ChunkValues& values, size_t i) {
+  if (type != PhysicalType::kDouble && type != PhysicalType::kFloat) return values.ints[i];
+  int64_t key;
+  std::memcpy(&key, &values.doubles[i], 8);
+  return key;
+}
 
-  // Dictionary: index per value, while the dictionary stays small. A sample
-  // tells first whether the values repeat enough to be worth the hashing.
-  bool use_dictionary = type != PhysicalType::kBoolean && values.size() > 0;
-  if (use_dictionary && values.size() > 20000) {
-    constexpr size_t kSample = 10000;
-    size_t distinct = 0;
-    if (type == PhysicalType::kByteArray) {
-      std::unordered_set<std::string_view> seen(values.strings.begin(), values.strings.begin() + kSample);
-      distinct = seen.size();
-    } else {
-      std::unordered_set<int64_t> seen;
-      for (size_t i = 0; i < kSample; ++i) {
-        int64_t key;
-        if (type == PhysicalType::kDouble || type == PhysicalType::kFloat) {
-          std::memcpy(&key, &values.doubles[i], 8);
-        } else {
-          key = values.ints[i];
-        }
-        seen.insert(key);
-      }
-      distinct = seen.size();
-    }
-    if (distinct * 2 > kSample) use_dictionary = false;
+// Whether the values repeat enough to be worth a dictionary: a sample tells,
+// before the whole chunk is hashed.
+bool WorthADictionary(PhysicalType type, const ChunkValues& values) {
+  if (type == PhysicalType::kBoolean || values.size() == 0) return false;
+  if (values.size() <= 20000) return true;
+  constexpr size_t kSample = 10000;
+  size_t distinct = 0;
+  if (type == PhysicalType::kByteArray) {
+    std::unordered_set<std::string_view> seen(values.strings.begin(), values.strings.begin() + kSample);
+    distinct = seen.size();
+  } else {
+    std::unordered_set<int64_t> seen;
+    for (size_t i = 0; i < kSample; ++i) seen.insert(NumberKey(type, values, i));
+    distinct = seen.size();
   }
+  return distinct * 2 <= kSample;
+}
+
+// A chunk's dictionary: an index per value and the dictionary page.
+struct ChunkDictionary {
+  bool used = false;
   std::vector<uint32_t> indices;
-  size_t dictionary_size = 0;
-  std::string dictionary_page;
-  if (use_dictionary) {
-    indices.reserve(values.size());
-    size_t dictionary_bytes = 0;
-    ChunkValues dictionary;
-    if (type == PhysicalType::kByteArray) {
-      std::unordered_map<std::string_view, uint32_t> codes;
-      for (std::string_view value : values.strings) {
-        auto [it, added] = codes.emplace(value, static_cast<uint32_t>(codes.size()));
-        if (added) {
-          dictionary.strings.push_back(value);
-          dictionary_bytes += value.size() + 4;
+  size_t size = 0;
+  std::string page;
+};
+
+// The dictionary of the values, while it stays under dictionary_max_bytes;
+// unused when it grew too big or saves nothing.
+ChunkDictionary BuildDictionary(PhysicalType type, const ChunkValues& values, const ParquetWriteOptions& options) {
+  ChunkDictionary out;
+  if (!WorthADictionary(type, values)) return out;
+  out.indices.reserve(values.size());
+  size_t dictionary_bytes = 0;
+  ChunkValues dictionary;
+  if (type == PhysicalType::kByteArray) {
+    std::unordered_map<std::string_view, uint32_t> codes;
+    for (std::string_view value : values.strings) {
+      auto [it, added] = codes.emplace(value, static_cast<uint32_t>(codes.size()));
+      if (added) {
+        dictionary.strings.push_back(value);
+        dictionary_bytes += value.size() + 4;
+      }
+      out.indices.push_back(it->second);
+      if (dictionary_bytes > options.dictionary_max_bytes) break;
+    }
+  } else {
+    IntCodes codes;
+    const bool is_double = type == PhysicalType::kDouble || type == PhysicalType::kFloat;
+    for (size_t i = 0; i < values.size(); ++i) {
+      const int64_t key = NumberKey(type, values, i);
+      bool added;
+      uint32_t code = codes.Find(key, &added);
+      if (added) {
+        if (is_double) {
+          dictionary.doubles.push_back(values.doubles[i]);
+        } else {
+          dictionary.ints.push_back(key);
         }
-        indices.push_back(it->second);
+        dictionary_bytes += 8;
         if (dictionary_bytes > options.dictionary_max_bytes) break;
       }
-    } else {
-      IntCodes codes;
-      const bool is_double = type == PhysicalType::kDouble || type == PhysicalType::kFloat;
-      size_t n = values.size();
-      for (size_t i = 0; i < n; ++i) {
-        int64_t key;
-        if (is_double) {
-          std::memcpy(&key, &values.doubles[i], 8);
-        } else {
-          key = values.ints[i];
-        }
-        bool added;
-        uint32_t code = codes.Find(key, &added);
-        if (added) {
-          if (is_double) {
-            dictionary.doubles.push_back(values.doubles[i]);
-          } else {
-            dictionary.ints.push_back(key);
-          }
-          dictionary_bytes += 8;
-          if (dictionary_bytes > options.dictionary_max_bytes) break;
-        }
-        indices.push_back(code);
-      }
-    }
-    dictionary_size = dictionary.size();
-    // Fall back to PLAIN when the dictionary grew too big or saves nothing.
-    if (dictionary_bytes > options.dictionary_max_bytes || dictionary_size * 10 > values.size() * 9 + 10) {
-      use_dictionary = false;
-      indices.clear();
-    } else {
-      AppendPlain(type, dictionary, 0, dictionary_size, dictionary_page);
+      out.indices.push_back(code);
     }
   }
-
-  if (use_dictionary) {
-    PageHeader header;
-    header.type = PageType::kDictionaryPage;
-    header.dictionary_page = DictionaryPageHeader{static_cast<int32_t>(dictionary_size), Encoding::kPlain};
-    chunk.dictionary_offset = 0;
-    AppendPage(header, dictionary_page, options, chunk);
-    chunk.meta.encodings = {Encoding::kPlain, Encoding::kRle, Encoding::kRleDictionary};
-  } else {
-    chunk.meta.encodings = {Encoding::kPlain, Encoding::kRle};
+  out.size = dictionary.size();
+  if (dictionary_bytes > options.dictionary_max_bytes || out.size * 10 > values.size() * 9 + 10) {
+    out.indices.clear();
+    out.size = 0;
+    return out;
   }
-  chunk.data_offset = static_cast<int64_t>(chunk.bytes.size());
+  out.used = true;
+  AppendPlain(type, dictionary, 0, out.size, out.page);
+  return out;
+}
 
-  // Data pages of about page_bytes each.
+// The data pages, of about page_bytes each, with their statistics and the
+// chunk's.
+void AppendDataPages(PhysicalType type, const ChunkValues& values, const ChunkDictionary& dictionary, bool required,
+                     bool is_unsigned, const ParquetWriteOptions& options, EncodedChunk& chunk) {
+  const size_t rows = values.defined.size();
   size_t value_width = type == PhysicalType::kByteArray ? 16 : type == PhysicalType::kBoolean ? 1
                        : type == PhysicalType::kInt32 || type == PhysicalType::kFloat ? 4 : 8;
   if (type == PhysicalType::kByteArray && !values.strings.empty()) {
@@ -498,10 +485,10 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
     for (auto value : values.strings) total += value.size() + 4;
     value_width = std::max<size_t>(1, total / values.strings.size());
   }
-  if (use_dictionary) value_width = std::max(1, BitWidth(dictionary_size) / 8 + 1);
+  if (dictionary.used) value_width = std::max(1, BitWidth(dictionary.size) / 8 + 1);
   size_t rows_per_page = std::max<size_t>(1024, options.page_bytes / value_width);
   Statistics chunk_stats;
-  chunk_stats.null_count = nulls;
+  chunk_stats.null_count = static_cast<int64_t>(rows - values.size());
   bool chunk_stats_complete = true;
   int def_width = 1;
   size_t value_pos = 0;
@@ -533,11 +520,11 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
     // A page whose values got no min/max (very long strings) leaves the chunk without them too.
     if (count > 0 && !page_stats.min_value) chunk_stats_complete = false;
     data.statistics = page_stats;
-    if (use_dictionary) {
+    if (dictionary.used) {
       data.encoding = Encoding::kRleDictionary;
-      int index_width = BitWidth(dictionary_size > 0 ? dictionary_size - 1 : 0);
+      int index_width = BitWidth(dictionary.size > 0 ? dictionary.size - 1 : 0);
       raw.push_back(static_cast<char>(index_width));
-      RleEncoder(index_width).Encode(indices.data() + value_pos, count, raw);
+      RleEncoder(index_width).Encode(dictionary.indices.data() + value_pos, count, raw);
     } else {
       data.encoding = Encoding::kPlain;
       AppendPlain(type, values, value_pos, value_end, raw);
@@ -552,6 +539,38 @@ EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& ba
     chunk_stats.max_value.reset();
   }
   chunk.meta.statistics = chunk_stats;
+}
+
+// Encodes column `index` of the buffered batches as one column chunk.
+EncodedChunk EncodeColumn(const Field& field, const std::vector<RecordBatch>& batches, size_t index,
+                          const ParquetWriteOptions& options) {
+  auto storage_it = options.column_storage.find(field.name);
+  const ParquetStorage storage = storage_it == options.column_storage.end() ? ParquetStorage::kDefault : storage_it->second;
+  const PhysicalType type = storage == ParquetStorage::kDefault ? PhysicalOf(field.type)
+                            : storage == ParquetStorage::kFloat  ? PhysicalType::kFloat
+                                                                 : PhysicalType::kInt32;
+  const bool is_unsigned = type == PhysicalType::kInt32 && storage != ParquetStorage::kDate && !IntegerOf(storage).second;
+  const bool required = options.required_columns.count(field.name) > 0;
+  const ChunkValues values = GatherValues(field, batches, index, type, storage, required);
+
+  EncodedChunk chunk;
+  chunk.meta.type = type;
+  chunk.meta.path = {field.name};
+  chunk.meta.codec = options.codec;
+  chunk.meta.num_values = static_cast<int64_t>(values.defined.size());
+  const ChunkDictionary dictionary = BuildDictionary(type, values, options);
+  if (dictionary.used) {
+    PageHeader header;
+    header.type = PageType::kDictionaryPage;
+    header.dictionary_page = DictionaryPageHeader{static_cast<int32_t>(dictionary.size), Encoding::kPlain};
+    chunk.dictionary_offset = 0;
+    AppendPage(header, dictionary.page, options, chunk);
+    chunk.meta.encodings = {Encoding::kPlain, Encoding::kRle, Encoding::kRleDictionary};
+  } else {
+    chunk.meta.encodings = {Encoding::kPlain, Encoding::kRle};
+  }
+  chunk.data_offset = static_cast<int64_t>(chunk.bytes.size());
+  AppendDataPages(type, values, dictionary, required, is_unsigned, options, chunk);
   return chunk;
 }
 
