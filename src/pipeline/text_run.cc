@@ -32,6 +32,7 @@
 #include "pipeline/run_manifest.h"
 #include "pipeline/run_support.h"
 #include "prep/prep_plan.h"
+#include "pipeline/text_corpus.h"
 #include "pipeline/text_params.h"
 #include "text/text_learner.h"
 #include "train/checkpoint_store.h"
@@ -41,173 +42,7 @@ namespace sluice {
 
 namespace {
 
-// The share of cut texts past which a run warns (the summary always says).
-constexpr double kTruncatedWarningShare = 0.05;
-
 namespace fs = std::filesystem;
-
-// One usable row: where it came from, its split, tokens and label.
-// One usable row: where it came from, its split, tokens and label.
-struct TextRow {
-  uint32_t file;
-  int64_t line;
-  SplitPart split;
-  std::vector<std::string> tokens;
-  std::string label;
-};
-
-// The tokenized input every learner of the run trains on, with θ.
-struct TextCorpus {
-  std::vector<std::vector<TextRow>> parts;  // in input order
-  Vocabulary vocabulary;
-  LabelMap labels;
-  nlohmann::json rows;  // the row accounting
-  nlohmann::json data;  // uri, files, fingerprint
-  Schema raw_schema;
-  std::string rejects_staged;
-  int64_t rows_rejected = 0;
-  std::string first_reject;
-  double read_seconds = 0;
-};
-
-TextCorpus ReadCorpus(const PipelineSpec& spec, const TextParams& params, ThreadPool& pool, StagedFiles& staged,
-                      const std::function<void(const std::string&)>& log) {
-  auto read_start = RunClock::now();
-  // Ingest: the text and label columns, both read as strings.
-  SourceOptions source_options = spec.source;
-  source_options.column_types[spec.text_column] = DataType::kString;
-  source_options.column_types[spec.prep.target] = DataType::kString;
-  auto source = TableSource::Open(source_options);
-  TextCorpus corpus;
-  corpus.raw_schema = source->schema();
-  for (const auto& name : {spec.text_column, spec.prep.target}) {
-    if (!source->schema().Find(name)) {
-      ThrowUsage("train." + std::string(name == spec.text_column ? "text" : "target") + ": the source has no column '" +
-                 name + "' (it has " + source->schema().ToString() + ")");
-    }
-  }
-  source->Project({spec.text_column, spec.prep.target});
-  const size_t text_index = *source->schema().Find(spec.text_column);
-  const size_t label_index = *source->schema().Find(spec.prep.target);
-
-  corpus.rejects_staged = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
-  std::error_code ec;
-  fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
-  RejectFile rejects(corpus.rejects_staged);
-  const Tokenizer tokenizer(params.tokenizer);
-  std::vector<TokenCounts> part_counts;
-  std::mutex mutex;
-  std::atomic<int64_t> truncated{0};
-  ScanTotals totals = source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
-    std::vector<TextRow> rows;
-    TokenCounts counts;
-    std::vector<RejectedRow> unusable = std::move(batch.rejects);
-    const Column& text = batch.columns[text_index];
-    const Column& label = batch.columns[label_index];
-    for (size_t row = 0; row < batch.num_rows(); ++row) {
-      auto reject = [&](std::string reason) { unusable.push_back({batch.lines[row], std::move(reason), ""}); };
-      if (text.IsNull(row) || text.String(row).empty()) {
-        reject("column " + spec.text_column + ": empty text");
-        continue;
-      }
-      if (label.IsNull(row) || label.String(row).empty()) {
-        reject("column " + spec.prep.target + ": missing label");
-        continue;
-      }
-      TextRow out{batch.file_index, batch.lines[row], SplitOfRow(spec.prep.split, batch.file_index, batch.lines[row]), {},
-                  std::string(label.String(row))};
-      std::string error;
-      bool cut = false;
-      if (!tokenizer.Tokenize(text.String(row), out.tokens, &error, &cut)) {
-        reject("column " + spec.text_column + ": " + error);
-        continue;
-      }
-      if (out.tokens.empty()) {
-        reject("column " + spec.text_column + ": no words in the text");
-        continue;
-      }
-      truncated += cut;
-      if (out.split == SplitPart::kTrain) counts.Add(out.tokens);
-      rows.push_back(std::move(out));
-    }
-    std::sort(unusable.begin(), unusable.end(), [](const RejectedRow& a, const RejectedRow& b) { return a.line < b.line; });
-    rejects.Add(index, batch.source_name, std::move(unusable));
-    std::lock_guard<std::mutex> lock(mutex);
-    if (corpus.parts.size() <= index) {
-      corpus.parts.resize(index + 1);
-      part_counts.resize(index + 1);
-    }
-    corpus.parts[index] = std::move(rows);
-    part_counts[index] = std::move(counts);
-  });
-  rejects.Close();
-  CheckSourceRejectRate(spec, totals, rejects, corpus.rejects_staged);
-  corpus.rows_rejected = rejects.count();
-  corpus.first_reject = rejects.first();
-
-  // θ on the train split: vocabulary and labels, merged in input order.
-  TokenCounts counts;
-  std::vector<std::string> train_labels;
-  for (size_t i = 0; i < corpus.parts.size(); ++i) {
-    counts.Merge(part_counts[i]);
-    for (const auto& row : corpus.parts[i]) {
-      if (row.split == SplitPart::kTrain) train_labels.push_back(row.label);
-    }
-  }
-  if (train_labels.empty()) ThrowInputData(spec.source.uri + ": no usable row is left in the train split");
-  corpus.vocabulary = Vocabulary::Fit(counts, params.min_count, params.max_vocabulary);
-  corpus.labels = LabelMap::Fit(train_labels);
-
-  // Valid and test rows whose label training never saw are filtered.
-  int64_t split_rows[3] = {0, 0, 0}, unseen_label = 0;
-  for (auto& part : corpus.parts) {
-    std::erase_if(part, [&](const TextRow& row) {
-      if (corpus.labels.Id(row.label)) {
-        ++split_rows[static_cast<int>(row.split)];
-        return false;
-      }
-      ++unseen_label;
-      return true;
-    });
-  }
-  const int64_t kept = split_rows[0] + split_rows[1] + split_rows[2];
-  if (kept + unseen_label + corpus.rows_rejected + totals.rows_blank != totals.rows_read) {
-    ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " +
-                  std::to_string(kept + unseen_label + corpus.rows_rejected + totals.rows_blank));
-  }
-  corpus.rows = {{"read", totals.rows_read},
-                 {"rejected", corpus.rows_rejected},
-                 {"blank", totals.rows_blank},
-                 {"filtered", unseen_label},
-                 {"filtered_by_filter", 0},
-                 {"filtered_missing_target", 0},
-                 {"filtered_missing_value", 0},
-                 {"filtered_unseen_label", unseen_label},
-                 {"kept", kept},
-                 {"train", split_rows[0]},
-                 {"valid", split_rows[1]},
-                 {"test", split_rows[2]},
-                 {"truncated_texts", truncated.load()},
-                 {"tokenized_texts", kept + unseen_label},
-                 {"max_tokens", static_cast<int64_t>(params.tokenizer.max_tokens)}};
-  // A cut text loses its end, where reviews often say what they think: past
-  // a few percent the default max_tokens is hiding part of the data.
-  const double cut_share = kept + unseen_label > 0 ? static_cast<double>(truncated.load()) / static_cast<double>(kept + unseen_label) : 0;
-  if (cut_share > kTruncatedWarningShare) {
-    char warning[256];
-    std::snprintf(warning, sizeof warning,
-                  "sluice: warning: %.1f%% of the texts (%s) are longer than max_tokens (%zu) and were cut; "
-                  "raise train.params.max_tokens to read them whole",
-                  100 * cut_share, FormatCount(truncated.load()).c_str(), params.tokenizer.max_tokens);
-    Log(LogLevel::kWarning, warning);
-  }
-  corpus.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
-  corpus.read_seconds = SecondsSince(read_start);
-  log("text: " + FormatCount(totals.rows_read) + " rows, vocabulary " +
-      FormatCount(static_cast<int64_t>(corpus.vocabulary.size())) + ", " + std::to_string(corpus.labels.size()) +
-      " classes");
-  return corpus;
-}
 
 // Class probabilities of every document, scored in parallel chunks.
 std::vector<float> PredictAll(const TextClassifier& model, const TextExamples& docs, ThreadPool& pool) {
@@ -223,6 +58,33 @@ std::vector<float> PredictAll(const TextClassifier& model, const TextExamples& d
     model.Predict(chunk, probabilities.data() + begin * classes);
   });
   return probabilities;
+}
+
+// test_predictions.csv: each test row's file and line, its label, the
+// predicted class and each class's probability.
+void WriteTestPredictions(const std::string& path, const TextExamples& test,
+                          const std::vector<std::pair<uint32_t, int64_t>>& test_rows,
+                          const std::vector<float>& probabilities, const LabelMap& labels) {
+  const int classes = static_cast<int>(labels.size());
+  auto writer = AtomicFileWriter::Open(path);
+  std::string out = "file,line,label,prediction";
+  for (const auto& name : labels.labels()) out += ",p_" + name;
+  out += "\n";
+  for (size_t i = 0; i < test.size(); ++i) {
+    const float* p = probabilities.data() + i * static_cast<size_t>(classes);
+    int predicted = static_cast<int>(std::max_element(p, p + classes) - p);
+    AppendInt(out, test_rows[i].first);
+    out += ",";
+    AppendInt(out, test_rows[i].second);
+    out += "," + labels.Label(test.labels[i]) + "," + labels.Label(predicted);
+    for (int c = 0; c < classes; ++c) {
+      out.push_back(',');
+      AppendFloat(out, p[c]);
+    }
+    out.push_back('\n');
+  }
+  writer.Write(out);
+  writer.Commit();
 }
 
 // For a learner that takes checkpoints, with train.checkpoint_every set: the
@@ -319,27 +181,7 @@ nlohmann::json TrainLearner(const std::shared_ptr<const TextLearner>& learner_pt
   MetricList metric_list = ClassificationMetrics(test_labels, probabilities, classes, &confusion);
   const std::string staged_predictions =
       staged.Add(fs::absolute(save_to).string() + ".predictions-" + std::to_string(::getpid()));
-  {
-    auto writer = AtomicFileWriter::Open(staged_predictions);
-    std::string out = "file,line,label,prediction";
-    for (const auto& name : corpus.labels.labels()) out += ",p_" + name;
-    out += "\n";
-    for (size_t i = 0; i < test.size(); ++i) {
-      const float* p = probabilities.data() + i * static_cast<size_t>(classes);
-      int predicted = static_cast<int>(std::max_element(p, p + classes) - p);
-      AppendInt(out, test_rows[i].first);
-      out += ",";
-      AppendInt(out, test_rows[i].second);
-      out += "," + corpus.labels.Label(test.labels[i]) + "," + corpus.labels.Label(predicted);
-      for (int c = 0; c < classes; ++c) {
-        out.push_back(',');
-        AppendFloat(out, p[c]);
-      }
-      out.push_back('\n');
-    }
-    writer.Write(out);
-    writer.Commit();
-  }
+  WriteTestPredictions(staged_predictions, test, test_rows, probabilities, corpus.labels);
   const double eval_seconds = SecondsSince(eval_start);
 
   nlohmann::json metrics = nlohmann::json::object();
