@@ -20,12 +20,11 @@
 #include "data/record_batch.h"
 #include "io/batch_builder.h"
 #include "io/csv_tokenizer.h"
+#include "io/file_set.h"
 #include "io/record_chunker.h"
 #include "io/reject_file.h"
 
 namespace sluice {
-
-enum class FileFormat { kCsv, kJsonLines, kParquet };
 
 struct SourceOptions {
   std::string uri;
@@ -126,10 +125,5 @@ class TableSource {
   std::string sample_;  // the text sample schema inference read, until Open() ends
   std::map<std::string, std::string> key_columns_;
 };
-
-// The files a URI names: a file, every data file in a directory (sorted), or
-// the matches of a glob. Throws a usage error when there are none.
-std::vector<std::string> ResolveFiles(const std::string& uri);
-FileFormat FormatOf(const std::string& path, const std::string& format_option);
 
 }  // namespace sluice
