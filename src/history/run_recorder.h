@@ -14,7 +14,7 @@
 #include <string>
 
 #include "history/registered_models.h"
-#include "history/run_metrics_file.h"
+#include "monitor/run_metrics_file.h"
 #include "history/run_store.h"
 #include "history/sqlite_database.h"
 #include "monitor/resource_sampler.h"

@@ -13,6 +13,7 @@
 
 #include "history/sqlite_database.h"
 #include "monitor/resource_sampler.h"
+#include "monitor/step_record.h"
 #include "nlohmann/json.hpp"
 
 namespace sluice {
@@ -29,20 +30,6 @@ struct RunInvocation {
 
   nlohmann::json ToJson() const;
   static RunInvocation FromJson(const nlohmann::json& json);
-};
-
-struct StepRecord {
-  std::string name;
-  std::string status;  // running, succeeded, cached, failed
-  double started = 0, finished = 0;  // Unix seconds
-  ResourceUse use;
-  std::string error;
-};
-
-struct CurvePoint {
-  std::string series;  // valid-rmse, train-rmse, valid-loss...
-  int step = 0;
-  double value = 0;
 };
 
 // How a run ended.

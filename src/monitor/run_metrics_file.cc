@@ -1,4 +1,4 @@
-#include "history/run_metrics_file.h"
+#include "monitor/run_metrics_file.h"
 
 #include <chrono>
 #include <cstdio>

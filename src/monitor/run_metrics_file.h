@@ -22,8 +22,8 @@
 #include <string>
 #include <thread>
 
-#include "history/run_store.h"
 #include "monitor/resource_sampler.h"
+#include "monitor/step_record.h"
 
 namespace sluice {
 
