@@ -266,6 +266,179 @@ PipelineSpec ParsePipeline(const std::string& yaml_text, const std::string& file
 
 namespace {
 
+// source: where the data is and how to read it.
+void ParseSource(YAML::Node& root, bool needs_source, PipelineSpec& spec, const SpecReader& reader) {
+  YAML::Node source = root["source"];
+  if (needs_source && (!source || !source["uri"])) {
+    reader.Fail("source.uri", "not set (the input file, directory or glob)");
+  }
+  if (source && source["uri"]) spec.source.uri = reader.String(source["uri"], "source.uri");
+  if (source["format"]) spec.source.format = reader.String(source["format"], "source.format");
+  if (source["delimiter"]) {
+    std::string delimiter = reader.String(source["delimiter"], "source.delimiter");
+    if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
+    if (delimiter.size() != 1) reader.Fail("source.delimiter", "must be one character");
+    spec.source.csv.delimiter = delimiter[0];
+  }
+  if (source["header"]) spec.source.csv.header = reader.Bool(source["header"], "source.header");
+  if (source["max_line_bytes"]) {
+    spec.source.max_line_bytes = static_cast<size_t>(reader.Int(source["max_line_bytes"], "source.max_line_bytes", 1));
+  }
+  if (source["max_reject_rate"]) {
+    spec.source.max_reject_rate = reader.Double(source["max_reject_rate"], "source.max_reject_rate");
+    if (!(spec.source.max_reject_rate >= 0 && spec.source.max_reject_rate <= 1)) {
+      reader.Fail("source.max_reject_rate", "must be a share between 0 and 1 (0.01 is 1%)");
+    }
+  }
+  if (source["quote"]) {
+    std::string quote = reader.String(source["quote"], "source.quote");
+    spec.source.csv.quoting_set = true;
+    if (quote == "none") {
+      spec.source.csv.quoting = false;
+    } else if (quote.size() == 1) {
+      spec.source.csv.quote = quote[0];
+    } else {
+      reader.Fail("source.quote", "must be one character, or none");
+    }
+  }
+  if (source["null_values"]) spec.source.conversion.null_values = reader.StringList(source["null_values"], "source.null_values");
+  if (source["schema"]) {
+    for (const auto& item : source["schema"]) {
+      std::string column = item.first.as<std::string>();
+      std::string key = "source.schema." + column;
+      // A type, or {type, format}.
+      YAML::Node type_node = item.second.IsMap() ? item.second["type"] : item.second;
+      if (!type_node) reader.Fail(key + ".type", "not set (bool, int64, float64, string, timestamp, categorical)");
+      std::string type_name = reader.String(type_node, item.second.IsMap() ? key + ".type" : key);
+      auto type = ParseDataType(type_name);
+      if (!type) reader.Fail(key, "unknown type '" + type_name + "' (bool, int64, float64, string, timestamp, categorical)");
+      spec.source.column_types[column] = *type;
+      if (item.second.IsMap() && item.second["format"]) {
+        std::string format = reader.String(item.second["format"], key + ".format");
+        if (*type != DataType::kTimestamp) reader.Fail(key + ".format", "only a timestamp column takes a format");
+        TimestampFormat::Parse(format, spec.file + ": " + key + ".format");  // refused now, not at the first row
+        spec.source.column_formats[column] = format;
+      }
+    }
+  }
+}
+
+// prep: filter, derived columns, imputation, encodings, features.
+void ParsePrep(YAML::Node prep, PipelineSpec& spec, const SpecReader& reader) {
+  if (prep["filter"]) spec.prep.filter = reader.String(prep["filter"], "prep.filter");
+  if (prep["derive"]) {
+    if (!prep["derive"].IsMap()) reader.Fail("prep.derive", "expected a map of name: expression");
+    for (const auto& item : prep["derive"]) {
+      std::string name = item.first.as<std::string>();
+      spec.prep.derive.emplace_back(name, reader.String(item.second, "prep.derive." + name));
+    }
+  }
+  if (prep["impute"]) {
+    for (const auto& item : prep["impute"]) {
+      ImputeSpec impute;
+      impute.column = item.first.as<std::string>();
+      std::string key = "prep.impute." + impute.column;
+      if (item.second.IsScalar()) {
+        impute.strategy = ParseImpute(item.second.as<std::string>(), key, reader);
+      } else {
+        if (!item.second["strategy"]) reader.Fail(key + ".strategy", "not set");
+        impute.strategy = ParseImpute(reader.String(item.second["strategy"], key + ".strategy"), key + ".strategy", reader);
+        if (item.second["value"]) impute.value = reader.Double(item.second["value"], key + ".value");
+      }
+      spec.prep.impute.push_back(impute);
+    }
+  }
+  if (prep["onehot"]) {
+    YAML::Node onehot = prep["onehot"];
+    if (onehot.IsSequence() || onehot.IsScalar()) {
+      for (const auto& column : reader.StringList(onehot, "prep.onehot")) spec.prep.onehot.push_back({column, 32});
+    } else {
+      for (const auto& item : onehot) {
+        OneHotSpec one;
+        one.column = item.first.as<std::string>();
+        if (item.second.IsMap() && item.second["max_categories"]) {
+          one.max_categories = static_cast<size_t>(
+              reader.Int(item.second["max_categories"], "prep.onehot." + one.column + ".max_categories", 1));
+        }
+        spec.prep.onehot.push_back(one);
+      }
+    }
+  }
+  if (prep["standardize"]) spec.prep.standardize = reader.StringList(prep["standardize"], "prep.standardize");
+  if (prep["features"]) spec.prep.features = reader.StringList(prep["features"], "prep.features");
+}
+
+// split: the shares of train, valid and test, and the seed that assigns rows.
+void ParseSplit(YAML::Node& root, PipelineSpec& spec, const SpecReader& reader) {
+  spec.prep.split.seed = spec.seed;
+  if (YAML::Node split = root["split"]) {
+    if (split["train"]) spec.prep.split.train = reader.Double(split["train"], "split.train");
+    if (split["valid"]) spec.prep.split.valid = reader.Double(split["valid"], "split.valid");
+    if (split["test"]) spec.prep.split.test = reader.Double(split["test"], "split.test");
+    if (split["seed"]) spec.prep.split.seed = static_cast<uint64_t>(reader.Int(split["seed"], "split.seed", 0));
+  }
+  const SplitSpec& s = spec.prep.split;
+  if (s.train <= 0 || s.valid < 0 || s.test < 0 || std::abs(s.train + s.valid + s.test - 1.0) > 1e-9) {
+    reader.Fail("split", "train, valid and test must be non-negative fractions adding up to 1 (train > 0)");
+  }
+}
+
+// train: the target, the learner and its parameters, the rounds and checkpoints.
+void ParseTrain(YAML::Node& root, PipelineSpec& spec, const SpecReader& reader) {
+  YAML::Node train = root["train"];
+  if (!train || !train["target"]) reader.Fail("train.target", "not set (the label column)");
+  spec.prep.target = reader.String(train["target"], "train.target");
+  if (YAML::Node learner = train["learner"]) {
+    // A text job may train several learners: a list, or names separated by commas.
+    if (learner.IsSequence()) {
+      spec.learner.clear();
+      for (const auto& item : learner) {
+        spec.learner += (spec.learner.empty() ? "" : ",") + reader.String(item, "train.learner");
+      }
+    } else {
+      spec.learner = reader.String(learner, "train.learner");
+    }
+  }
+  if (train["text"]) {
+    spec.text_column = reader.String(train["text"], "train.text");
+    if (!train["learner"]) spec.learner = "ngram";
+  }
+  if (train["rounds"]) spec.train.rounds = static_cast<int>(reader.Int(train["rounds"], "train.rounds", 1));
+  if (train["checkpoint_every"]) {
+    spec.train.checkpoint_every = static_cast<int>(reader.Int(train["checkpoint_every"], "train.checkpoint_every", 0));
+  }
+  if (train["checkpoint_keep"]) {
+    spec.checkpoint_keep = static_cast<int>(reader.Int(train["checkpoint_keep"], "train.checkpoint_keep", 1));
+  }
+  if (train["early_stopping_rounds"]) {
+    spec.train.early_stopping_rounds = static_cast<int>(reader.Int(train["early_stopping_rounds"], "train.early_stopping_rounds", 0));
+  }
+  if (train["params"]) {
+    if (!train["params"].IsMap()) reader.Fail("train.params", "expected a map of parameter: value");
+    for (const auto& item : train["params"]) {
+      std::string name = item.first.as<std::string>();
+      if (item.second.IsMap()) {
+        // A learner's own settings as a map under its name (text jobs).
+        for (const auto& inner : item.second) {
+          std::string inner_name = name + "." + inner.first.as<std::string>();
+          spec.train.params[inner_name] = reader.String(inner.second, "train.params." + inner_name);
+        }
+        continue;
+      }
+      spec.train.params[name] = reader.String(item.second, "train.params." + name);
+    }
+  }
+  spec.train.seed = spec.seed;
+  // A multi-class learner's target is a class label of any type, mapped to
+  // class ids by prep; its task is the learner's to say.
+  if (spec.text_column.empty()) {
+    const auto names = LearnerNames();
+    if (std::find(names.begin(), names.end(), spec.learner) != names.end()) {
+      spec.prep.target_classes = MakeLearner(spec.learner)->TaskOf(spec.train.params) == Task::kMultiClassification;
+    }
+  }
+}
+
 PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::string& file,
                                   const std::vector<std::string>& overrides) {
   YAML::Node root;
@@ -322,173 +495,15 @@ PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::strin
   if (root["train"] && root["train"]["prepared"]) {
     spec.train_prepared = reader.String(root["train"]["prepared"], "train.prepared");
   }
-  YAML::Node source = root["source"];
-  if (!trains_nothing && spec.train_prepared.empty() && (!source || !source["uri"])) {
-    reader.Fail("source.uri", "not set (the input file, directory or glob)");
-  }
-  if (source && source["uri"]) spec.source.uri = reader.String(source["uri"], "source.uri");
-  if (source["format"]) spec.source.format = reader.String(source["format"], "source.format");
-  if (source["delimiter"]) {
-    std::string delimiter = reader.String(source["delimiter"], "source.delimiter");
-    if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
-    if (delimiter.size() != 1) reader.Fail("source.delimiter", "must be one character");
-    spec.source.csv.delimiter = delimiter[0];
-  }
-  if (source["header"]) spec.source.csv.header = reader.Bool(source["header"], "source.header");
-  if (source["max_line_bytes"]) {
-    spec.source.max_line_bytes = static_cast<size_t>(reader.Int(source["max_line_bytes"], "source.max_line_bytes", 1));
-  }
-  if (source["max_reject_rate"]) {
-    spec.source.max_reject_rate = reader.Double(source["max_reject_rate"], "source.max_reject_rate");
-    if (!(spec.source.max_reject_rate >= 0 && spec.source.max_reject_rate <= 1)) {
-      reader.Fail("source.max_reject_rate", "must be a share between 0 and 1 (0.01 is 1%)");
-    }
-  }
-  if (source["quote"]) {
-    std::string quote = reader.String(source["quote"], "source.quote");
-    spec.source.csv.quoting_set = true;
-    if (quote == "none") {
-      spec.source.csv.quoting = false;
-    } else if (quote.size() == 1) {
-      spec.source.csv.quote = quote[0];
-    } else {
-      reader.Fail("source.quote", "must be one character, or none");
-    }
-  }
-  if (source["null_values"]) spec.source.conversion.null_values = reader.StringList(source["null_values"], "source.null_values");
-  if (source["schema"]) {
-    for (const auto& item : source["schema"]) {
-      std::string column = item.first.as<std::string>();
-      std::string key = "source.schema." + column;
-      // A type, or {type, format}.
-      YAML::Node type_node = item.second.IsMap() ? item.second["type"] : item.second;
-      if (!type_node) reader.Fail(key + ".type", "not set (bool, int64, float64, string, timestamp, categorical)");
-      std::string type_name = reader.String(type_node, item.second.IsMap() ? key + ".type" : key);
-      auto type = ParseDataType(type_name);
-      if (!type) reader.Fail(key, "unknown type '" + type_name + "' (bool, int64, float64, string, timestamp, categorical)");
-      spec.source.column_types[column] = *type;
-      if (item.second.IsMap() && item.second["format"]) {
-        std::string format = reader.String(item.second["format"], key + ".format");
-        if (*type != DataType::kTimestamp) reader.Fail(key + ".format", "only a timestamp column takes a format");
-        TimestampFormat::Parse(format, spec.file + ": " + key + ".format");  // refused now, not at the first row
-        spec.source.column_formats[column] = format;
-      }
-    }
-  }
+  ParseSource(root, !trains_nothing && spec.train_prepared.empty(), spec, reader);
 
   if (root["checks"]) spec.checks = ParseChecks(spec.resolved["checks"], file);
 
   if (trains_nothing) return spec;
 
-  YAML::Node prep = root["prep"];
-  if (prep) {
-    if (prep["filter"]) spec.prep.filter = reader.String(prep["filter"], "prep.filter");
-    if (prep["derive"]) {
-      if (!prep["derive"].IsMap()) reader.Fail("prep.derive", "expected a map of name: expression");
-      for (const auto& item : prep["derive"]) {
-        std::string name = item.first.as<std::string>();
-        spec.prep.derive.emplace_back(name, reader.String(item.second, "prep.derive." + name));
-      }
-    }
-    if (prep["impute"]) {
-      for (const auto& item : prep["impute"]) {
-        ImputeSpec impute;
-        impute.column = item.first.as<std::string>();
-        std::string key = "prep.impute." + impute.column;
-        if (item.second.IsScalar()) {
-          impute.strategy = ParseImpute(item.second.as<std::string>(), key, reader);
-        } else {
-          if (!item.second["strategy"]) reader.Fail(key + ".strategy", "not set");
-          impute.strategy = ParseImpute(reader.String(item.second["strategy"], key + ".strategy"), key + ".strategy", reader);
-          if (item.second["value"]) impute.value = reader.Double(item.second["value"], key + ".value");
-        }
-        spec.prep.impute.push_back(impute);
-      }
-    }
-    if (prep["onehot"]) {
-      YAML::Node onehot = prep["onehot"];
-      if (onehot.IsSequence() || onehot.IsScalar()) {
-        for (const auto& column : reader.StringList(onehot, "prep.onehot")) spec.prep.onehot.push_back({column, 32});
-      } else {
-        for (const auto& item : onehot) {
-          OneHotSpec one;
-          one.column = item.first.as<std::string>();
-          if (item.second.IsMap() && item.second["max_categories"]) {
-            one.max_categories = static_cast<size_t>(
-                reader.Int(item.second["max_categories"], "prep.onehot." + one.column + ".max_categories", 1));
-          }
-          spec.prep.onehot.push_back(one);
-        }
-      }
-    }
-    if (prep["standardize"]) spec.prep.standardize = reader.StringList(prep["standardize"], "prep.standardize");
-    if (prep["features"]) spec.prep.features = reader.StringList(prep["features"], "prep.features");
-  }
-
-  spec.prep.split.seed = spec.seed;
-  if (YAML::Node split = root["split"]) {
-    if (split["train"]) spec.prep.split.train = reader.Double(split["train"], "split.train");
-    if (split["valid"]) spec.prep.split.valid = reader.Double(split["valid"], "split.valid");
-    if (split["test"]) spec.prep.split.test = reader.Double(split["test"], "split.test");
-    if (split["seed"]) spec.prep.split.seed = static_cast<uint64_t>(reader.Int(split["seed"], "split.seed", 0));
-  }
-  const SplitSpec& s = spec.prep.split;
-  if (s.train <= 0 || s.valid < 0 || s.test < 0 || std::abs(s.train + s.valid + s.test - 1.0) > 1e-9) {
-    reader.Fail("split", "train, valid and test must be non-negative fractions adding up to 1 (train > 0)");
-  }
-
-  YAML::Node train = root["train"];
-  if (!train || !train["target"]) reader.Fail("train.target", "not set (the label column)");
-  spec.prep.target = reader.String(train["target"], "train.target");
-  if (YAML::Node learner = train["learner"]) {
-    // A text job may train several learners: a list, or names separated by commas.
-    if (learner.IsSequence()) {
-      spec.learner.clear();
-      for (const auto& item : learner) {
-        spec.learner += (spec.learner.empty() ? "" : ",") + reader.String(item, "train.learner");
-      }
-    } else {
-      spec.learner = reader.String(learner, "train.learner");
-    }
-  }
-  if (train["text"]) {
-    spec.text_column = reader.String(train["text"], "train.text");
-    if (!train["learner"]) spec.learner = "ngram";
-  }
-  if (train["rounds"]) spec.train.rounds = static_cast<int>(reader.Int(train["rounds"], "train.rounds", 1));
-  if (train["checkpoint_every"]) {
-    spec.train.checkpoint_every = static_cast<int>(reader.Int(train["checkpoint_every"], "train.checkpoint_every", 0));
-  }
-  if (train["checkpoint_keep"]) {
-    spec.checkpoint_keep = static_cast<int>(reader.Int(train["checkpoint_keep"], "train.checkpoint_keep", 1));
-  }
-  if (train["early_stopping_rounds"]) {
-    spec.train.early_stopping_rounds = static_cast<int>(reader.Int(train["early_stopping_rounds"], "train.early_stopping_rounds", 0));
-  }
-  if (train["params"]) {
-    if (!train["params"].IsMap()) reader.Fail("train.params", "expected a map of parameter: value");
-    for (const auto& item : train["params"]) {
-      std::string name = item.first.as<std::string>();
-      if (item.second.IsMap()) {
-        // A learner's own settings as a map under its name (text jobs).
-        for (const auto& inner : item.second) {
-          std::string inner_name = name + "." + inner.first.as<std::string>();
-          spec.train.params[inner_name] = reader.String(inner.second, "train.params." + inner_name);
-        }
-        continue;
-      }
-      spec.train.params[name] = reader.String(item.second, "train.params." + name);
-    }
-  }
-  spec.train.seed = spec.seed;
-  // A multi-class learner's target is a class label of any type, mapped to
-  // class ids by prep; its task is the learner's to say.
-  if (spec.text_column.empty()) {
-    const auto names = LearnerNames();
-    if (std::find(names.begin(), names.end(), spec.learner) != names.end()) {
-      spec.prep.target_classes = MakeLearner(spec.learner)->TaskOf(spec.train.params) == Task::kMultiClassification;
-    }
-  }
+  if (YAML::Node prep = root["prep"]) ParsePrep(prep, spec, reader);
+  ParseSplit(root, spec, reader);
+  ParseTrain(root, spec, reader);
   spec.text = yaml_text;
   spec.overrides = overrides;
   if (YAML::Node tune = root["tune"]) ParseTune(tune, spec, reader);
