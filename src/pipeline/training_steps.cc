@@ -152,6 +152,87 @@ void CheckLearnerParams(const Learner& learner, const PipelineSpec& spec) {
   }
 }
 
+namespace {
+
+// The test split's metrics for the model's task; a multi-class model's
+// confusion matrix into `confusion`, and each class's precision, recall and F1.
+MetricList TestMetrics(Task task, const std::vector<float>& test_labels, const std::vector<float>& test_predictions,
+                       size_t outputs, const std::vector<std::string>& classes,
+                       std::vector<std::vector<int64_t>>* confusion) {
+  MetricList metric_list;
+  if (task == Task::kMultiClassification) {
+    std::vector<int> ids(test_labels.begin(), test_labels.end());
+    metric_list = ClassificationMetrics(ids, test_predictions, static_cast<int>(outputs), confusion);
+    // Each class's precision, recall and F1, from the confusion matrix.
+    for (size_t c = 0; c < outputs; ++c) {
+      int64_t predicted = 0, actual = 0;
+      for (size_t k = 0; k < outputs; ++k) {
+        predicted += (*confusion)[k][c];
+        actual += (*confusion)[c][k];
+      }
+      const double tp = static_cast<double>((*confusion)[c][c]);
+      const double precision = predicted > 0 ? tp / static_cast<double>(predicted) : 0;
+      const double recall = actual > 0 ? tp / static_cast<double>(actual) : 0;
+      metric_list.push_back({"precision[" + classes[c] + "]", precision});
+      metric_list.push_back({"recall[" + classes[c] + "]", recall});
+      metric_list.push_back({"f1[" + classes[c] + "]", precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0});
+    }
+  } else if (task == Task::kRegression) {
+    metric_list = RegressionMetrics(test_labels, test_predictions);
+  } else {
+    metric_list = BinaryMetrics(test_labels, test_predictions);
+  }
+  return metric_list;
+}
+
+// test_predictions.csv: each test row's file and line, its label and the
+// prediction (a multi-class model: the label and the predicted class as
+// text, then each class's probability).
+void WriteTestPredictions(const std::string& path, const PreparedData& prepared, const std::vector<float>& test_labels,
+                          const std::vector<float>& test_predictions, size_t outputs,
+                          const std::vector<std::string>& classes) {
+  auto writer = AtomicFileWriter::Open(path);
+  // A multi-class model: the label and the predicted class as text, then
+  // each class's probability.
+  std::string out = "file,line,label,prediction";
+  if (!classes.empty()) {
+    for (const auto& label : classes) {
+      out.push_back(',');
+      AppendCsvField(out, std::string("p_").append(label));
+    }
+  }
+  out.push_back('\n');
+  for (size_t i = 0; i < test_labels.size(); ++i) {
+    AppendInt(out, prepared.test_files[i]);
+    out.push_back(',');
+    AppendInt(out, prepared.test_lines[i]);
+    out.push_back(',');
+    if (classes.empty()) {
+      AppendFloat(out, test_labels[i]);
+      out.push_back(',');
+      AppendFloat(out, test_predictions[i]);
+    } else {
+      const float* p = test_predictions.data() + i * outputs;
+      AppendCsvField(out, classes[static_cast<size_t>(test_labels[i])]);
+      out.push_back(',');
+      AppendCsvField(out, classes[static_cast<size_t>(std::max_element(p, p + outputs) - p)]);
+      for (size_t c = 0; c < outputs; ++c) {
+        out.push_back(',');
+        AppendFloat(out, p[c]);
+      }
+    }
+    out.push_back('\n');
+    if (out.size() > (1 << 20)) {
+      writer.Write(out);
+      out.clear();
+    }
+  }
+  writer.Write(out);
+  writer.Commit();
+}
+
+}  // namespace
+
 nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared, const FinishedTraining& trained,
                                StagedFiles& staged) {
   // Evaluate on the test split, and keep the test predictions.
@@ -166,72 +247,11 @@ nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared,
     trained.model->Predict(block.values.data(), block.rows(), out.data());
     test_predictions.insert(test_predictions.end(), out.begin(), out.end());
   }
-  MetricList metric_list;
   std::vector<std::vector<int64_t>> confusion;
-  if (trained.task == Task::kMultiClassification) {
-    std::vector<int> ids(test_labels.begin(), test_labels.end());
-    metric_list = ClassificationMetrics(ids, test_predictions, static_cast<int>(outputs), &confusion);
-    // Each class's precision, recall and F1, from the confusion matrix.
-    for (size_t c = 0; c < outputs; ++c) {
-      int64_t predicted = 0, actual = 0;
-      for (size_t k = 0; k < outputs; ++k) {
-        predicted += confusion[k][c];
-        actual += confusion[c][k];
-      }
-      const double tp = static_cast<double>(confusion[c][c]);
-      const double precision = predicted > 0 ? tp / static_cast<double>(predicted) : 0;
-      const double recall = actual > 0 ? tp / static_cast<double>(actual) : 0;
-      metric_list.push_back({"precision[" + classes[c] + "]", precision});
-      metric_list.push_back({"recall[" + classes[c] + "]", recall});
-      metric_list.push_back({"f1[" + classes[c] + "]", precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0});
-    }
-  } else if (trained.task == Task::kRegression) {
-    metric_list = RegressionMetrics(test_labels, test_predictions);
-  } else {
-    metric_list = BinaryMetrics(test_labels, test_predictions);
-  }
+  MetricList metric_list = TestMetrics(trained.task, test_labels, test_predictions, outputs, classes, &confusion);
   std::string staged_predictions =
       staged.Add(fs::absolute(spec.output).string() + ".predictions-" + std::to_string(::getpid()));
-  {
-    auto writer = AtomicFileWriter::Open(staged_predictions);
-    // A multi-class model: the label and the predicted class as text, then
-    // each class's probability.
-    std::string out = "file,line,label,prediction";
-    if (!classes.empty()) {
-      for (const auto& label : classes) {
-        out.push_back(',');
-        AppendCsvField(out, std::string("p_").append(label));
-      }
-    }
-    out.push_back('\n');
-    for (size_t i = 0; i < test_labels.size(); ++i) {
-      AppendInt(out, prepared.test_files[i]);
-      out.push_back(',');
-      AppendInt(out, prepared.test_lines[i]);
-      out.push_back(',');
-      if (classes.empty()) {
-        AppendFloat(out, test_labels[i]);
-        out.push_back(',');
-        AppendFloat(out, test_predictions[i]);
-      } else {
-        const float* p = test_predictions.data() + i * outputs;
-        AppendCsvField(out, classes[static_cast<size_t>(test_labels[i])]);
-        out.push_back(',');
-        AppendCsvField(out, classes[static_cast<size_t>(std::max_element(p, p + outputs) - p)]);
-        for (size_t c = 0; c < outputs; ++c) {
-          out.push_back(',');
-          AppendFloat(out, p[c]);
-        }
-      }
-      out.push_back('\n');
-      if (out.size() > (1 << 20)) {
-        writer.Write(out);
-        out.clear();
-      }
-    }
-    writer.Write(out);
-    writer.Commit();
-  }
+  WriteTestPredictions(staged_predictions, prepared, test_labels, test_predictions, outputs, classes);
   double eval_seconds = SecondsSince(eval_start);
 
   const nlohmann::json& counts = prepared.rows;
