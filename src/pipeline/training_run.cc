@@ -78,6 +78,31 @@ PreparedData PrepareAsStep(const PipelineSpec& spec, const RunOptions& options, 
   return prepared;
 }
 
+// The checkpoint store of a training that takes checkpoints, with `config`
+// pointed at it; null when train.checkpoint_every is 0.
+std::unique_ptr<CheckpointStore> OpenCheckpoints(const PipelineSpec& spec, const PreparedData& prepared, size_t threads,
+                                                 TrainConfig& config, const std::function<void(const std::string&)>& log) {
+  if (config.checkpoint_every <= 0) return nullptr;
+  // The key: what makes a checkpoint this training's — the pipeline as
+  // resolved, the data's fingerprint, the thread count.
+  FingerprintBuilder key;
+  key.Add(spec.resolved.dump());
+  key.Add(prepared.data.value("fingerprint", ""));
+  key.Add(std::to_string(threads));
+  auto checkpoints = std::make_unique<CheckpointStore>(fs::absolute(spec.output).string() + ".checkpoints", key.Hex(),
+                                                       spec.checkpoint_keep);
+  int skipped = 0;
+  if (auto latest = checkpoints->Latest(&skipped)) {
+    log("train: resuming from " + latest->path + " (" + std::to_string(latest->progress) + " of " +
+        std::to_string(config.rounds) + " rounds done)");
+  } else if (skipped > 0) {
+    log("train: " + std::to_string(skipped) + " checkpoint(s) in " + checkpoints->dir() +
+        " are for other data, parameters or threads; starting from round 1");
+  }
+  config.checkpoints = checkpoints.get();
+  return checkpoints;
+}
+
 }  // namespace
 
 nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) {
@@ -119,26 +144,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   if (options.stop_requested && options.stop_requested->load()) {
     ThrowInterrupted("stopped by a signal before training started");
   }
-  std::unique_ptr<CheckpointStore> checkpoints;
-  if (config.checkpoint_every > 0) {
-    // The key: what makes a checkpoint this training's — the pipeline as
-    // resolved, the data's fingerprint, the thread count.
-    FingerprintBuilder key;
-    key.Add(spec.resolved.dump());
-    key.Add(prepared.data.value("fingerprint", ""));
-    key.Add(std::to_string(threads));
-    checkpoints = std::make_unique<CheckpointStore>(fs::absolute(spec.output).string() + ".checkpoints", key.Hex(),
-                                                    spec.checkpoint_keep);
-    int skipped = 0;
-    if (auto latest = checkpoints->Latest(&skipped)) {
-      log("train: resuming from " + latest->path + " (" + std::to_string(latest->progress) + " of " +
-          std::to_string(config.rounds) + " rounds done)");
-    } else if (skipped > 0) {
-      log("train: " + std::to_string(skipped) + " checkpoint(s) in " + checkpoints->dir() +
-          " are for other data, parameters or threads; starting from round 1");
-    }
-    config.checkpoints = checkpoints.get();
-  }
+  std::unique_ptr<CheckpointStore> checkpoints = OpenCheckpoints(spec, prepared, threads, config, log);
   bool terminal = LogDrawsInPlace();
   nlohmann::json curve = nlohmann::json::array();
   nlohmann::json curves = nlohmann::json::object();  // series -> values by round, for the run history
