@@ -175,103 +175,101 @@ int StepGraph::ModelSourceOf(size_t step) const {
   return -1;
 }
 
-StepGraph ParseStepGraph(const nlohmann::json& list, int parallel, const std::string& file) {
-  if (!list.is_array() || list.empty()) ThrowUsage(file + ": steps: expected a list of steps, each with a name and a type");
-  std::vector<StepSpec> written;
-  std::map<std::string, size_t> by_name;
-  for (size_t index = 0; index < list.size(); ++index) {
-    const nlohmann::json& item = list[index];
-    StepReader reader(file, index, item);
-    if (!item.is_object()) reader.Fail("expected a map with name, type and needs");
-    for (const auto& [key, value] : item.items()) {
-      if (!kStepKeys.count(key)) {
-        reader.Fail("unknown key '" + key + "' (a step has: name, type, needs, retries, backoff, max_backoff, timeout, "
-                    "cache, input, output, run, inputs, set, stage, require)");
-      }
-    }
-    StepSpec step;
-    step.definition = item;
-    step.name = reader.String("name", true);
-    if (step.name.empty() || step.name.find_first_of(" /\\\t") != std::string::npos) {
-      reader.Fail("a step name is a word without spaces or slashes");
-    }
-    if (auto [at, inserted] = by_name.emplace(step.name, index); !inserted) {
-      ThrowUsage(file + ": step '" + step.name + "' is defined twice (steps[" + std::to_string(at->second) + "] and steps[" +
-                 std::to_string(index) + "])");
-    }
-    const std::string type = reader.String("type", true);
-    bool known = false;
-    std::string types;
-    for (const auto& entry : kTypes) {
-      types += (types.empty() ? "" : ", ") + std::string(entry.name);
-      if (type == entry.name) {
-        step.type = entry.type;
-        known = true;
-      }
-    }
-    if (!known) reader.Fail("unknown step type '" + type + "' (one of " + types + ")");
-    step.needs = reader.Strings("needs");
-    // The pipeline file's scalars arrive as text (pipeline_spec.h keeps
-    // them as written); numbers written in JSON arrive as numbers.
-    if (item.contains("retries")) {
-      const std::string text = item["retries"].is_string() ? item["retries"].get<std::string>() : item["retries"].dump();
-      char* end = nullptr;
-      long retries = std::strtol(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || retries < 0 || retries > 100) {
-        reader.Fail("retries: expected a whole number from 0 to 100, got '" + text + "'");
-      }
-      step.retries = static_cast<int>(retries);
-    }
-    if (item.contains("backoff")) step.backoff_seconds = ParseDuration(item["backoff"], reader.where() + ": backoff");
-    if (item.contains("max_backoff")) step.max_backoff_seconds = ParseDuration(item["max_backoff"], reader.where() + ": max_backoff");
-    if (item.contains("timeout")) step.timeout_seconds = ParseDuration(item["timeout"], reader.where() + ": timeout");
-    if (item.contains("cache")) {
-      const std::string text = item["cache"].is_string() ? item["cache"].get<std::string>() : item["cache"].dump();
-      if (text != "true" && text != "false") reader.Fail("cache: expected true or false, got '" + text + "'");
-      step.cache = text == "true";
-    }
-    step.input = reader.String("input", false);
-    step.output = reader.String("output", false);
-    step.run = reader.String("run", false);
-    step.inputs = reader.Strings("inputs");
-    step.overrides = reader.Strings("set");
-    if (item.contains("stage")) step.stage = reader.String("stage", true);
-    if (item.contains("require")) {
-      if (!item["require"].is_object()) reader.Fail("require: expected a map of metric -> comparison, such as rmse: \"<= 4.5\"");
-      for (const auto& [metric, value] : item["require"].items()) step.require.push_back(ParseGate(metric, value, reader));
-    }
-    // What each type needs and allows.
-    auto forbid = [&](bool present, const char* key) {
-      if (present) reader.Fail(std::string("`") + key + "` does not apply to a " + type + " step");
-    };
-    forbid(step.type != StepType::kCommand && !step.run.empty(), "run");
-    forbid(step.type != StepType::kCommand && !step.inputs.empty(), "inputs");
-    forbid(step.type != StepType::kEvaluate && !step.require.empty(), "require");
-    forbid(step.type != StepType::kDeploy && item.contains("stage"), "stage");
-    forbid(step.type != StepType::kPrep && step.type != StepType::kTrain && step.type != StepType::kTune &&
-               !step.overrides.empty(),
-           "set");
-    forbid((step.type != StepType::kIngest && step.type != StepType::kTransform) && !step.input.empty(), "input");
-    forbid((step.type == StepType::kEvaluate || step.type == StepType::kDeploy) && !step.output.empty(), "output");
-    if (step.type == StepType::kCommand && step.run.empty()) reader.Fail("a command step needs `run` (the shell command)");
-    if (step.type == StepType::kTransform && step.input.empty()) reader.Fail("a transform step needs `input` (the rows to score)");
-    if (step.type == StepType::kDeploy && step.stage != "staging" && step.stage != "production") {
-      reader.Fail("stage: expected staging or production, got '" + step.stage + "'");
-    }
-    written.push_back(std::move(step));
-  }
+namespace {
 
-  // Every need names a step, and not the step itself.
-  for (const auto& step : written) {
-    for (const auto& need : step.needs) {
-      if (!by_name.count(need)) ThrowUsage(file + ": step '" + step.name + "' needs '" + need + "', which is not a step");
-      if (need == step.name) ThrowUsage(file + ": step '" + step.name + "' needs itself");
+// What each type needs and allows.
+void CheckTypeKeys(const StepSpec& step, const std::string& type, const nlohmann::json& item, const StepReader& reader) {
+  auto forbid = [&](bool present, const char* key) {
+    if (present) reader.Fail(std::string("`") + key + "` does not apply to a " + type + " step");
+  };
+  forbid(step.type != StepType::kCommand && !step.run.empty(), "run");
+  forbid(step.type != StepType::kCommand && !step.inputs.empty(), "inputs");
+  forbid(step.type != StepType::kEvaluate && !step.require.empty(), "require");
+  forbid(step.type != StepType::kDeploy && item.contains("stage"), "stage");
+  forbid(step.type != StepType::kPrep && step.type != StepType::kTrain && step.type != StepType::kTune &&
+             !step.overrides.empty(),
+         "set");
+  forbid((step.type != StepType::kIngest && step.type != StepType::kTransform) && !step.input.empty(), "input");
+  forbid((step.type == StepType::kEvaluate || step.type == StepType::kDeploy) && !step.output.empty(), "output");
+  if (step.type == StepType::kCommand && step.run.empty()) reader.Fail("a command step needs `run` (the shell command)");
+  if (step.type == StepType::kTransform && step.input.empty()) reader.Fail("a transform step needs `input` (the rows to score)");
+  if (step.type == StepType::kDeploy && step.stage != "staging" && step.stage != "production") {
+    reader.Fail("stage: expected staging or production, got '" + step.stage + "'");
+  }
+}
+
+// steps[index]: its keys read and checked; `by_name` gets its name.
+StepSpec ParseStep(const nlohmann::json& list, size_t index, const std::string& file,
+                   std::map<std::string, size_t>& by_name) {
+  const nlohmann::json& item = list[index];
+  StepReader reader(file, index, item);
+  if (!item.is_object()) reader.Fail("expected a map with name, type and needs");
+  for (const auto& [key, value] : item.items()) {
+    if (!kStepKeys.count(key)) {
+      reader.Fail("unknown key '" + key + "' (a step has: name, type, needs, retries, backoff, max_backoff, timeout, "
+                  "cache, input, output, run, inputs, set, stage, require)");
     }
   }
-  // Dependency order (Kahn's algorithm, file order among the ready); what
-  // is left over lies on a cycle, reported as the path around it.
+  StepSpec step;
+  step.definition = item;
+  step.name = reader.String("name", true);
+  if (step.name.empty() || step.name.find_first_of(" /\\\t") != std::string::npos) {
+    reader.Fail("a step name is a word without spaces or slashes");
+  }
+  if (auto [at, inserted] = by_name.emplace(step.name, index); !inserted) {
+    ThrowUsage(file + ": step '" + step.name + "' is defined twice (steps[" + std::to_string(at->second) + "] and steps[" +
+               std::to_string(index) + "])");
+  }
+  const std::string type = reader.String("type", true);
+  bool known = false;
+  std::string types;
+  for (const auto& entry : kTypes) {
+    types += (types.empty() ? "" : ", ") + std::string(entry.name);
+    if (type == entry.name) {
+      step.type = entry.type;
+      known = true;
+    }
+  }
+  if (!known) reader.Fail("unknown step type '" + type + "' (one of " + types + ")");
+  step.needs = reader.Strings("needs");
+  // The pipeline file's scalars arrive as text (pipeline_spec.h keeps
+  // them as written); numbers written in JSON arrive as numbers.
+  if (item.contains("retries")) {
+    const std::string text = item["retries"].is_string() ? item["retries"].get<std::string>() : item["retries"].dump();
+    char* end = nullptr;
+    long retries = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || retries < 0 || retries > 100) {
+      reader.Fail("retries: expected a whole number from 0 to 100, got '" + text + "'");
+    }
+    step.retries = static_cast<int>(retries);
+  }
+  if (item.contains("backoff")) step.backoff_seconds = ParseDuration(item["backoff"], reader.where() + ": backoff");
+  if (item.contains("max_backoff")) step.max_backoff_seconds = ParseDuration(item["max_backoff"], reader.where() + ": max_backoff");
+  if (item.contains("timeout")) step.timeout_seconds = ParseDuration(item["timeout"], reader.where() + ": timeout");
+  if (item.contains("cache")) {
+    const std::string text = item["cache"].is_string() ? item["cache"].get<std::string>() : item["cache"].dump();
+    if (text != "true" && text != "false") reader.Fail("cache: expected true or false, got '" + text + "'");
+    step.cache = text == "true";
+  }
+  step.input = reader.String("input", false);
+  step.output = reader.String("output", false);
+  step.run = reader.String("run", false);
+  step.inputs = reader.Strings("inputs");
+  step.overrides = reader.Strings("set");
+  if (item.contains("stage")) step.stage = reader.String("stage", true);
+  if (item.contains("require")) {
+    if (!item["require"].is_object()) reader.Fail("require: expected a map of metric -> comparison, such as rmse: \"<= 4.5\"");
+    for (const auto& [metric, value] : item["require"].items()) step.require.push_back(ParseGate(metric, value, reader));
+  }
+  CheckTypeKeys(step, type, item, reader);
+  return step;
+}
+
+// The steps in dependency order (Kahn's algorithm, file order among the
+// ready); what is left over lies on a cycle, reported as the path around it.
+StepGraph OrderSteps(const std::vector<StepSpec>& written, const std::map<std::string, size_t>& by_name,
+                     const std::string& file) {
   StepGraph graph;
-  graph.parallel = parallel > 0 ? parallel : 2;
   std::vector<int> waiting(written.size(), 0);
   for (size_t i = 0; i < written.size(); ++i) waiting[i] = static_cast<int>(written[i].needs.size());
   std::vector<bool> placed(written.size(), false);
@@ -312,6 +310,25 @@ StepGraph ParseStepGraph(const nlohmann::json& list, int parallel, const std::st
       at = next;
     }
   }
+  return graph;
+}
+
+}  // namespace
+
+StepGraph ParseStepGraph(const nlohmann::json& list, int parallel, const std::string& file) {
+  if (!list.is_array() || list.empty()) ThrowUsage(file + ": steps: expected a list of steps, each with a name and a type");
+  std::vector<StepSpec> written;
+  std::map<std::string, size_t> by_name;
+  for (size_t index = 0; index < list.size(); ++index) written.push_back(ParseStep(list, index, file, by_name));
+  // Every need names a step, and not the step itself.
+  for (const auto& step : written) {
+    for (const auto& need : step.needs) {
+      if (!by_name.count(need)) ThrowUsage(file + ": step '" + step.name + "' needs '" + need + "', which is not a step");
+      if (need == step.name) ThrowUsage(file + ": step '" + step.name + "' needs itself");
+    }
+  }
+  StepGraph graph = OrderSteps(written, by_name, file);
+  graph.parallel = parallel > 0 ? parallel : 2;
   for (size_t i = 0; i < graph.steps.size(); ++i) {
     const StepSpec& step = graph.steps[i];
     if ((step.type == StepType::kEvaluate || step.type == StepType::kTransform || step.type == StepType::kDeploy) &&
