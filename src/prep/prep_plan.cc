@@ -25,12 +25,8 @@ void PrepFitState::Merge(const PrepFitState& other) {
   train_rows += other.train_rows;
 }
 
-std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& source_schema,
-                                         const std::map<std::string, std::string>& key_columns) {
-  auto plan = std::unique_ptr<PrepPlan>(new PrepPlan());
-  plan->spec_ = spec;
-  plan->source_schema_ = source_schema;
-
+void PrepPlan::CompileExpressions(const Schema& source_schema) {
+  const PrepSpec& spec = spec_;
   if (spec.target.empty()) ThrowUsage("train.target: not set (the label column)");
   auto target = source_schema.Find(spec.target);
   if (!target) ThrowUsage("train.target: the input has no column '" + spec.target + "' (columns: " + source_schema.NameList() + ")");
@@ -40,73 +36,50 @@ std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& sou
                "; the target must be numeric (declare its type in source.schema), or a class label with "
                "train.params.objective: multi:softprob");
   }
-  plan->target_index_ = *target;
+  target_index_ = *target;
 
-  plan->derive_ = DeriveStep::Compile(spec.derive, source_schema);
+  derive_ = DeriveStep::Compile(spec.derive, source_schema);
   // A derived column that reads the target leaks the label and cannot be computed at serving time.
   for (const auto& [name, text] : spec.derive) {
-    auto expression = Expression::Compile(text, plan->derive_.output_schema(), "prep.derive." + name);
+    auto expression = Expression::Compile(text, derive_.output_schema(), "prep.derive." + name);
     for (const auto& column : expression->columns()) {
-      plan->expression_inputs_.push_back(column);
+      expression_inputs_.push_back(column);
       if (column == spec.target) {
         ThrowUsage("prep.derive." + name + ": reads the target column '" + spec.target +
                    "', which is not there at serving time");
       }
     }
   }
-  const Schema& derived = plan->derive_.output_schema();
-
   if (!spec.filter.empty()) {
-    plan->filter_ = Expression::Compile(spec.filter, derived, "prep.filter");
-    for (const auto& column : plan->filter_->columns()) plan->expression_inputs_.push_back(column);
-    if (plan->filter_->type() != DataType::kBool) {
-      ThrowUsage("prep.filter: '" + spec.filter + "' is " + std::string(DataTypeName(plan->filter_->type())) +
+    filter_ = Expression::Compile(spec.filter, derive_.output_schema(), "prep.filter");
+    for (const auto& column : filter_->columns()) expression_inputs_.push_back(column);
+    if (filter_->type() != DataType::kBool) {
+      ThrowUsage("prep.filter: '" + spec.filter + "' is " + std::string(DataTypeName(filter_->type())) +
                  ", not a condition");
     }
   }
+}
 
-  auto require = [&](const std::string& key, const std::string& column) -> size_t {
-    auto index = derived.Find(column);
-    if (!index) ThrowUsage(key + ": no column '" + column + "' (columns: " + derived.NameList() + ")");
-    if (column == spec.target) ThrowUsage(key + ": '" + column + "' is the target");
-    return *index;
-  };
+size_t PrepPlan::Require(const std::string& key, const std::string& column) const {
+  const Schema& derived = derive_.output_schema();
+  auto index = derived.Find(column);
+  if (!index) ThrowUsage(key + ": no column '" + column + "' (columns: " + derived.NameList() + ")");
+  if (column == spec_.target) ThrowUsage(key + ": '" + column + "' is the target");
+  return *index;
+}
 
-  std::map<std::string, const ImputeSpec*> impute;
-  for (const auto& item : spec.impute) {
-    size_t index = require("prep.impute." + item.column, item.column);
-    impute[item.column] = &item;
-    if (item.strategy == ImputeStrategy::kDrop) plan->drop_columns_.push_back(index);
-    if ((item.strategy == ImputeStrategy::kMean || item.strategy == ImputeStrategy::kMedian) &&
-        !IsNumeric(derived.field(index).type)) {
-      ThrowUsage("prep.impute." + item.column + ": mean and median need a numeric column, '" + item.column +
-                 "' is " + std::string(DataTypeName(derived.field(index).type)));
-    }
-  }
-  std::map<std::string, const OneHotSpec*> onehot;
-  for (const auto& item : spec.onehot) {
-    require("prep.onehot." + item.column, item.column);
-    if (item.max_categories == 0) ThrowUsage("prep.onehot." + item.column + ".max_categories: must be at least 1");
-    onehot[item.column] = &item;
-  }
-  std::set<std::string> standardize;
-  for (const auto& column : spec.standardize) {
-    size_t index = require("prep.standardize", column);
-    if (onehot.count(column)) ThrowUsage("prep.standardize: '" + column + "' is one-hot encoded");
-    if (!IsNumeric(derived.field(index).type) && derived.field(index).type != DataType::kTimestamp) {
-      ThrowUsage("prep.standardize: '" + column + "' is not numeric");
-    }
-    standardize.insert(column);
-  }
-
+std::vector<std::string> PrepPlan::ChooseFeatureColumns(const std::map<std::string, std::string>& key_columns,
+                                                        const std::set<std::string>& onehot,
+                                                        const std::set<std::string>& standardize) {
+  const PrepSpec& spec = spec_;
+  const Schema& derived = derive_.output_schema();
   std::vector<std::string> feature_columns;
   auto read_by_expression = [&](const std::string& name) {
-    return std::find(plan->expression_inputs_.begin(), plan->expression_inputs_.end(), name) !=
-           plan->expression_inputs_.end();
+    return std::find(expression_inputs_.begin(), expression_inputs_.end(), name) != expression_inputs_.end();
   };
   if (!spec.features.empty()) {
     for (const auto& column : spec.features) {
-      size_t index = require("prep.features", column);
+      size_t index = Require("prep.features", column);
       DataType type = derived.field(index).type;
       if ((type == DataType::kString || type == DataType::kCategorical) && !onehot.count(column)) {
         ThrowUsage("prep.features: '" + column + "' is a " + std::string(DataTypeName(type)) +
@@ -116,33 +89,74 @@ std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& sou
     }
     for (const auto& field : derived.fields()) {
       if (field.name == spec.target || std::count(feature_columns.begin(), feature_columns.end(), field.name)) continue;
-      plan->unused_columns_.push_back({field.name, read_by_expression(field.name) ? "read by prep.derive or prep.filter only"
-                                                                                   : "not in prep.features"});
+      unused_columns_.push_back({field.name, read_by_expression(field.name) ? "read by prep.derive or prep.filter only"
+                                                                            : "not in prep.features"});
     }
-  } else {
-    for (const auto& field : derived.fields()) {
-      if (field.name == spec.target) continue;
-      const bool chosen = onehot.count(field.name) || standardize.count(field.name);
-      auto key = key_columns.find(field.name);
-      std::string reason;
-      if (chosen) {
-        reason = "";
-      } else if (key != key_columns.end()) {
-        reason = key->second + "; list it in prep.features to use it";
-      } else if (!IsNumeric(field.type) && read_by_expression(field.name)) {
-        reason = std::string(DataTypeName(field.type)) + ", read by prep.derive or prep.filter only";
-      } else if (field.type == DataType::kTimestamp) {
-        reason = "a timestamp; derive features from it (hour(), dayofweek(), ...) or list it in prep.features";
-      } else if (!IsNumeric(field.type)) {
-        reason = std::string(DataTypeName(field.type)) + "; one-hot encode it (prep.onehot) to use it";
-      }
-      if (reason.empty()) {
-        feature_columns.push_back(field.name);
-      } else {
-        plan->unused_columns_.push_back({field.name, reason});
-      }
+    return feature_columns;
+  }
+  for (const auto& field : derived.fields()) {
+    if (field.name == spec.target) continue;
+    const bool chosen = onehot.count(field.name) || standardize.count(field.name);
+    auto key = key_columns.find(field.name);
+    std::string reason;
+    if (chosen) {
+      reason = "";
+    } else if (key != key_columns.end()) {
+      reason = key->second + "; list it in prep.features to use it";
+    } else if (!IsNumeric(field.type) && read_by_expression(field.name)) {
+      reason = std::string(DataTypeName(field.type)) + ", read by prep.derive or prep.filter only";
+    } else if (field.type == DataType::kTimestamp) {
+      reason = "a timestamp; derive features from it (hour(), dayofweek(), ...) or list it in prep.features";
+    } else if (!IsNumeric(field.type)) {
+      reason = std::string(DataTypeName(field.type)) + "; one-hot encode it (prep.onehot) to use it";
+    }
+    if (reason.empty()) {
+      feature_columns.push_back(field.name);
+    } else {
+      unused_columns_.push_back({field.name, reason});
     }
   }
+  return feature_columns;
+}
+
+std::unique_ptr<PrepPlan> PrepPlan::Make(const PrepSpec& spec, const Schema& source_schema,
+                                         const std::map<std::string, std::string>& key_columns) {
+  auto plan = std::unique_ptr<PrepPlan>(new PrepPlan());
+  plan->spec_ = spec;
+  plan->source_schema_ = source_schema;
+  plan->CompileExpressions(source_schema);
+  const Schema& derived = plan->derive_.output_schema();
+
+  std::map<std::string, const ImputeSpec*> impute;
+  for (const auto& item : spec.impute) {
+    size_t index = plan->Require("prep.impute." + item.column, item.column);
+    impute[item.column] = &item;
+    if (item.strategy == ImputeStrategy::kDrop) plan->drop_columns_.push_back(index);
+    if ((item.strategy == ImputeStrategy::kMean || item.strategy == ImputeStrategy::kMedian) &&
+        !IsNumeric(derived.field(index).type)) {
+      ThrowUsage("prep.impute." + item.column + ": mean and median need a numeric column, '" + item.column +
+                 "' is " + std::string(DataTypeName(derived.field(index).type)));
+    }
+  }
+  std::map<std::string, const OneHotSpec*> onehot;
+  std::set<std::string> onehot_columns;
+  for (const auto& item : spec.onehot) {
+    plan->Require("prep.onehot." + item.column, item.column);
+    if (item.max_categories == 0) ThrowUsage("prep.onehot." + item.column + ".max_categories: must be at least 1");
+    onehot[item.column] = &item;
+    onehot_columns.insert(item.column);
+  }
+  std::set<std::string> standardize;
+  for (const auto& column : spec.standardize) {
+    size_t index = plan->Require("prep.standardize", column);
+    if (onehot.count(column)) ThrowUsage("prep.standardize: '" + column + "' is one-hot encoded");
+    if (!IsNumeric(derived.field(index).type) && derived.field(index).type != DataType::kTimestamp) {
+      ThrowUsage("prep.standardize: '" + column + "' is not numeric");
+    }
+    standardize.insert(column);
+  }
+
+  std::vector<std::string> feature_columns = plan->ChooseFeatureColumns(key_columns, onehot_columns, standardize);
   if (feature_columns.empty()) ThrowUsage("prep: no feature columns (set prep.features)");
 
   for (const auto& column : feature_columns) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -110,6 +111,17 @@ class PrepPlan {
   FittedPrep Finalize(const PrepFitState& state) const;
 
  private:
+  // Make's stages: the target and the derive and filter expressions; the
+  // feature columns, chosen by prep.features or else by type (the others
+  // recorded as unused, with the reason).
+  void CompileExpressions(const Schema& source_schema);
+  std::vector<std::string> ChooseFeatureColumns(const std::map<std::string, std::string>& key_columns,
+                                                const std::set<std::string>& onehot,
+                                                const std::set<std::string>& standardize);
+  // The column `column` of the derived schema, for the key `key`: a usage
+  // error when there is none or it is the target.
+  size_t Require(const std::string& key, const std::string& column) const;
+
   PrepSpec spec_;
   Schema source_schema_;
   DeriveStep derive_;
