@@ -286,124 +286,128 @@ void ColumnChunkReader::LoadPage() {
       continue;
     }
     if (header.type != PageType::kDataPage && header.type != PageType::kDataPageV2) continue;  // index pages
-
-    size_t num_values;
-    Encoding encoding;
-    const uint8_t* level_data = nullptr;
-    size_t level_size = 0;
-    const uint8_t* value_data;
-    size_t value_size;
-    bool levels_rle = true;
-    uint8_t* page = page_buffer_.Get(raw_size);
-    if (header.type == PageType::kDataPage) {
-      if (!header.data_page) throw std::runtime_error("data page without its header");
-      num_values = static_cast<size_t>(std::max(0, header.data_page->num_values));
-      encoding = header.data_page->encoding;
-      Decompress(meta_.codec, body, body_size, page, raw_size);
-      const uint8_t* p = page;
-      size_t left = raw_size;
-      if (max_definition_ > 0) {
-        if (header.data_page->definition_level_encoding == Encoding::kBitPacked) {
-          levels_rle = false;
-          level_size = (num_values + 7) / 8;
-        } else {
-          if (left < 4) throw std::runtime_error("truncated definition levels");
-          uint32_t length;
-          std::memcpy(&length, p, 4);
-          p += 4;
-          left -= 4;
-          level_size = length;
-        }
-        if (level_size > left) throw std::runtime_error("definition levels run past the page");
-        level_data = p;
-        p += level_size;
-        left -= level_size;
-      }
-      value_data = p;
-      value_size = left;
-    } else {
-      if (!header.data_page_v2) throw std::runtime_error("data page v2 without its header");
-      const DataPageHeaderV2& v2 = *header.data_page_v2;
-      num_values = static_cast<size_t>(std::max(0, v2.num_values));
-      encoding = v2.encoding;
-      size_t levels_size = static_cast<size_t>(v2.repetition_levels_byte_length) +
-                           static_cast<size_t>(v2.definition_levels_byte_length);
-      if (v2.repetition_levels_byte_length < 0 || v2.definition_levels_byte_length < 0 || levels_size > body_size ||
-          levels_size > raw_size) {
-        throw std::runtime_error("data page v2 level lengths run past the page");
-      }
-      std::memcpy(page, body, levels_size);
-      if (v2.is_compressed && meta_.codec != Codec::kUncompressed) {
-        if (raw_size > levels_size) {
-          Decompress(meta_.codec, body + levels_size, body_size - levels_size, page + levels_size, raw_size - levels_size);
-        }
-      } else {
-        if (body_size != raw_size) throw std::runtime_error("uncompressed data page v2 sizes disagree");
-        std::memcpy(page + levels_size, body + levels_size, raw_size - levels_size);
-      }
-      if (max_definition_ > 0) {
-        level_data = page + v2.repetition_levels_byte_length;
-        level_size = static_cast<size_t>(v2.definition_levels_byte_length);
-      }
-      value_data = page + levels_size;
-      value_size = raw_size - levels_size;
-    }
-    if (num_values > static_cast<size_t>(meta_.num_values - values_loaded_)) {
-      throw std::runtime_error("pages hold more values than the column chunk");
-    }
-    if (num_values > kMaxPageValues) throw std::runtime_error("page of " + std::to_string(num_values) + " values");
-
-    // Definition levels (optional columns only): 1 defined, 0 null. RLE
-    // levels are decoded slice by slice as rows are read; the values of the
-    // encodings decoded whole need the page's defined count up front.
-    page_has_levels_ = max_definition_ > 0;
-    level_decoder_.reset();
-    const bool decode_whole = !(encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary ||
-                                (encoding == Encoding::kPlain && FixedWidth(physical_) > 0));
-    size_t defined = num_values;
-    if (page_has_levels_) {
-      if (levels_rle && !decode_whole) {
-        level_decoder_.emplace(level_data, level_size, 1);
-      } else {
-        page_levels_.resize(num_values);
-        if (levels_rle) {
-          if (RleDecoder(level_data, level_size, 1).Decode(page_levels_.data(), num_values) != num_values) {
-            throw std::runtime_error("too few definition levels");
-          }
-        } else {
-          DecodeBitPackedLegacy(level_data, level_size, 1, page_levels_.data(), num_values);
-        }
-        defined = CountDefined(page_levels_.data(), num_values);
-      }
-    }
-
-    if (encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary) {
-      if (!have_dictionary_) throw std::runtime_error("dictionary-encoded page without a dictionary page");
-      if (value_size < 1) throw std::runtime_error("truncated dictionary indices");
-      index_decoder_.emplace(value_data + 1, value_size - 1, value_data[0]);
-      source_ = Source::kDictionary;
-      page_values_ = num_values;  // at most; the index decoder finds the end
-    } else if (!decode_whole) {
-      plain_ = value_data;
-      page_values_ = value_size / FixedWidth(physical_);
-      source_ = Source::kPlainFixed;
-    } else {
-      decoded_.Clear();
-      DecodeValues(physical_, element_.type_length, encoding, value_data, value_size, defined, decoded_);
-      // Every encoding path must have produced exactly one value per defined row, of the column's kind.
-      if (CountOf(physical_, decoded_) != defined) {
-        throw std::runtime_error("page decodes to " + std::to_string(CountOf(physical_, decoded_)) +
-                                 " values where its levels need " + std::to_string(defined));
-      }
-      page_values_ = defined;
-      source_ = Source::kDecoded;
-    }
-    page_rows_ = num_values;
-    page_row_ = 0;
-    value_cursor_ = 0;
-    values_loaded_ += static_cast<int64_t>(num_values);
+    StartPage(UnpackDataPage(header, body, body_size, raw_size));
     return;
   }
+}
+
+ColumnChunkReader::DataPage ColumnChunkReader::UnpackDataPage(const PageHeader& header, const uint8_t* body,
+                                                              size_t body_size, size_t raw_size) {
+  DataPage out;
+  uint8_t* page = page_buffer_.Get(raw_size);
+  if (header.type == PageType::kDataPage) {
+    if (!header.data_page) throw std::runtime_error("data page without its header");
+    out.num_values = static_cast<size_t>(std::max(0, header.data_page->num_values));
+    out.encoding = header.data_page->encoding;
+    Decompress(meta_.codec, body, body_size, page, raw_size);
+    const uint8_t* p = page;
+    size_t left = raw_size;
+    if (max_definition_ > 0) {
+      if (header.data_page->definition_level_encoding == Encoding::kBitPacked) {
+        out.levels_rle = false;
+        out.level_size = (out.num_values + 7) / 8;
+      } else {
+        if (left < 4) throw std::runtime_error("truncated definition levels");
+        uint32_t length;
+        std::memcpy(&length, p, 4);
+        p += 4;
+        left -= 4;
+        out.level_size = length;
+      }
+      if (out.level_size > left) throw std::runtime_error("definition levels run past the page");
+      out.level_data = p;
+      p += out.level_size;
+      left -= out.level_size;
+    }
+    out.value_data = p;
+    out.value_size = left;
+    return out;
+  }
+  if (!header.data_page_v2) throw std::runtime_error("data page v2 without its header");
+  const DataPageHeaderV2& v2 = *header.data_page_v2;
+  out.num_values = static_cast<size_t>(std::max(0, v2.num_values));
+  out.encoding = v2.encoding;
+  size_t levels_size = static_cast<size_t>(v2.repetition_levels_byte_length) +
+                       static_cast<size_t>(v2.definition_levels_byte_length);
+  if (v2.repetition_levels_byte_length < 0 || v2.definition_levels_byte_length < 0 || levels_size > body_size ||
+      levels_size > raw_size) {
+    throw std::runtime_error("data page v2 level lengths run past the page");
+  }
+  std::memcpy(page, body, levels_size);
+  if (v2.is_compressed && meta_.codec != Codec::kUncompressed) {
+    if (raw_size > levels_size) {
+      Decompress(meta_.codec, body + levels_size, body_size - levels_size, page + levels_size, raw_size - levels_size);
+    }
+  } else {
+    if (body_size != raw_size) throw std::runtime_error("uncompressed data page v2 sizes disagree");
+    std::memcpy(page + levels_size, body + levels_size, raw_size - levels_size);
+  }
+  if (max_definition_ > 0) {
+    out.level_data = page + v2.repetition_levels_byte_length;
+    out.level_size = static_cast<size_t>(v2.definition_levels_byte_length);
+  }
+  out.value_data = page + levels_size;
+  out.value_size = raw_size - levels_size;
+  return out;
+}
+
+void ColumnChunkReader::StartPage(const DataPage& page) {
+  const size_t num_values = page.num_values;
+  const Encoding encoding = page.encoding;
+  if (num_values > static_cast<size_t>(meta_.num_values - values_loaded_)) {
+    throw std::runtime_error("pages hold more values than the column chunk");
+  }
+  if (num_values > kMaxPageValues) throw std::runtime_error("page of " + std::to_string(num_values) + " values");
+
+  // Definition levels (optional columns only): 1 defined, 0 null. RLE
+  // levels are decoded slice by slice as rows are read; the values of the
+  // encodings decoded whole need the page's defined count up front.
+  page_has_levels_ = max_definition_ > 0;
+  level_decoder_.reset();
+  const bool decode_whole = !(encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary ||
+                              (encoding == Encoding::kPlain && FixedWidth(physical_) > 0));
+  size_t defined = num_values;
+  if (page_has_levels_) {
+    if (page.levels_rle && !decode_whole) {
+      level_decoder_.emplace(page.level_data, page.level_size, 1);
+    } else {
+      page_levels_.resize(num_values);
+      if (page.levels_rle) {
+        if (RleDecoder(page.level_data, page.level_size, 1).Decode(page_levels_.data(), num_values) != num_values) {
+          throw std::runtime_error("too few definition levels");
+        }
+      } else {
+        DecodeBitPackedLegacy(page.level_data, page.level_size, 1, page_levels_.data(), num_values);
+      }
+      defined = CountDefined(page_levels_.data(), num_values);
+    }
+  }
+
+  if (encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary) {
+    if (!have_dictionary_) throw std::runtime_error("dictionary-encoded page without a dictionary page");
+    if (page.value_size < 1) throw std::runtime_error("truncated dictionary indices");
+    index_decoder_.emplace(page.value_data + 1, page.value_size - 1, page.value_data[0]);
+    source_ = Source::kDictionary;
+    page_values_ = num_values;  // at most; the index decoder finds the end
+  } else if (!decode_whole) {
+    plain_ = page.value_data;
+    page_values_ = page.value_size / FixedWidth(physical_);
+    source_ = Source::kPlainFixed;
+  } else {
+    decoded_.Clear();
+    DecodeValues(physical_, element_.type_length, encoding, page.value_data, page.value_size, defined, decoded_);
+    // Every encoding path must have produced exactly one value per defined row, of the column's kind.
+    if (CountOf(physical_, decoded_) != defined) {
+      throw std::runtime_error("page decodes to " + std::to_string(CountOf(physical_, decoded_)) +
+                               " values where its levels need " + std::to_string(defined));
+    }
+    page_values_ = defined;
+    source_ = Source::kDecoded;
+  }
+  page_rows_ = num_values;
+  page_row_ = 0;
+  value_cursor_ = 0;
+  values_loaded_ += static_cast<int64_t>(num_values);
 }
 
 }  // namespace sluice::parquet

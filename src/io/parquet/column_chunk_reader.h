@@ -42,6 +42,21 @@ class ColumnChunkReader {
   void ReadRows(size_t rows, Column& out);
   // Moves to the next data page (reading a dictionary page on the way).
   void LoadPage();
+  // A data page unpacked: its value count and encoding, and where its
+  // definition levels and values lie.
+  struct DataPage {
+    size_t num_values = 0;
+    Encoding encoding = Encoding::kPlain;
+    const uint8_t* level_data = nullptr;
+    size_t level_size = 0;
+    bool levels_rle = true;
+    const uint8_t* value_data = nullptr;
+    size_t value_size = 0;
+  };
+  // Decompresses a v1 or v2 data page into page_buffer_ and finds its parts.
+  DataPage UnpackDataPage(const PageHeader& header, const uint8_t* body, size_t body_size, size_t raw_size);
+  // Makes `page` the current one: its levels and the source of its values.
+  void StartPage(const DataPage& page);
   void LoadDictionary(const PageHeader& header, const uint8_t* body, size_t body_size, size_t raw_size);
   // Appends the current page's next `count` defined values to `sink`.
   void TakeValues(size_t count, PhysicalValues& sink);
