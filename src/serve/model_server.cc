@@ -53,6 +53,33 @@ void ForwardSignal(int signal) {
   if (waiter != 0) pthread_kill(waiter, signal);
 }
 
+// The HTTP layer's settings: SageMaker's conventions when asked nothing —
+// port 8080 (or the one the platform names), and inside its container every
+// interface.
+HttpServerOptions HttpOptionsOf(const ServeOptions& options) {
+  const bool sagemaker = fs::is_directory("/opt/ml");
+  auto milliseconds = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
+  HttpServerOptions http;
+  http.host = options.host.empty() ? (sagemaker ? "0.0.0.0" : "127.0.0.1") : options.host;
+  http.port = options.port;
+  if (http.port < 0) {
+    const char* bind_to = std::getenv("SAGEMAKER_BIND_TO_PORT");
+    http.port = bind_to && std::atoi(bind_to) > 0 ? std::atoi(bind_to) : 8080;
+  }
+  http.io_threads = static_cast<size_t>(std::max(0, options.io_threads));
+  http.workers = static_cast<size_t>(std::max(0, options.threads));
+  http.max_connections = options.max_connections;
+  http.max_queue = options.max_queue;
+  http.max_body_bytes = options.max_body_bytes;
+  http.max_head_bytes = options.max_head_bytes;
+  http.header_timeout = milliseconds(options.header_timeout_seconds);
+  http.body_timeout = milliseconds(options.body_timeout_seconds);
+  http.idle_timeout = milliseconds(options.idle_timeout_seconds);
+  http.drain_timeout = milliseconds(options.drain_timeout_seconds);
+
+  return http;
+}
+
 }  // namespace
 
 ServeReport Serve(const ServeOptions& options) {
@@ -76,28 +103,7 @@ ServeReport Serve(const ServeOptions& options) {
   std::optional<BearerAuth> auth;
   if (!options.auth_token_file.empty()) auth = BearerAuth::FromFile(options.auth_token_file);
 
-  // SageMaker's conventions when asked nothing: port 8080 (or the one the
-  // platform names), and inside its container every interface.
-  const bool sagemaker = fs::is_directory("/opt/ml");
-  auto milliseconds = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
-  HttpServerOptions http;
-  http.host = options.host.empty() ? (sagemaker ? "0.0.0.0" : "127.0.0.1") : options.host;
-  http.port = options.port;
-  if (http.port < 0) {
-    const char* bind_to = std::getenv("SAGEMAKER_BIND_TO_PORT");
-    http.port = bind_to && std::atoi(bind_to) > 0 ? std::atoi(bind_to) : 8080;
-  }
-  http.io_threads = static_cast<size_t>(std::max(0, options.io_threads));
-  http.workers = static_cast<size_t>(std::max(0, options.threads));
-  http.max_connections = options.max_connections;
-  http.max_queue = options.max_queue;
-  http.max_body_bytes = options.max_body_bytes;
-  http.max_head_bytes = options.max_head_bytes;
-  http.header_timeout = milliseconds(options.header_timeout_seconds);
-  http.body_timeout = milliseconds(options.body_timeout_seconds);
-  http.idle_timeout = milliseconds(options.idle_timeout_seconds);
-  http.drain_timeout = milliseconds(options.drain_timeout_seconds);
-
+  const HttpServerOptions http = HttpOptionsOf(options);
   ModelRoutes::Options route_options;
   route_options.model_root = options.model_root;
   route_options.access_log = options.access_log;
