@@ -69,49 +69,38 @@ int Cost(const CostArgs& args) {
     options.served_rows += session.rows;
     options.served_cpu_seconds += session.cpu_seconds;
   }
-  const nlohmann::json out = EstimateRunCost(run, prices, options);
-  // What the tables below print, from the estimate.
-  const int cores = out["cores_here"].get<int>();
-  const int every = out["checkpoint_every"].get<int>();
-  const double deadline = out["deadline_seconds"].get<double>();
-  const double whole_seconds = out["seconds_here"].get<double>();
-  const double whole_cpu_seconds = out["cpu_seconds_here"].get<double>();
-  const double whole_f = out["serial_fraction"].get<double>();
-  const double rows_per_cpu_second = out["serving"]["rows_per_cpu_second"].get<double>();
-  const int64_t served_rows = options.served_rows;
-  const nlohmann::json& steps = out["instances"][0]["steps"];
+  const RunCostEstimate out = EstimateRunCost(run, prices, options);
   if (args.json) {
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", out.ToJson().dump(2).c_str());
     return 0;
   }
+  const std::vector<StepCost>& steps = out.instances[0].steps;
 
-  std::string text = "cost of run " + run["id"].get<std::string>() + " (" + run["name"].get<std::string>() + ") at " +
-                     (args.spot ? "Spot" : "On-Demand") + " prices, " + prices.region + ", " + prices.date + " (" +
-                     prices.file + ")\n";
-  text += "measured here on " + std::to_string(cores) + " cores: " + FormatSeconds(whole_seconds) + ", " +
-          Percent(whole_cpu_seconds / whole_seconds / cores) + " of the cores busy (serial fraction " +
-          Percent(whole_f) + ")\n\nsteps\n";
+  std::string text = "cost of run " + out.run + " (" + out.name + ") at " + (args.spot ? "Spot" : "On-Demand") +
+                     " prices, " + prices.region + ", " + prices.date + " (" + prices.file + ")\n";
+  text += "measured here on " + std::to_string(out.cores_here) + " cores: " + FormatSeconds(out.seconds_here) + ", " +
+          Percent(out.cpu_seconds_here / out.seconds_here / out.cores_here) + " of the cores busy (serial fraction " +
+          Percent(out.serial_fraction) + ")\n\nsteps\n";
   TextTable table;
   table.Column("STEP").Column("HERE", true).Column("CPU", true);
-  for (const auto& entry : out["instances"]) table.Column(entry["type"].get<std::string>(), true).Column("", true);
+  for (const auto& entry : out.instances) table.Column(entry.type, true).Column("", true);
   for (size_t s = 0; s < steps.size(); ++s) {
-    const int attempt = steps[s]["attempt"].get<int>();
-    const double here = steps[s]["seconds_here"].get<double>();
-    std::vector<std::string> row = {steps[s]["name"].get<std::string>() + (attempt > 1 ? " (" + std::to_string(attempt) + ")" : ""),
-                                    FormatSeconds(here), Percent(steps[s]["cpu_seconds_here"].get<double>() / here)};
-    for (const auto& entry : out["instances"]) {
-      row.push_back(FormatSeconds(entry["steps"][s]["seconds"].get<double>()));
-      row.push_back(Money(entry["steps"][s]["cost"].get<double>()));
+    const double here = steps[s].seconds_here;
+    std::vector<std::string> row = {steps[s].name + (steps[s].attempt > 1 ? " (" + std::to_string(steps[s].attempt) + ")" : ""),
+                                    FormatSeconds(here), Percent(steps[s].cpu_seconds_here / here)};
+    for (const auto& entry : out.instances) {
+      row.push_back(FormatSeconds(entry.steps[s].seconds));
+      row.push_back(Money(entry.steps[s].cost));
     }
     table.Row(row);
   }
-  std::vector<std::string> total = {"total", FormatSeconds(whole_seconds), Percent(whole_cpu_seconds / whole_seconds)};
+  std::vector<std::string> total = {"total", FormatSeconds(out.seconds_here), Percent(out.cpu_seconds_here / out.seconds_here)};
   std::vector<std::string> billed = {"billed", "", ""};
-  for (const auto& entry : out["instances"]) {
-    total.push_back(FormatSeconds(entry["seconds"].get<double>()));
-    total.push_back(Money(entry["cost"].get<double>()));
+  for (const auto& entry : out.instances) {
+    total.push_back(FormatSeconds(entry.seconds));
+    total.push_back(Money(entry.cost));
     billed.push_back("");
-    billed.push_back(Money(entry["billed_cost"].get<double>()));
+    billed.push_back(Money(entry.billed_cost));
   }
   table.Row(total).Row(billed);
   text += table.Format("  ");
@@ -121,46 +110,47 @@ int Cost(const CostArgs& args) {
   std::snprintf(line, sizeof line, "spot: %.3g interruptions an hour, %s to restart, ", args.interruptions_per_hour,
                 FormatSeconds(args.restart_seconds).c_str());
   text += line;
-  text += every > 0 ? "a checkpoint every " + std::to_string(every) + " rounds\n" : "no checkpoints (an interruption restarts the run)\n";
+  text += out.checkpoint_every > 0 ? "a checkpoint every " + std::to_string(out.checkpoint_every) + " rounds\n"
+                                   : "no checkpoints (an interruption restarts the run)\n";
   TextTable spot_table;
   spot_table.Column("INSTANCE").Column("ON-DEMAND", true).Column("SPOT", true).Column("EXPECTED TIME", true);
   spot_table.Column("SAVING", true);
-  for (const auto& entry : out["instances"]) {
-    const auto& s = entry["spot_estimate"];
-    spot_table.Row({entry["type"], Money(s["on_demand_cost"].get<double>()), Money(s["spot_cost"].get<double>()),
-                    FormatSeconds(s["expected_seconds"].get<double>()), Percent(s["saving"].get<double>())});
+  for (const auto& entry : out.instances) {
+    const auto& s = entry.spot_estimate;
+    spot_table.Row({entry.type, Money(s.on_demand_cost), Money(s.spot_cost), FormatSeconds(s.expected_seconds),
+                    Percent(s.saving)});
   }
   text += spot_table.Format("  ") + "\n";
 
-  if (rows_per_cpu_second > 0) {
+  if (out.rows_per_cpu_second > 0) {
     std::snprintf(line, sizeof line, "serving: %s rows scored in %zu session(s), %.0f rows per CPU second\n",
-                  FormatCount(served_rows).c_str(), options.serving_sessions, rows_per_cpu_second);
+                  FormatCount(out.served_rows).c_str(), out.serving_sessions, out.rows_per_cpu_second);
     text += line;
     TextTable serve_table;
     serve_table.Column("INSTANCE").Column("PER 1,000 PREDICTIONS", true).Column("SPOT", true);
     serve_table.Column("PER 1M", true).Column("SPOT", true);
-    for (const auto& entry : out["instances"]) {
-      const double on_demand = entry["cost_per_1000_predictions"]["on_demand"].get<double>();
-      const double spot = entry["cost_per_1000_predictions"]["spot"].get<double>();
-      serve_table.Row({entry["type"], Money(on_demand), Money(spot), Money(on_demand * 1000), Money(spot * 1000)});
+    for (const auto& entry : out.instances) {
+      const double on_demand = entry.cost_per_1000_predictions->on_demand;
+      const double spot = entry.cost_per_1000_predictions->spot;
+      serve_table.Row({entry.type, Money(on_demand), Money(spot), Money(on_demand * 1000), Money(spot * 1000)});
     }
     text += serve_table.Format("  ") + "\n";
   } else {
     text += "serving: no server has scored this run's model here yet (sluice serve it, send requests, stop it)\n\n";
   }
 
-  text += "fleet to finish within " + FormatSeconds(deadline) + (args.deadline_seconds > 0 ? "" : " (the time it took here; --deadline)") + "\n";
+  text += "fleet to finish within " + FormatSeconds(out.deadline_seconds) +
+          (out.deadline_given ? "" : " (the time it took here; --deadline)") + "\n";
   TextTable fleet_table;
   fleet_table.Column("INSTANCE").Column("COUNT", true).Column("TIME", true).Column("COST", true).Column("PER 1M ROWS", true);
-  for (const auto& entry : out["instances"]) {
-    if (entry["fleet"].is_null()) {
-      fleet_table.Row({entry["type"], "-", "cannot", "", ""});
+  for (const auto& entry : out.instances) {
+    if (!entry.fleet) {
+      fleet_table.Row({entry.type, "-", "cannot", "", ""});
       continue;
     }
-    const auto& fleet = entry["fleet"];
-    fleet_table.Row({entry["type"], std::to_string(fleet["instances"].get<int>()), FormatSeconds(fleet["seconds"].get<double>()),
-                     Money(fleet["cost"].get<double>()),
-                     fleet.contains("cost_per_million_rows") ? Money(fleet["cost_per_million_rows"].get<double>()) : ""});
+    const auto& fleet = *entry.fleet;
+    fleet_table.Row({entry.type, std::to_string(fleet.instances), FormatSeconds(fleet.seconds), Money(fleet.cost),
+                     fleet.cost_per_million_rows ? Money(*fleet.cost_per_million_rows) : ""});
   }
   text += fleet_table.Format("  ");
   std::fputs(text.c_str(), stdout);

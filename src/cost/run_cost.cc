@@ -26,7 +26,7 @@ double ParamNumber(const nlohmann::json& params, const std::string& key, double 
 
 }  // namespace
 
-nlohmann::json EstimateRunCost(const nlohmann::json& run, const PriceList& prices, const RunCostOptions& options) {
+RunCostEstimate EstimateRunCost(const nlohmann::json& run, const PriceList& prices, const RunCostOptions& options) {
   std::vector<const InstancePrice*> instances;
   std::vector<std::string> types = options.instances;
   if (types.empty()) types = {"m5.xlarge", "m5.2xlarge", "ml.p3.2xlarge", "ml.m5.large"};  // the case study's
@@ -68,55 +68,111 @@ nlohmann::json EstimateRunCost(const nlohmann::json& run, const PriceList& price
   const double deadline = options.deadline_seconds > 0 ? options.deadline_seconds : whole.seconds;
   const double whole_f = SerialFraction(whole, cores);
 
-  nlohmann::json out = {{"run", run["id"]},
-                        {"name", run["name"]},
-                        {"prices", {{"file", prices.file}, {"region", prices.region}, {"date", prices.date},
-                                    {"billing_minimum_seconds", prices.billing_minimum_seconds}}},
-                        {"spot_prices", options.spot},
-                        {"cores_here", cores},
-                        {"seconds_here", whole.seconds},
-                        {"cpu_seconds_here", whole.cpu_seconds},
-                        {"serial_fraction", whole_f},
-                        {"checkpoint_every", every},
-                        {"interruptions_per_hour", options.interruptions_per_hour},
-                        {"restart_seconds", options.restart_seconds},
-                        {"deadline_seconds", deadline},
-                        {"deadline_given", options.deadline_seconds > 0},
-                        {"serving", {{"sessions", options.serving_sessions}, {"rows", options.served_rows},
-                                     {"cpu_seconds", options.served_cpu_seconds},
-                                     {"rows_per_cpu_second", rows_per_cpu_second}}},
-                        {"instances", nlohmann::json::array()}};
+  RunCostEstimate out;
+  out.run = run["id"].get<std::string>();
+  out.name = run["name"].get<std::string>();
+  out.prices_file = prices.file;
+  out.prices_region = prices.region;
+  out.prices_date = prices.date;
+  out.billing_minimum_seconds = prices.billing_minimum_seconds;
+  out.spot_prices = options.spot;
+  out.cores_here = cores;
+  out.seconds_here = whole.seconds;
+  out.cpu_seconds_here = whole.cpu_seconds;
+  out.serial_fraction = whole_f;
+  out.checkpoint_every = every;
+  out.interruptions_per_hour = options.interruptions_per_hour;
+  out.restart_seconds = options.restart_seconds;
+  out.deadline_seconds = deadline;
+  out.deadline_given = options.deadline_seconds > 0;
+  out.serving_sessions = options.serving_sessions;
+  out.served_rows = options.served_rows;
+  out.served_cpu_seconds = options.served_cpu_seconds;
+  out.rows_per_cpu_second = rows_per_cpu_second;
   for (const InstancePrice* instance : instances) {
     const double price = options.spot ? instance->spot : instance->on_demand;
-    nlohmann::json entry = {{"type", instance->type}, {"vcpus", instance->vcpus}, {"on_demand", instance->on_demand},
-                            {"spot", instance->spot}, {"steps", nlohmann::json::array()}};
-    double seconds = 0, cost = 0, train_seconds = 0;
+    InstanceCost entry;
+    entry.type = instance->type;
+    entry.vcpus = instance->vcpus;
+    entry.on_demand = instance->on_demand;
+    entry.spot = instance->spot;
+    double train_seconds = 0;
     for (const auto& step : steps) {
-      double t = SecondsOnInstance(step.measured, cores, *instance);
-      double c = CostOf(t, price);
-      seconds += t;
-      cost += c;
-      if (step.name == "train") train_seconds += t;
-      entry["steps"].push_back({{"name", step.name}, {"attempt", step.attempt}, {"seconds_here", step.measured.seconds},
-                                {"cpu_seconds_here", step.measured.cpu_seconds},
-                                {"serial_fraction", SerialFraction(step.measured, cores)}, {"seconds", t}, {"cost", c}});
+      StepCost cost;
+      cost.name = step.name;
+      cost.attempt = step.attempt;
+      cost.seconds_here = step.measured.seconds;
+      cost.cpu_seconds_here = step.measured.cpu_seconds;
+      cost.serial_fraction = SerialFraction(step.measured, cores);
+      cost.seconds = SecondsOnInstance(step.measured, cores, *instance);
+      cost.cost = CostOf(cost.seconds, price);
+      entry.seconds += cost.seconds;
+      entry.cost += cost.cost;
+      if (step.name == "train") train_seconds += cost.seconds;
+      entry.steps.push_back(std::move(cost));
     }
-    entry["seconds"] = seconds;
-    entry["cost"] = cost;
-    entry["billed_cost"] = CostOf(std::max(seconds, prices.billing_minimum_seconds), price);
-    const double interval = every > 0 && rounds > 0 && train_here > 0 ? train_seconds / rounds * every : seconds;
-    SpotEstimate spot = EstimateSpot(seconds, interval, options.interruptions_per_hour, options.restart_seconds, *instance,
-                                     prices.billing_minimum_seconds);
-    entry["spot_estimate"] = {{"checkpoint_interval_seconds", interval}, {"expected_seconds", spot.expected_seconds},
-                              {"on_demand_cost", spot.on_demand_cost}, {"spot_cost", spot.spot_cost}, {"saving", spot.saving}};
+    entry.billed_cost = CostOf(std::max(entry.seconds, prices.billing_minimum_seconds), price);
+    const double interval = every > 0 && rounds > 0 && train_here > 0 ? train_seconds / rounds * every : entry.seconds;
+    SpotEstimate spot = EstimateSpot(entry.seconds, interval, options.interruptions_per_hour, options.restart_seconds,
+                                     *instance, prices.billing_minimum_seconds);
+    entry.spot_estimate = {interval, spot.expected_seconds, spot.on_demand_cost, spot.spot_cost, spot.saving};
     if (rows_per_cpu_second > 0) {
-      entry["cost_per_1000_predictions"] = {{"on_demand", CostPerThousandPredictions(rows_per_cpu_second, *instance, false)},
-                                            {"spot", CostPerThousandPredictions(rows_per_cpu_second, *instance, true)}};
+      entry.cost_per_1000_predictions = InstanceCost::PerThousandPredictions{
+          CostPerThousandPredictions(rows_per_cpu_second, *instance, false),
+          CostPerThousandPredictions(rows_per_cpu_second, *instance, true)};
     }
-    auto fleet = CheapestFleetForDeadline(seconds, whole_f, deadline, price, prices.billing_minimum_seconds);
-    if (fleet) {
-      entry["fleet"] = {{"instances", fleet->instances}, {"seconds", fleet->seconds}, {"cost", fleet->cost}};
-      if (rows_read > 0) entry["fleet"]["cost_per_million_rows"] = fleet->cost / rows_read * 1e6;
+    if (auto fleet = CheapestFleetForDeadline(entry.seconds, whole_f, deadline, price, prices.billing_minimum_seconds)) {
+      InstanceCost::Fleet chosen{fleet->instances, fleet->seconds, fleet->cost, std::nullopt};
+      if (rows_read > 0) chosen.cost_per_million_rows = fleet->cost / rows_read * 1e6;
+      entry.fleet = chosen;
+    }
+    out.instances.push_back(std::move(entry));
+  }
+  return out;
+}
+
+nlohmann::json RunCostEstimate::ToJson() const {
+  nlohmann::json out = {{"run", run},
+                        {"name", name},
+                        {"prices", {{"file", prices_file}, {"region", prices_region}, {"date", prices_date},
+                                    {"billing_minimum_seconds", billing_minimum_seconds}}},
+                        {"spot_prices", spot_prices},
+                        {"cores_here", cores_here},
+                        {"seconds_here", seconds_here},
+                        {"cpu_seconds_here", cpu_seconds_here},
+                        {"serial_fraction", serial_fraction},
+                        {"checkpoint_every", checkpoint_every},
+                        {"interruptions_per_hour", interruptions_per_hour},
+                        {"restart_seconds", restart_seconds},
+                        {"deadline_seconds", deadline_seconds},
+                        {"deadline_given", deadline_given},
+                        {"serving", {{"sessions", serving_sessions}, {"rows", served_rows},
+                                     {"cpu_seconds", served_cpu_seconds},
+                                     {"rows_per_cpu_second", rows_per_cpu_second}}},
+                        {"instances", nlohmann::json::array()}};
+  for (const InstanceCost& instance : instances) {
+    nlohmann::json entry = {{"type", instance.type}, {"vcpus", instance.vcpus}, {"on_demand", instance.on_demand},
+                            {"spot", instance.spot}, {"steps", nlohmann::json::array()}};
+    for (const StepCost& step : instance.steps) {
+      entry["steps"].push_back({{"name", step.name}, {"attempt", step.attempt}, {"seconds_here", step.seconds_here},
+                                {"cpu_seconds_here", step.cpu_seconds_here}, {"serial_fraction", step.serial_fraction},
+                                {"seconds", step.seconds}, {"cost", step.cost}});
+    }
+    entry["seconds"] = instance.seconds;
+    entry["cost"] = instance.cost;
+    entry["billed_cost"] = instance.billed_cost;
+    const auto& spot = instance.spot_estimate;
+    entry["spot_estimate"] = {{"checkpoint_interval_seconds", spot.checkpoint_interval_seconds},
+                              {"expected_seconds", spot.expected_seconds}, {"on_demand_cost", spot.on_demand_cost},
+                              {"spot_cost", spot.spot_cost}, {"saving", spot.saving}};
+    if (instance.cost_per_1000_predictions) {
+      entry["cost_per_1000_predictions"] = {{"on_demand", instance.cost_per_1000_predictions->on_demand},
+                                            {"spot", instance.cost_per_1000_predictions->spot}};
+    }
+    if (instance.fleet) {
+      entry["fleet"] = {{"instances", instance.fleet->instances}, {"seconds", instance.fleet->seconds},
+                        {"cost", instance.fleet->cost}};
+      if (instance.fleet->cost_per_million_rows) entry["fleet"]["cost_per_million_rows"] = *instance.fleet->cost_per_million_rows;
     } else {
       entry["fleet"] = nullptr;
     }

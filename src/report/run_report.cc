@@ -267,28 +267,26 @@ std::string ResourcesSection(const nlohmann::json& run) {
 }
 
 std::string CostSection(const RunReportInputs& in) {
-  if (in.cost.is_null()) return Section("Cost", Note(in.cost_note));
-  const nlohmann::json& first = in.cost["instances"][0];
+  if (!in.cost) return Section("Cost", Note(in.cost_note));
+  const RunCostEstimate& cost = *in.cost;
+  const InstanceCost& first = cost.instances[0];
   std::vector<std::string> labels;
   std::vector<double> values;
-  for (const auto& step : first["steps"]) {
-    const int attempt = step["attempt"].get<int>();
-    labels.push_back(step["name"].get<std::string>() + (attempt > 1 ? " #" + std::to_string(attempt) : ""));
-    values.push_back(step["cost"].get<double>() * 1e6);
+  for (const auto& step : first.steps) {
+    labels.push_back(step.name + (step.attempt > 1 ? " #" + std::to_string(step.attempt) : ""));
+    values.push_back(step.cost * 1e6);
   }
-  std::string body = Figure(BarChart("cost", labels, values, "micro-dollars on " + first["type"].get<std::string>() + " On-Demand"),
-                            "What each step would have cost on " + EscapeHtml(first["type"].get<std::string>()) +
-                                " at On-Demand prices (" + EscapeHtml(in.cost["prices"]["region"].get<std::string>()) + ", " +
-                                EscapeHtml(in.cost["prices"]["date"].get<std::string>()) +
+  std::string body = Figure(BarChart("cost", labels, values, "micro-dollars on " + first.type + " On-Demand"),
+                            "What each step would have cost on " + EscapeHtml(first.type) + " at On-Demand prices (" +
+                                EscapeHtml(cost.prices_region) + ", " + EscapeHtml(cost.prices_date) +
                                 "), its time scaled by the step's measured parallelism (docs/cost.md).");
   body += "<table><tr><th>instance</th><th>time</th><th>cost</th><th>billed</th><th>Spot expected</th><th>Spot saving</th></tr>\n";
-  for (const auto& entry : in.cost["instances"]) {
-    const auto& spot = entry["spot_estimate"];
+  for (const auto& entry : cost.instances) {
     char saving[16];
-    std::snprintf(saving, sizeof saving, "%.0f%%", 100 * spot["saving"].get<double>());
-    body += "<tr><td>" + EscapeHtml(entry["type"].get<std::string>()) + "</td><td>" + FormatSeconds(entry["seconds"].get<double>()) +
-            "</td><td>" + Money(entry["cost"].get<double>()) + "</td><td>" + Money(entry["billed_cost"].get<double>()) +
-            "</td><td>" + Money(spot["spot_cost"].get<double>()) + "</td><td>" + saving + "</td></tr>\n";
+    std::snprintf(saving, sizeof saving, "%.0f%%", 100 * entry.spot_estimate.saving);
+    body += "<tr><td>" + EscapeHtml(entry.type) + "</td><td>" + FormatSeconds(entry.seconds) + "</td><td>" +
+            Money(entry.cost) + "</td><td>" + Money(entry.billed_cost) + "</td><td>" +
+            Money(entry.spot_estimate.spot_cost) + "</td><td>" + saving + "</td></tr>\n";
   }
   body += "</table>\n";
   return Section("Cost", body);

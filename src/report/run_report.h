@@ -8,9 +8,11 @@
 // price list) is apart from rendering, which is a pure function of what
 // was loaded.
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cost/run_cost.h"
 #include "history/sqlite_database.h"
 #include "nlohmann/json.hpp"
 
@@ -18,7 +20,7 @@ namespace sluice {
 
 struct RunReportInputs {
   nlohmann::json run;  // RunStore::Details
-  nlohmann::json cost;  // EstimateRunCost at On-Demand prices, null when it cannot be priced
+  std::optional<RunCostEstimate> cost;  // at On-Demand prices; none when the run cannot be priced
   std::string cost_note;
   // From the run's artifact; empty with a note saying why when it has none.
   std::string task;  // regression or binary
