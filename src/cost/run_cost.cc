@@ -17,9 +17,11 @@ double ParamNumber(const nlohmann::json& params, const std::string& key, double 
   const nlohmann::json& value = params[key];
   if (value.is_number()) return value.get<double>();
   if (value.is_string()) {
+    // `end` points into the text, so the text must outlive the check.
+    const std::string text = value.get<std::string>();
     char* end = nullptr;
-    double number = std::strtod(value.get<std::string>().c_str(), &end);
-    if (end && *end == '\0') return number;
+    double number = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() && *end == '\0') return number;
   }
   return fallback;
 }
