@@ -37,18 +37,12 @@ ColumnPtr IntResult(DataType type, std::vector<uint8_t> valid, std::vector<int64
   return out;
 }
 
-namespace {
-
 int64_t NegateWrapping(int64_t value) { return static_cast<int64_t>(uint64_t{0} - static_cast<uint64_t>(value)); }
-
-
-using Node = Expression::Node;
 
 bool IsNumberType(DataType type) {
   return type == DataType::kInt64 || type == DataType::kFloat64 || type == DataType::kBool;
 }
 
-// Values of a numeric column as doubles, converting ints into `scratch`.
 const double* DoublesOf(const Column& column, std::vector<double>& scratch) {
   if (column.type() == DataType::kFloat64) return column.doubles().data();
   const auto& ints = column.ints();
@@ -62,6 +56,10 @@ std::vector<uint8_t> BothValid(const Column& a, const Column& b) {
   for (size_t row = 0; row < valid.size(); ++row) valid[row] = a.valid()[row] & b.valid()[row];
   return valid;
 }
+
+namespace {
+
+using Node = Expression::Node;
 
 // A categorical column seen as strings, so expressions need not care.
 ColumnPtr AsStrings(const Column& column) {

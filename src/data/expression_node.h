@@ -26,6 +26,15 @@ struct Expression::Node {
   const SyntaxNode* literal = nullptr;
 };
 
+// int64, float64 and bool take part in arithmetic and comparisons as numbers.
+bool IsNumberType(DataType type);
+// -value, wrapping at the minimum as two's complement does (no overflow).
+int64_t NegateWrapping(int64_t value);
+// Values of a numeric column as doubles, converting ints into `scratch`.
+const double* DoublesOf(const Column& column, std::vector<double>& scratch);
+// Per row: whether both columns hold a value.
+std::vector<uint8_t> BothValid(const Column& a, const Column& b);
+
 // A float64 column from computed values: not-finite results become nulls.
 ColumnPtr FloatResult(std::vector<uint8_t> valid, std::vector<double> values);
 // An int-backed column (int64, bool, timestamp); nulls' slots are zeroed.

@@ -19,27 +19,6 @@ using NodePtr = std::unique_ptr<Node>;
 
 constexpr size_t kMany = 64;
 
-bool IsNumberType(DataType type) {
-  return type == DataType::kInt64 || type == DataType::kFloat64 || type == DataType::kBool;
-}
-
-int64_t NegateWrapping(int64_t value) { return static_cast<int64_t>(uint64_t{0} - static_cast<uint64_t>(value)); }
-
-// Values of a numeric column as doubles, converting ints into `scratch`.
-const double* DoublesOf(const Column& column, std::vector<double>& scratch) {
-  if (column.type() == DataType::kFloat64) return column.doubles().data();
-  const auto& ints = column.ints();
-  scratch.resize(ints.size());
-  for (size_t row = 0; row < ints.size(); ++row) scratch[row] = static_cast<double>(ints[row]);
-  return scratch.data();
-}
-
-std::vector<uint8_t> BothValid(const Column& a, const Column& b) {
-  std::vector<uint8_t> valid(a.size());
-  for (size_t row = 0; row < valid.size(); ++row) valid[row] = a.valid()[row] & b.valid()[row];
-  return valid;
-}
-
 // Argument `index`, which must be a number.
 const std::shared_ptr<Node>& NumberArg(const BoundCall& call, size_t index) {
   const auto& node = call.args[index];
