@@ -35,16 +35,15 @@ CommandAction AddPrepCommand(CLI::App& app) {
     if (args->threads >= 0) spec.threads = args->threads;
     RunOptions options;
     options.quiet = args->json;
-    nlohmann::json summary = RunPrep(spec, args->out, options);
+    const PrepSummary summary = RunPrep(spec, args->out, options);
     if (args->json) {
-      std::printf("%s\n", summary.dump(2).c_str());
+      std::printf("%s\n", summary.ToJson().dump(2).c_str());
     } else {
-      const auto& rows = summary["rows"];
+      const RowCounts& rows = summary.rows;
       std::printf("prep: read %s, rejected %s, filtered %s; train %s, valid %s, test %s rows; %zu features -> %s (%s)\n",
-                  FormatCount(rows["read"]).c_str(), FormatCount(rows["rejected"]).c_str(),
-                  FormatCount(rows["filtered"]).c_str(), FormatCount(rows["train"]).c_str(),
-                  FormatCount(rows["valid"]).c_str(), FormatCount(rows["test"]).c_str(), summary["features"].size(),
-                  args->out.c_str(), FormatSeconds(summary["seconds"]).c_str());
+                  FormatCount(rows.read).c_str(), FormatCount(rows.rejected).c_str(), FormatCount(rows.filtered).c_str(),
+                  FormatCount(rows.train).c_str(), FormatCount(rows.valid).c_str(), FormatCount(rows.test).c_str(),
+                  summary.features.size(), args->out.c_str(), FormatSeconds(summary.seconds).c_str());
     }
     return 0;
   };

@@ -15,7 +15,7 @@
 #include "orchestrate/step_graph.h"
 #include "history/run_recorder.h"
 #include "history/state_database.h"
-#include "pipeline/run_summary.h"
+#include "pipeline/summary_table.h"
 #include "pipeline/text_run.h"
 #include "pipeline/training_run.h"
 #include "pipeline/tuning_run.h"
@@ -24,7 +24,7 @@ namespace sluice {
 
 namespace {
 
-nlohmann::json RunUnrecorded(const PipelineSpec& spec, const RunOptions& options) {
+RunSummary RunUnrecorded(const PipelineSpec& spec, const RunOptions& options) {
   return spec.tune.enabled          ? RunTuning(spec, options)
          : spec.text_column.empty() ? RunTraining(spec, options)
                                     : RunTextTraining(spec, options);
@@ -89,7 +89,7 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
   options.quiet = recorded.json;
   options.stop_requested = InstallStopSignalHandlers();
   options.on_step = [&recorder](const std::string& step, bool cached) { recorder.StepStarted(step, cached); };
-  nlohmann::json summary;
+  RunSummary summary;
   bool register_artifact = spec.registry;
   auto record_failure = [&](int exit_code, const char* message, bool interrupted) {
     try {
@@ -118,12 +118,12 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     throw;
   }
   std::vector<ModelVersion> registered = recorder.Succeeded(summary, spec.resolved, register_artifact);
-  summary["run_id"] = recorder.id();
-  summary["registered"] = nlohmann::json::array();
-  for (const auto& version : registered) summary["registered"].push_back(version.ToJson());
-  if (summary.contains("steps") && !recorded.json) {
-    PrintStepTable(summary["steps"]);
-    if (summary.contains("artifact")) PrintRunSummary(summary, false);
+  summary.run_id = recorder.id();
+  summary.registered = nlohmann::json::array();
+  for (const auto& version : registered) summary.registered.push_back(version.ToJson());
+  if (!summary.steps.is_null() && !recorded.json) {
+    PrintStepTable(summary.steps);
+    if (summary.trained()) PrintRunSummary(summary, false);
   } else {
     PrintRunSummary(summary, recorded.json);
   }

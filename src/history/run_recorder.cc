@@ -29,31 +29,23 @@ std::map<std::string, std::string> FlattenParams(const nlohmann::json& pipeline)
   return out;
 }
 
-std::map<std::string, double> SummaryMetrics(const nlohmann::json& summary) {
+std::map<std::string, double> SummaryMetrics(const RunSummary& summary) {
   std::map<std::string, double> metrics;
-  if (summary.contains("metrics")) {
-    for (const auto& [key, value] : summary["metrics"].items()) {
-      if (value.is_number()) metrics[key] = value.get<double>();
-    }
-  }
-  const nlohmann::json model = summary.value("model", nlohmann::json::object());
-  if (model.contains("best_valid_value") && model.contains("valid_metric")) {
+  for (const auto& [name, value] : summary.metrics.scores) metrics[name] = value;
+  for (const auto& [name, count] : summary.metrics.rows) metrics[name] = static_cast<double>(count);
+  // The learner's description, where it names its best validation score and size.
+  const nlohmann::json& model = summary.model;
+  if (model.contains("valid_metric") && model["valid_metric"].is_string() && model.contains("best_valid_value") &&
+      model["best_valid_value"].is_number()) {
     metrics["valid_" + model["valid_metric"].get<std::string>()] = model["best_valid_value"].get<double>();
   }
-  if (model.contains("trees")) metrics["trees"] = model["trees"].get<double>();
-  if (summary.contains("tuning")) {
-    const auto& tuning = summary["tuning"];
-    if (tuning.contains("best_score") && tuning["best_score"].is_number()) {
-      metrics["valid_" + tuning.value("metric", std::string("score"))] = tuning["best_score"].get<double>();
-    }
-    if (tuning.contains("trials_run")) metrics["trials"] = tuning["trials_run"].get<double>();
+  if (model.contains("trees") && model["trees"].is_number()) metrics["trees"] = model["trees"].get<double>();
+  if (summary.tuning) {
+    metrics["valid_" + summary.tuning->metric] = summary.tuning->best_score;
+    metrics["trials"] = summary.tuning->trials_run;
   }
-  if (summary.contains("seconds")) {
-    for (const auto& [key, value] : summary["seconds"].items()) {
-      if (value.is_number()) metrics["seconds_" + key] = value.get<double>();
-    }
-  }
-  if (summary.contains("peak_rss_bytes")) metrics["peak_rss_bytes"] = summary["peak_rss_bytes"].get<double>();
+  for (const auto& [stage, seconds] : summary.seconds.Present()) metrics["seconds_" + stage] = seconds;
+  if (summary.trained()) metrics["peak_rss_bytes"] = summary.peak_rss_bytes;
   return metrics;
 }
 
@@ -123,29 +115,26 @@ void RunRecorder::StepEnded(int seq, const StepRecord& record) {
   store_->RecordResources(id_, attempt_, start_unix_, sampler_->Samples());
 }
 
-std::vector<ModelVersion> RunRecorder::Succeeded(const nlohmann::json& summary, const nlohmann::json& pipeline,
+std::vector<ModelVersion> RunRecorder::Succeeded(const RunSummary& summary, const nlohmann::json& pipeline,
                                                  bool register_artifact) {
   EndStep("succeeded", "");
   store_->RecordResources(id_, attempt_, start_unix_, sampler_->Samples());
   RunOutcome outcome;
   outcome.status = "succeeded";
-  outcome.summary = summary;
+  outcome.summary = summary.ToJson();
   outcome.params = FlattenParams(pipeline);
-  if (summary.contains("tuning") && summary["tuning"].contains("best_params")) {
-    for (const auto& [key, value] : summary["tuning"]["best_params"].items()) {
-      outcome.params["tune.best." + key] = value.dump();
+  if (summary.tuning) {
+    for (const auto& [key, value] : summary.tuning->best_params) {
+      outcome.params["tune.best." + key] = nlohmann::json(value).dump();
     }
   }
   outcome.metrics = SummaryMetrics(summary);
-  const nlohmann::json curves = summary.value("curves", nlohmann::json::object());
-  for (const auto& [series, values] : curves.items()) {
-    for (size_t step = 0; step < values.size(); ++step) {
-      if (values[step].is_number()) outcome.curves.push_back({series, static_cast<int>(step), values[step].get<double>()});
-    }
+  for (const auto& [series, values] : summary.curves) {
+    for (size_t step = 0; step < values.size(); ++step) outcome.curves.push_back({series, static_cast<int>(step), values[step]});
   }
-  outcome.artifact = summary.value("artifact", "");
+  outcome.artifact = summary.artifact;
   if (!outcome.artifact.empty()) outcome.artifact = std::filesystem::absolute(outcome.artifact).lexically_normal().string();
-  outcome.fingerprint = summary.value("fingerprint", "");
+  outcome.fingerprint = summary.fingerprint;
   store_->Finish(id_, outcome);
   if (metrics_file_) metrics_file_->Ended("succeeded", outcome.metrics, outcome.curves);
 
@@ -157,11 +146,10 @@ std::vector<ModelVersion> RunRecorder::Succeeded(const nlohmann::json& summary, 
   namespace fs = std::filesystem;
   if (!outcome.artifact.empty() && fs::exists(fs::path(outcome.artifact) / "sluice-model.json")) {
     registered.push_back(models.Register(name_, outcome.artifact, id_));
-  } else if (summary.contains("learners")) {
-    for (const auto& learner : summary["learners"]) {
-      const std::string dir = learner.value("artifact", "");
-      if (!dir.empty() && fs::exists(fs::path(dir) / "sluice-model.json")) {
-        registered.push_back(models.Register(name_ + "-" + learner.value("learner", ""), dir, id_));
+  } else {
+    for (const auto& learner : summary.learners) {
+      if (!learner.artifact.empty() && fs::exists(fs::path(learner.artifact) / "sluice-model.json")) {
+        registered.push_back(models.Register(name_ + "-" + learner.learner, learner.artifact, id_));
       }
     }
   }

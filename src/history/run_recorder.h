@@ -18,6 +18,7 @@
 #include "history/run_store.h"
 #include "history/sqlite_database.h"
 #include "monitor/resource_sampler.h"
+#include "monitor/run_summary.h"
 #include "nlohmann/json.hpp"
 
 namespace sluice {
@@ -46,7 +47,7 @@ class RunRecorder {
   // resolved pipeline. Returns the registered model versions (may be empty).
   // `register_artifact` false: registered already (a graph's deploy step)
   // or not new (taken from the step cache).
-  std::vector<ModelVersion> Succeeded(const nlohmann::json& summary, const nlohmann::json& pipeline,
+  std::vector<ModelVersion> Succeeded(const RunSummary& summary, const nlohmann::json& pipeline,
                                       bool register_artifact = true);
   // The run ended with an error (interrupted: stopped by a signal).
   void Failed(int exit_code, const std::string& error, bool interrupted);
@@ -73,6 +74,6 @@ class RunRecorder {
 std::map<std::string, std::string> FlattenParams(const nlohmann::json& pipeline);
 // The numbers worth comparing across runs from a run summary: test metrics,
 // the best validation score, row counts, seconds, peak memory.
-std::map<std::string, double> SummaryMetrics(const nlohmann::json& summary);
+std::map<std::string, double> SummaryMetrics(const RunSummary& summary);
 
 }  // namespace sluice

@@ -189,9 +189,9 @@ TEST(RunRecorder, FlattensThePipelineToDottedKeysAndTakesTheSummarysNumbers) {
   EXPECT_EQ(params["train.params.eta"], "0.1");
   EXPECT_EQ(params["train.rounds"], "5");
   EXPECT_EQ(params["name"], "\"x\"");
-  auto metrics = SummaryMetrics(nlohmann::json::parse(
+  auto metrics = SummaryMetrics(RunSummary::FromJson(nlohmann::json::parse(
       R"({"metrics": {"rmse": 2.0, "confusion_matrix": [[1]]}, "model": {"valid_metric": "rmse", "best_valid_value": 1.5},
-          "seconds": {"total": 3.0}})"));
+          "seconds": {"total": 3.0}})")));
   EXPECT_EQ(metrics["rmse"], 2.0);
   EXPECT_EQ(metrics["valid_rmse"], 1.5);
   EXPECT_EQ(metrics["seconds_total"], 3.0);

@@ -336,9 +336,9 @@ class GraphRunner {
     if (!failed.empty()) {
       throw Error(failed_exit == 2 ? ErrorKind::kUsage : failed_exit == 3 ? ErrorKind::kInputData : ErrorKind::kIo, failed);
     }
-    out.summary = model >= 0 ? states_[static_cast<size_t>(model)].result : nlohmann::json::object();
-    out.summary["pipeline"] = spec_.name;
-    out.summary["steps"] = steps;
+    if (model >= 0) out.summary = RunSummary::FromJson(states_[static_cast<size_t>(model)].result);
+    out.summary.pipeline = spec_.name;
+    out.summary.steps = steps;
     out.register_artifact = model >= 0 && states_[static_cast<size_t>(model)].state == State::kSucceeded && !attempts_->deployed() &&
                             std::none_of(graph_.steps.begin(), graph_.steps.end(),
                                          [](const StepSpec& step) { return step.type == StepType::kDeploy; });

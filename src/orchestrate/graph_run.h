@@ -15,6 +15,7 @@
 #include <string>
 
 #include "history/run_recorder.h"
+#include "monitor/run_summary.h"
 #include "nlohmann/json.hpp"
 #include "orchestrate/step_graph.h"
 #include "pipeline/pipeline_spec.h"
@@ -30,9 +31,10 @@ struct GraphRunOptions {
 };
 
 struct GraphRunResult {
-  // {"pipeline", "steps": [{name, type, status, attempts, seconds, output,
-  // key, error}], and the train or tune step's run summary merged in}.
-  nlohmann::json summary;
+  // The train or tune step's run summary (none trained: an empty one), with
+  // the pipeline's name and its steps: [{name, type, status, attempts,
+  // seconds, output, key, error}].
+  RunSummary summary;
   bool register_artifact = false;  // a model was trained now and no deploy step registered it
 };
 

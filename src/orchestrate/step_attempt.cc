@@ -14,6 +14,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "history/registered_models.h"
+#include "monitor/run_summary.h"
 #include "sluice_version.h"
 
 namespace sluice {
@@ -299,19 +300,19 @@ nlohmann::json StepAttempts::ModelResult(size_t i) const {
 
 nlohmann::json StepAttempts::Evaluate(size_t i) {
   const StepSpec& step = StepAt(i);
-  nlohmann::json model = ModelResult(i);
-  nlohmann::json metrics = model.value("metrics", nlohmann::json::object());
+  const TestMetrics metrics = RunSummary::FromJson(ModelResult(i)).metrics;
   nlohmann::json report{{"model", states_[static_cast<size_t>(graph_.ModelSourceOf(i))].output},
-                        {"metrics", metrics},
+                        {"metrics", metrics.ToJson()},
                         {"gates", nlohmann::json::array()}};
   std::string failed;
   for (const auto& gate : step.require) {
-    if (!metrics.contains(gate.metric) || !metrics[gate.metric].is_number()) {
+    const std::optional<double> found = metrics.Find(gate.metric);
+    if (!found) {
       std::string known;
-      for (const auto& [name, value] : metrics.items()) known += (known.empty() ? "" : ", ") + name;
+      for (const auto& name : metrics.Names()) known += (known.empty() ? "" : ", ") + name;
       ThrowUsage("step '" + step.name + "': the model has no metric '" + gate.metric + "' (it has: " + known + ")");
     }
-    const double value = metrics[gate.metric].get<double>();
+    const double value = *found;
     const bool passed = gate.Passes(value);
     report["gates"].push_back({{"gate", gate.ToString()}, {"value", value}, {"passed", passed}});
     if (!passed) failed += (failed.empty() ? "" : "; ") + gate.ToString() + " failed: " + gate.metric + " = " + FormatDouble(value);

@@ -136,23 +136,22 @@ void ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep
   progress.Finish();
 }
 
-nlohmann::json RowAccounting(const ScanTotals& totals, const FilterCounts& filtered, const int64_t split_rows[3]) {
+RowCounts RowAccounting(const ScanTotals& totals, const FilterCounts& filtered, const int64_t split_rows[3]) {
   const int64_t kept = split_rows[0] + split_rows[1] + split_rows[2];
-  nlohmann::json counts = {
-      {"read", totals.rows_read},
-      {"rejected", totals.rows_rejected},
-      {"blank", totals.rows_blank},
-      {"filtered", filtered.total()},
-      {"filtered_by_filter", filtered.by_filter},
-      {"filtered_unread", totals.rows_pruned},
-      {"filtered_missing_target", filtered.missing_target},
-      {"filtered_missing_value", filtered.missing_value},
-      {"filtered_unseen_label", filtered.unseen_label},
-      {"kept", kept},
-      {"train", split_rows[0]},
-      {"valid", split_rows[1]},
-      {"test", split_rows[2]},
-  };
+  RowCounts counts;
+  counts.read = totals.rows_read;
+  counts.rejected = totals.rows_rejected;
+  counts.blank = totals.rows_blank;
+  counts.filtered = filtered.total();
+  counts.filtered_by_filter = filtered.by_filter;
+  counts.filtered_unread = totals.rows_pruned;
+  counts.filtered_missing_target = filtered.missing_target;
+  counts.filtered_missing_value = filtered.missing_value;
+  counts.filtered_unseen_label = filtered.unseen_label;
+  counts.kept = kept;
+  counts.train = split_rows[0];
+  counts.valid = split_rows[1];
+  counts.test = split_rows[2];
   const int64_t accounted = kept + filtered.total() + totals.rows_rejected + totals.rows_blank;
   if (accounted != totals.rows_read) {
     ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " +
@@ -174,14 +173,16 @@ std::unique_ptr<DataChecks> BindChecks(const PipelineSpec& spec, TableSource& so
   return std::make_unique<DataChecks>(spec.checks, source.schema());
 }
 
-nlohmann::json FinishChecks(DataChecks* checks, const ScanTotals& totals, const std::string& source_name) {
-  if (!checks) return nlohmann::json::array();
-  return checks->Finish(totals.rows_read - totals.rows_blank - totals.rows_rejected, source_name);
+std::vector<CheckOutcome> FinishChecks(DataChecks* checks, const ScanTotals& totals, const std::string& source_name) {
+  std::vector<CheckOutcome> out;
+  if (!checks) return out;
+  for (const auto& result : checks->Finish(totals.rows_read - totals.rows_blank - totals.rows_rejected, source_name)) {
+    out.push_back(CheckOutcome::FromJson(result));
+  }
+  return out;
 }
 
-nlohmann::json SplitShares(const SplitSpec& split) {
-  return {{"train", split.train}, {"valid", split.valid}, {"test", split.test}};
-}
+SplitShares SharesOf(const SplitSpec& split) { return {split.train, split.valid, split.test}; }
 
 void CheckSourceRejectRate(const PipelineSpec& spec, const ScanTotals& totals, const RejectFile& rejects,
                            const std::string& staged_rejects) {

@@ -12,6 +12,7 @@
 #include "nlohmann/json.hpp"
 #include "io/reject_file.h"
 #include "io/table_source.h"
+#include "monitor/run_summary.h"
 #include "pipeline/pipeline_spec.h"
 #include "prep/prep_plan.h"
 
@@ -53,7 +54,7 @@ FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPoo
 std::unique_ptr<DataChecks> BindChecks(const PipelineSpec& spec, TableSource& source, const Schema& raw_schema,
                                        const std::vector<std::string>& plan_columns);
 // Runs Finish() on the rows the fit pass read: the checks' results.
-nlohmann::json FinishChecks(DataChecks* checks, const ScanTotals& totals, const std::string& source_name);
+std::vector<CheckOutcome> FinishChecks(DataChecks* checks, const ScanTotals& totals, const std::string& source_name);
 
 // One batch after prep: its rows (derived and filtered), the split of each,
 // the encoded features (rows x num_features, row-major) and labels.
@@ -74,10 +75,10 @@ void ApplyPass(const TableSource& source, const PrepPlan& plan, const FittedPrep
 // Where every input row went — read, rejected, filtered (by reason), kept
 // (by split) — as the summary and the artifact record it. Throws an internal
 // error when the numbers do not add up.
-nlohmann::json RowAccounting(const ScanTotals& totals, const FilterCounts& filtered, const int64_t split_rows[3]);
+RowCounts RowAccounting(const ScanTotals& totals, const FilterCounts& filtered, const int64_t split_rows[3]);
 
 // The split's shares as the run summary and a prepared directory record them.
-nlohmann::json SplitShares(const SplitSpec& split);
+SplitShares SharesOf(const SplitSpec& split);
 
 // Fails the run (exit 3) before training when more of the source's rows
 // were rejected than source.max_reject_rate allows. The rejects go where

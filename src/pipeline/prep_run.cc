@@ -24,7 +24,7 @@ namespace sluice {
 
 namespace fs = std::filesystem;
 
-nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, const RunOptions& options) {
+PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const RunOptions& options) {
   auto start = std::chrono::steady_clock::now();
   CheckOutputPath(out_dir, OutputKind::kPreparedData, "--out");
   size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
@@ -54,7 +54,7 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
   CheckRejectRate(rejects, fit.totals.rows_rejected, fit.totals.rows_read - fit.totals.rows_blank,
                   spec.source.max_reject_rate, "source.max_reject_rate",
                   "rejects -> " + rejects.path() + "; nothing else was written");
-  const nlohmann::json check_results = FinishChecks(checks.get(), fit.totals, spec.source.uri);
+  std::vector<CheckOutcome> check_results = FinishChecks(checks.get(), fit.totals, spec.source.uri);
   const FittedPrep& fitted = *fit.fitted;
   WriteFileAtomically((fs::path(out_dir) / "prep.json").string(), fitted.ToJson().dump(2) + "\n");
 
@@ -127,19 +127,25 @@ nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, con
     for (auto& done : closing) done.get();
   }
   for (int part = 0; part < 3; ++part) rows_out[part] = writers[part]->rows_written();
-  nlohmann::json rows = RowAccounting(fit.totals, filtered, rows_out);
+  RowCounts rows = RowAccounting(fit.totals, filtered, rows_out);
   // Last, so a directory with a manifest is a complete one.
   WritePreparedManifest(out_dir, raw_schema,
                         {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}},
-                        rows, SplitShares(spec.prep.split));
+                        rows, SharesOf(spec.prep.split));
 
-  nlohmann::json summary;
-  summary["output"] = out_dir;
-  summary["rows"] = rows;
-  summary["features"] = fitted.feature_names();
-  summary["checks"] = check_results;
-  summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  PrepSummary summary;
+  summary.output = out_dir;
+  summary.rows = rows;
+  summary.features = fitted.feature_names();
+  summary.checks = std::move(check_results);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
+}
+
+nlohmann::json PrepSummary::ToJson() const {
+  nlohmann::json check_list = nlohmann::json::array();
+  for (const auto& check : checks) check_list.push_back(check.ToJson());
+  return {{"output", output}, {"rows", rows.ToJson()}, {"features", features}, {"checks", check_list}, {"seconds", seconds}};
 }
 
 }  // namespace sluice

@@ -7,13 +7,26 @@
 // train.prepared trains from such a directory (pipeline/prepared_data.h).
 
 #include <string>
+#include <vector>
 
+#include "monitor/run_summary.h"
 #include "nlohmann/json.hpp"
 #include "pipeline/pipeline_spec.h"
 #include "pipeline/run_options.h"
 
 namespace sluice {
 
-nlohmann::json RunPrep(const PipelineSpec& spec, const std::string& out_dir, const RunOptions& options);
+// What `sluice prep` reports (--json prints ToJson()).
+struct PrepSummary {
+  std::string output;
+  RowCounts rows;
+  std::vector<std::string> features;  // the model's input features, in order
+  std::vector<CheckOutcome> checks;
+  double seconds = 0;
+
+  nlohmann::json ToJson() const;
+};
+
+PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const RunOptions& options);
 
 }  // namespace sluice

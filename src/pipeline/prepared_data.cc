@@ -86,8 +86,9 @@ void LoadSplit(const std::string& dir, const FittedPrep& fitted, ThreadPool& poo
 }  // namespace
 
 void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, const nlohmann::json& data,
-                           const nlohmann::json& rows, const nlohmann::json& split) {
-  nlohmann::json manifest = {{"raw_schema", raw_schema.ToJson()}, {"data", data}, {"rows", rows}, {"split", split}};
+                           const RowCounts& rows, const SplitShares& split) {
+  nlohmann::json manifest = {
+      {"raw_schema", raw_schema.ToJson()}, {"data", data}, {"rows", rows.ToJson()}, {"split", split.ToJson()}};
   WriteFileAtomically((fs::path(dir) / "manifest.json").string(), manifest.dump(2) + "\n");
 }
 
@@ -101,8 +102,8 @@ PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool) {
     prepared.fitted = std::make_unique<FittedPrep>(FittedPrep::FromJson(ReadJsonFile(prep_path)));
     prepared.raw_schema = Schema::FromJson(manifest.at("raw_schema"));
     prepared.data = manifest.at("data");
-    prepared.rows = manifest.at("rows");
-    prepared.split = manifest.value("split", nlohmann::json());  // older directories lack it
+    prepared.rows = RowCounts::FromJson(manifest.at("rows"));
+    prepared.split = SplitShares::FromJson(manifest.value("split", nlohmann::json()));  // older directories lack it
   } catch (const nlohmann::json::exception& error) {
     ThrowInputData(dir + ": prep.json or manifest.json is incomplete: " + error.what());
   }
@@ -112,7 +113,7 @@ PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool) {
     const bool test = part == 2;
     LoadSplit(split_dir, *prepared.fitted, pool, prepared.splits[part], test ? &prepared.test_files : nullptr,
               test ? &prepared.test_lines : nullptr);
-    const int64_t expected = prepared.rows.value(kSplitNames[part], int64_t{-1});
+    const int64_t expected = part == 0 ? prepared.rows.train : part == 1 ? prepared.rows.valid : prepared.rows.test;
     const int64_t found = static_cast<int64_t>(prepared.splits[part].num_rows());
     if (found != expected) {
       ThrowInputData(split_dir + ": holds " + std::to_string(found) + " rows where manifest.json counts " +
@@ -120,7 +121,7 @@ PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool) {
     }
   }
   const std::string rejects = (fs::path(dir) / "rejects.csv").string();
-  if (prepared.rows.value("rejected", int64_t{0}) > 0 && fs::exists(rejects)) prepared.rejects_file = rejects;
+  if (prepared.rows.rejected > 0 && fs::exists(rejects)) prepared.rejects_file = rejects;
   return prepared;
 }
 

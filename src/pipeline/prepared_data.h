@@ -13,11 +13,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/thread_pool.h"
 #include "data/schema.h"
+#include "monitor/run_summary.h"
 #include "nlohmann/json.hpp"
 #include "prep/fitted_prep.h"
 #include "train/dense_matrix.h"
@@ -33,13 +35,13 @@ struct PreparedData {
   std::vector<int64_t> test_lines;
   Schema raw_schema;                  // every column of the training data
   nlohmann::json data;                // uri, files, fingerprint
-  nlohmann::json rows;                // the row accounting
-  nlohmann::json split;               // the shares asked for: {train, valid, test}; null if unknown
+  RowCounts rows;                     // the row accounting
+  std::optional<SplitShares> split;   // the shares asked for; unknown for older prepared directories
   // The feature columns (before one-hot expansion) and the columns that are
   // not features, each {"name", "reason"}: for the run summary.
   std::vector<std::string> used_columns;
-  nlohmann::json checks = nlohmann::json::array();  // the data checks' results
-  nlohmann::json unused_columns = nlohmann::json::array();
+  std::vector<CheckOutcome> checks;  // the data checks' results
+  std::vector<ColumnLeftOut> unused_columns;
   std::string rejects_file;           // where rejected rows are, if any
   std::string first_reject;
   double read_fit_seconds = 0, apply_seconds = 0;
@@ -47,7 +49,7 @@ struct PreparedData {
 
 // Writes manifest.json of a `sluice prep` output directory.
 void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, const nlohmann::json& data,
-                           const nlohmann::json& rows, const nlohmann::json& split);
+                           const RowCounts& rows, const SplitShares& split);
 
 // Reads a `sluice prep` output directory back. The splits must hold exactly
 // the rows its manifest counts, with every feature θ names and the target;

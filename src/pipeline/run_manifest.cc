@@ -5,7 +5,7 @@
 
 namespace sluice {
 
-nlohmann::json RunManifest(const PipelineSpec& spec, const nlohmann::json& data, const nlohmann::json& rows,
+nlohmann::json RunManifest(const PipelineSpec& spec, const nlohmann::json& data, const RowCounts& rows,
                            const Schema& raw_schema, const std::string& task, size_t threads,
                            const nlohmann::json& curve) {
   nlohmann::json manifest;
@@ -13,7 +13,7 @@ nlohmann::json RunManifest(const PipelineSpec& spec, const nlohmann::json& data,
   manifest["created_unix"] = static_cast<int64_t>(std::time(nullptr));
   manifest["pipeline"] = spec.resolved;
   manifest["data"] = data;
-  manifest["rows"] = rows;
+  manifest["rows"] = rows.ToJson();
   manifest["raw_schema"] = raw_schema.ToJson();
   manifest["task"] = task;
   manifest["seed"] = spec.seed;

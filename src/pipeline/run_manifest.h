@@ -8,12 +8,13 @@
 #include <string>
 
 #include "data/schema.h"
+#include "monitor/run_summary.h"
 #include "nlohmann/json.hpp"
 #include "pipeline/pipeline_spec.h"
 
 namespace sluice {
 
-nlohmann::json RunManifest(const PipelineSpec& spec, const nlohmann::json& data, const nlohmann::json& rows,
+nlohmann::json RunManifest(const PipelineSpec& spec, const nlohmann::json& data, const RowCounts& rows,
                            const Schema& raw_schema, const std::string& task, size_t threads,
                            const nlohmann::json& curve);
 

@@ -69,21 +69,17 @@ void AccountRows(TextCorpus& corpus, const ScanTotals& totals, const SplitCounts
     ThrowInternal("row accounting is off: read " + std::to_string(totals.rows_read) + ", accounted " +
                   std::to_string(kept + unseen_label + corpus.rows_rejected + totals.rows_blank));
   }
-  corpus.rows = {{"read", totals.rows_read},
-                 {"rejected", corpus.rows_rejected},
-                 {"blank", totals.rows_blank},
-                 {"filtered", unseen_label},
-                 {"filtered_by_filter", 0},
-                 {"filtered_missing_target", 0},
-                 {"filtered_missing_value", 0},
-                 {"filtered_unseen_label", unseen_label},
-                 {"kept", kept},
-                 {"train", split.rows[0]},
-                 {"valid", split.rows[1]},
-                 {"test", split.rows[2]},
-                 {"truncated_texts", truncated},
-                 {"tokenized_texts", kept + unseen_label},
-                 {"max_tokens", static_cast<int64_t>(params.tokenizer.max_tokens)}};
+  RowCounts& rows = corpus.rows;
+  rows.read = totals.rows_read;
+  rows.rejected = corpus.rows_rejected;
+  rows.blank = totals.rows_blank;
+  rows.filtered = unseen_label;
+  rows.filtered_unseen_label = unseen_label;
+  rows.kept = kept;
+  rows.train = split.rows[0];
+  rows.valid = split.rows[1];
+  rows.test = split.rows[2];
+  rows.texts = RowCounts::TextCuts{kept + unseen_label, truncated, static_cast<int64_t>(params.tokenizer.max_tokens)};
   // A cut text loses its end, where reviews often say what they think: past
   // a few percent the default max_tokens is hiding part of the data.
   const double cut_share =

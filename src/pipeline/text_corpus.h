@@ -13,6 +13,7 @@
 
 #include "common/thread_pool.h"
 #include "data/schema.h"
+#include "monitor/run_summary.h"
 #include "nlohmann/json.hpp"
 #include "pipeline/pipeline_spec.h"
 #include "pipeline/run_support.h"
@@ -37,7 +38,7 @@ struct TextCorpus {
   std::vector<std::vector<TextRow>> parts;  // in input order
   Vocabulary vocabulary;
   LabelMap labels;
-  nlohmann::json rows;  // the row accounting
+  RowCounts rows;  // the row accounting
   nlohmann::json data;  // uri, files, fingerprint
   Schema raw_schema;
   std::string rejects_staged;

@@ -128,11 +128,10 @@ std::unique_ptr<CheckpointStore> OpenCheckpoints(const TextLearner& learner, con
 // Trains one learner on the corpus, evaluates it on the test split and
 // writes its model directory to `save_to` (`output`, or where it is staged
 // until every learner is done); returns its part of the run summary.
-nlohmann::json TrainLearner(const std::shared_ptr<const TextLearner>& learner_ptr, const std::string& output, const std::string& save_to,
-                            const PipelineSpec& spec,
-                            const TextParams& params, const TextCorpus& corpus, size_t threads, ThreadPool& pool,
-                            StagedFiles& staged, const RunOptions& options,
-                            const std::function<void(const std::string&)>& log) {
+LearnerSummary TrainLearner(const std::shared_ptr<const TextLearner>& learner_ptr, const std::string& output,
+                            const std::string& save_to, const PipelineSpec& spec, const TextParams& params,
+                            const TextCorpus& corpus, size_t threads, ThreadPool& pool, StagedFiles& staged,
+                            const RunOptions& options, const std::function<void(const std::string&)>& log) {
   const TextLearner& text_learner = *learner_ptr;
   const std::string learner = text_learner.name();
   std::error_code ec;
@@ -184,13 +183,13 @@ nlohmann::json TrainLearner(const std::shared_ptr<const TextLearner>& learner_pt
   WriteTestPredictions(staged_predictions, test, test_rows, probabilities, corpus.labels);
   const double eval_seconds = SecondsSince(eval_start);
 
-  nlohmann::json metrics = nlohmann::json::object();
-  for (const auto& [name, value] : metric_list) metrics[name] = value;
-  metrics["rows_read"] = corpus.rows["read"];
-  metrics["rows_rejected"] = corpus.rows_rejected;
-  metrics["rows_train"] = splits[0].size();
-  metrics["rows_test"] = splits[2].size();
-  metrics["confusion_matrix"] = confusion;
+  TestMetrics metrics;
+  for (const auto& [name, value] : metric_list) metrics.scores[name] = value;
+  metrics.rows["rows_read"] = corpus.rows.read;
+  metrics.rows["rows_rejected"] = corpus.rows_rejected;
+  metrics.rows["rows_train"] = static_cast<int64_t>(splits[0].size());
+  metrics.rows["rows_test"] = static_cast<int64_t>(splits[2].size());
+  metrics.confusion = confusion;
 
   auto save_start = RunClock::now();
   nlohmann::json manifest =
@@ -209,35 +208,35 @@ nlohmann::json TrainLearner(const std::shared_ptr<const TextLearner>& learner_pt
   }
   TextArtifact artifact(spec.text_column, spec.prep.target, params.tokenizer, corpus.vocabulary, corpus.labels,
                         learner_ptr, std::move(model));
-  artifact.Save(save_to, manifest, metrics, extra);
+  artifact.Save(save_to, manifest, metrics.ToJson(), extra);
   const double save_seconds = SecondsSince(save_start);
 
-  nlohmann::json summary;
-  summary["learner"] = learner;
-  summary["artifact"] = output;
-  summary["rejects_file"] = rejects_name;
-  summary["metrics"] = metrics;
-  summary["model"] = model_summary;
+  LearnerSummary summary;
+  summary.learner = learner;
+  summary.artifact = output;
+  summary.rejects_file = rejects_name;
+  summary.metrics = std::move(metrics);
+  summary.model = model_summary;
   // The epochs' curves as series for the run history: train-loss, valid-loss, valid-accuracy.
-  nlohmann::json curves = nlohmann::json::object();
   for (const auto& point : curve) {
     for (const char* key : {"train_loss", "valid_loss", "valid_accuracy"}) {
-      if (!point.contains(key)) continue;
+      if (!point.contains(key) || !point[key].is_number()) continue;
       std::string series = key;
       series[series.find('_')] = '-';
-      curves[series].push_back(point[key]);
+      summary.curves[series].push_back(point[key].get<double>());
     }
   }
-  summary["curves"] = std::move(curves);
-  summary["features"] = text_learner.num_features(corpus.vocabulary);
-  summary["matrix_bytes"] = static_cast<double>(splits[0].ids.size() + splits[1].ids.size() + splits[2].ids.size()) * 4;
-  summary["seconds"] = {{"train", train_seconds}, {"evaluate", eval_seconds}, {"save", save_seconds}};
+  summary.features = static_cast<int64_t>(text_learner.num_features(corpus.vocabulary));
+  summary.matrix_bytes = static_cast<double>(splits[0].ids.size() + splits[1].ids.size() + splits[2].ids.size()) * 4;
+  summary.seconds.train = train_seconds;
+  summary.seconds.evaluate = eval_seconds;
+  summary.seconds.save = save_seconds;
   return summary;
 }
 
 }  // namespace
 
-nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& options) {
+RunSummary RunTextTraining(const PipelineSpec& spec, const RunOptions& options) {
   if (!spec.checks.empty()) ThrowUsage("checks: data checks run on tabular jobs only so far, not on a text job (train.text)");
   auto run_start = RunClock::now();
   const TextParams params = ParseTextParams(spec.learner, spec.train.params);
@@ -256,7 +255,7 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
   // named after its learner under the output directory. Those are staged
   // together and replace the output at the end, so that a run stopped after
   // its first learner leaves nothing of itself under the output.
-  nlohmann::json learners = nlohmann::json::array();
+  std::vector<LearnerSummary> learners;
   const bool several = params.learners.size() > 1;
   const std::string output_dir = fs::absolute(spec.output).lexically_normal().string();
   const std::string staged_root = output_dir + ".staging-" + std::to_string(::getpid());
@@ -282,37 +281,42 @@ nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& optio
     throw;
   }
 
-  nlohmann::json summary;
-  summary["name"] = spec.name;
-  summary["task"] = "classification";
-  summary["kind"] = "text";
-  summary["rows"] = corpus.rows;
-  summary["split"] = SplitShares(spec.prep.split);
-  summary["first_reject"] = corpus.first_reject;
-  summary["fingerprint"] = corpus.data["fingerprint"];
-  summary["vocabulary"] = corpus.vocabulary.size();
-  summary["classes"] = corpus.labels.labels();
-  summary["unused_columns"] = nlohmann::json::array();
-  summary["learners"] = learners;
-  summary["curves"] = nlohmann::json::object();
+  RunSummary summary;
+  summary.name = spec.name;
+  summary.task = "classification";
+  summary.text = true;
+  summary.rows = corpus.rows;
+  summary.split = SharesOf(spec.prep.split);
+  summary.first_reject = corpus.first_reject;
+  summary.fingerprint = corpus.data.value("fingerprint", "");
+  summary.vocabulary = static_cast<int64_t>(corpus.vocabulary.size());
+  summary.classes = corpus.labels.labels();
   for (const auto& learner : learners) {
-    for (const auto& [series, values] : learner["curves"].items()) {
-      summary["curves"][learners.size() == 1 ? series : learner["learner"].get<std::string>() + ":" + series] = values;
+    for (const auto& [series, values] : learner.curves) {
+      summary.curves[learners.size() == 1 ? series : learner.learner + ":" + series] = values;
     }
   }
-  summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
-  summary["seconds"] = {{"read_fit", corpus.read_seconds}, {"total", SecondsSince(run_start)}};
+  summary.peak_rss_bytes = static_cast<double>(PeakRssBytes());
+  summary.seconds.read_fit = corpus.read_seconds;
+  summary.seconds.total = SecondsSince(run_start);
   if (learners.size() == 1) {
     // One learner: its facts at the top, as a tabular run gives them.
-    for (const char* key : {"artifact", "rejects_file", "metrics", "model", "features", "matrix_bytes"}) {
-      summary[key] = learners[0][key];
-    }
-    summary["seconds"].update(learners[0]["seconds"]);
-    summary["seconds"]["apply"] = 0.0;
+    const LearnerSummary& only = learners[0];
+    summary.artifact = only.artifact;
+    summary.rejects_file = only.rejects_file;
+    summary.metrics = only.metrics;
+    summary.model = only.model;
+    summary.features = only.features;
+    summary.matrix_bytes = only.matrix_bytes;
+    summary.seconds.train = only.seconds.train;
+    summary.seconds.evaluate = only.seconds.evaluate;
+    summary.seconds.save = only.seconds.save;
+    summary.seconds.apply = 0.0;
   } else {
-    summary["artifact"] = spec.output;
-    summary["rejects_file"] = learners[0]["rejects_file"];
+    summary.artifact = spec.output;
+    summary.rejects_file = learners[0].rejects_file;
   }
+  summary.learners = std::move(learners);
   return summary;
 }
 

@@ -8,12 +8,12 @@
 // rejected (unreadable, empty text, missing label, invalid UTF-8), and
 // counted. Learner settings come from train.params (docs/pipeline.md).
 
-#include "nlohmann/json.hpp"
+#include "monitor/run_summary.h"
 #include "pipeline/pipeline_spec.h"
 #include "pipeline/run_options.h"
 
 namespace sluice {
 
-nlohmann::json RunTextTraining(const PipelineSpec& spec, const RunOptions& options);
+RunSummary RunTextTraining(const PipelineSpec& spec, const RunOptions& options);
 
 }  // namespace sluice

@@ -105,7 +105,7 @@ std::unique_ptr<CheckpointStore> OpenCheckpoints(const PipelineSpec& spec, const
 
 }  // namespace
 
-nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) {
+RunSummary RunTraining(const PipelineSpec& spec, const RunOptions& options) {
   auto run_start = RunClock::now();
   size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
   ThreadPool pool(threads);
@@ -147,7 +147,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
   std::unique_ptr<CheckpointStore> checkpoints = OpenCheckpoints(spec, prepared, threads, config, log);
   bool terminal = LogDrawsInPlace();
   nlohmann::json curve = nlohmann::json::array();
-  nlohmann::json curves = nlohmann::json::object();  // series -> values by round, for the run history
+  Curves curves;  // series -> values by round, for the run history
   auto observer = [&](const RoundReport& report) {
     if (report.has_valid) curve.push_back({{"round", report.round}, {report.metric, report.valid_value}});
     if (report.has_train) curves["train-" + report.metric].push_back(report.train_value);
@@ -177,7 +177,7 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
     nlohmann::json saved_curves = nlohmann::json::parse(ReadFileToString(dir + "/curve.json"));
     if (saved_curves.is_object()) {
       curve = saved_curves["curve"];
-      curves = saved_curves["curves"];
+      curves = saved_curves["curves"].get<Curves>();
     } else {
       curve = saved_curves;  // written by a sluice before curves were kept
     }
@@ -200,13 +200,13 @@ nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options) 
 
   FinishedTraining trained{model.get(), task, threads, curve, nlohmann::json::object(), {}};
   options.Step("evaluate");
-  nlohmann::json summary = EvaluateAndSave(spec, prepared, trained, staged);
-  summary["curves"] = curves;
+  RunSummary summary = EvaluateAndSave(spec, prepared, trained, staged);
+  summary.curves = std::move(curves);
   if (steps) steps->Remove();
-  summary["seconds"]["read_fit"] = prepared.read_fit_seconds;
-  summary["seconds"]["apply"] = prepared.apply_seconds;
-  summary["seconds"]["train"] = train_seconds;
-  summary["seconds"]["total"] = SecondsSince(run_start);
+  summary.seconds.read_fit = prepared.read_fit_seconds;
+  summary.seconds.apply = prepared.apply_seconds;
+  summary.seconds.train = train_seconds;
+  summary.seconds.total = SecondsSince(run_start);
   return summary;
 }
 

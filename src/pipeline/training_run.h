@@ -4,7 +4,7 @@
 // kept (in a split), filtered (by reason) or rejected (in the rejects file),
 // and the summary says how many of each.
 
-#include "nlohmann/json.hpp"
+#include "monitor/run_summary.h"
 #include "pipeline/pipeline_spec.h"
 #include "pipeline/run_options.h"
 
@@ -12,6 +12,6 @@ namespace sluice {
 
 // Runs the pipeline and returns its summary: counts, timings, metrics and
 // where the artifact is.
-nlohmann::json RunTraining(const PipelineSpec& spec, const RunOptions& options);
+RunSummary RunTraining(const PipelineSpec& spec, const RunOptions& options);
 
 }  // namespace sluice

@@ -36,7 +36,7 @@ class TrainingRunTest : public ::testing::Test {
     PipelineSpec spec = LoadPipeline(std::string(SLUICE_SOURCE_DIR) + "/examples/taxi.yaml", overrides);
     RunOptions options;
     options.quiet = true;
-    return RunTraining(spec, options);
+    return RunTraining(spec, options).ToJson();
   }
 
   static inline fs::path dir_;

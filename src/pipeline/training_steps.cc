@@ -23,7 +23,6 @@ namespace sluice {
 
 namespace {
 
-const char* const kSplitRowsKeys[3] = {"rows_train", "rows_valid", "rows_test"};
 
 namespace fs = std::filesystem;
 // One batch's rows after prep, encoded, by split.
@@ -44,7 +43,7 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   prepared.raw_schema = source->schema();
   prepared.used_columns = plan->feature_columns();
   for (const auto& unused : plan->unused_columns()) {
-    prepared.unused_columns.push_back({{"name", unused.name}, {"reason", unused.reason}});
+    prepared.unused_columns.push_back({unused.name, unused.reason});
   }
   // Read only what prep uses; the plan is bound again to the narrower schema.
   const std::vector<std::string> used = plan->SourceColumnsUsed();
@@ -118,7 +117,7 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
                                  static_cast<int64_t>(matrices[2].num_rows())};
   prepared.rows = RowAccounting(fit.totals, filtered, split_rows);
   prepared.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}};
-  prepared.split = SplitShares(spec.prep.split);
+  prepared.split = SharesOf(spec.prep.split);
   if (rejects.count() > 0) {
     prepared.rejects_file = staged_rejects;
     prepared.first_reject = rejects.first();
@@ -156,7 +155,7 @@ namespace {
 
 // The test split's metrics for the model's task; a multi-class model's
 // confusion matrix into `confusion`, and each class's precision, recall and F1.
-MetricList TestMetrics(Task task, const std::vector<float>& test_labels, const std::vector<float>& test_predictions,
+MetricList ScoreTestSplit(Task task, const std::vector<float>& test_labels, const std::vector<float>& test_predictions,
                        size_t outputs, const std::vector<std::string>& classes,
                        std::vector<std::vector<int64_t>>* confusion) {
   MetricList metric_list;
@@ -233,8 +232,8 @@ void WriteTestPredictions(const std::string& path, const PreparedData& prepared,
 
 }  // namespace
 
-nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared, const FinishedTraining& trained,
-                               StagedFiles& staged) {
+RunSummary EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared, const FinishedTraining& trained,
+                           StagedFiles& staged) {
   // Evaluate on the test split, and keep the test predictions.
   auto eval_start = RunClock::now();
   std::vector<float> test_labels = prepared.splits[2].AllLabels();
@@ -248,25 +247,26 @@ nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared,
     test_predictions.insert(test_predictions.end(), out.begin(), out.end());
   }
   std::vector<std::vector<int64_t>> confusion;
-  MetricList metric_list = TestMetrics(trained.task, test_labels, test_predictions, outputs, classes, &confusion);
+  MetricList metric_list = ScoreTestSplit(trained.task, test_labels, test_predictions, outputs, classes, &confusion);
   std::string staged_predictions =
       staged.Add(fs::absolute(spec.output).string() + ".predictions-" + std::to_string(::getpid()));
   WriteTestPredictions(staged_predictions, prepared, test_labels, test_predictions, outputs, classes);
   double eval_seconds = SecondsSince(eval_start);
 
-  const nlohmann::json& counts = prepared.rows;
-  nlohmann::json metrics = nlohmann::json::object();
-  for (const auto& [name, value] : metric_list) metrics[name] = value;
+  const RowCounts& counts = prepared.rows;
+  TestMetrics metrics;
+  for (const auto& [name, value] : metric_list) metrics.scores[name] = value;
   if (!confusion.empty()) {
-    metrics["confusion_matrix"] = confusion;
-    metrics["classes"] = classes;
+    metrics.confusion = confusion;
+    metrics.classes = classes;
   }
-  metrics["rows_read"] = counts["read"];
-  metrics["rows_rejected"] = counts["rejected"];
-  metrics["rows_filtered"] = counts["filtered"];
+  metrics.rows["rows_read"] = counts.read;
+  metrics.rows["rows_rejected"] = counts.rejected;
+  metrics.rows["rows_filtered"] = counts.filtered;
   // From the row accounting: training has taken the train and valid matrices over.
-  const char* const split_names[3] = {"train", "valid", "test"};
-  for (int part = 0; part < 3; ++part) metrics[kSplitRowsKeys[part]] = counts.at(split_names[part]);
+  metrics.rows["rows_train"] = counts.train;
+  metrics.rows["rows_valid"] = counts.valid;
+  metrics.rows["rows_test"] = counts.test;
 
   auto save_start = RunClock::now();
   nlohmann::json manifest = RunManifest(spec, prepared.data, counts, prepared.raw_schema,
@@ -285,28 +285,28 @@ nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared,
       rejects_name = spec.rejects;
     }
   }
-  Artifact::Save(spec.output, *prepared.fitted, *trained.model, manifest, metrics, extra);
+  Artifact::Save(spec.output, *prepared.fitted, *trained.model, manifest, metrics.ToJson(), extra);
   double save_seconds = SecondsSince(save_start);
 
-  nlohmann::json summary;
-  summary["name"] = spec.name;
-  summary["artifact"] = spec.output;
-  summary["rejects_file"] = rejects_name;
-  summary["first_reject"] = prepared.first_reject;
-  summary["rows"] = counts;
-  if (!prepared.split.is_null()) summary["split"] = prepared.split;
-  summary["features"] = prepared.fitted->num_features();
-  summary["used_columns"] = prepared.used_columns;
-  summary["checks"] = prepared.checks;
-  summary["unused_columns"] = prepared.unused_columns;
-  summary["metrics"] = metrics;
-  summary["task"] = manifest["task"];
-  summary["model"] = trained.model->Describe();
-  summary["fingerprint"] = prepared.data.value("fingerprint", "");
-  summary["matrix_bytes"] = (metrics["rows_train"].get<int64_t>() + metrics["rows_valid"].get<int64_t>() +
-                             metrics["rows_test"].get<int64_t>()) * prepared.fitted->num_features() * sizeof(float);
-  summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
-  summary["seconds"] = {{"evaluate", eval_seconds}, {"save", save_seconds}};
+  RunSummary summary;
+  summary.name = spec.name;
+  summary.artifact = spec.output;
+  summary.rejects_file = rejects_name;
+  summary.first_reject = prepared.first_reject;
+  summary.rows = counts;
+  summary.split = prepared.split;
+  summary.features = static_cast<int64_t>(prepared.fitted->num_features());
+  summary.used_columns = prepared.used_columns;
+  summary.checks = prepared.checks;
+  summary.unused_columns = prepared.unused_columns;
+  summary.task = manifest["task"].get<std::string>();
+  summary.model = trained.model->Describe();
+  summary.fingerprint = prepared.data.value("fingerprint", "");
+  summary.matrix_bytes = static_cast<double>((counts.train + counts.valid + counts.test) * summary.features) * sizeof(float);
+  summary.metrics = std::move(metrics);
+  summary.peak_rss_bytes = static_cast<double>(PeakRssBytes());
+  summary.seconds.evaluate = eval_seconds;
+  summary.seconds.save = save_seconds;
   return summary;
 }
 

@@ -41,7 +41,7 @@ struct FinishedTraining {
 // Evaluates the model on the test split (its predictions kept as
 // test_predictions.csv), writes the artifact to spec.output and returns the
 // run summary, with seconds.evaluate and seconds.save set.
-nlohmann::json EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared, const FinishedTraining& trained,
-                               StagedFiles& staged);
+RunSummary EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared, const FinishedTraining& trained,
+                           StagedFiles& staged);
 
 }  // namespace sluice

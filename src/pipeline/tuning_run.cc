@@ -122,7 +122,7 @@ class TuningSearch {
         pruner_(tune_.early_stopping_warmup > 0 ? tune_.early_stopping_warmup : std::max(1, spec.train.rounds / 4),
                 tune_.early_stopping_min_trials) {}
 
-  nlohmann::json Run() {
+  RunSummary Run() {
     run_start_ = RunClock::now();
     Progress::SetEnabled(!options_.quiet);
     CheckSpace();
@@ -440,29 +440,32 @@ class TuningSearch {
     NoteFinished(record);
   }
 
-  nlohmann::json TuningRecord(const TrialRecord& best) const {
+  TuningRecord SearchRecord(const TrialRecord& best) const {
     int counts[3] = {0, 0, 0};
     for (const auto& record : records_) ++counts[static_cast<int>(record.status)];
-    return {
-        {"strategy", tune_.strategy},
-        {"trials_run", records_.size()},
-        {"ok", counts[0]},
-        {"pruned", counts[1]},
-        {"failed", counts[2]},
-        {"warm_trials", warm_.size()},
-        {"resumed_trials", resumed_},
-        {"parallel", parallel_},
-        {"threads_per_trial", trial_threads_},
-        {"best_trial", best_number_},
-        {"best_params", space_.ToJson(best.values)},
-        {"metric", best.metric},
-        {"best_score", best.score},
-        {"seconds", search_seconds_},
-    };
+    TuningRecord out;
+    out.strategy = tune_.strategy;
+    out.trials_run = static_cast<int>(records_.size());
+    out.ok = counts[0];
+    out.pruned = counts[1];
+    out.failed = counts[2];
+    out.warm_trials = static_cast<int>(warm_.size());
+    out.resumed_trials = resumed_;
+    out.parallel = parallel_;
+    out.threads_per_trial = trial_threads_;
+    out.best_trial = best_number_;
+    const nlohmann::json best_params = space_.ToJson(best.values);
+    for (const auto& [key, value] : best_params.items()) {
+      out.best_params[key] = value.is_string() ? value.get<std::string>() : value.dump();
+    }
+    out.metric = best.metric;
+    out.best_score = best.score;
+    out.seconds = search_seconds_;
+    return out;
   }
 
   // The best trial's model, evaluated on the test split of its own prep, is the artifact.
-  nlohmann::json MakeArtifact() {
+  RunSummary MakeArtifact() {
     const TrialRecord* best = nullptr;
     for (const auto& record : records_) {
       if (record.number == best_number_) best = &record;
@@ -472,7 +475,7 @@ class TuningSearch {
     std::string model_dir = ModelDir(work_dir_, best_number_);
     auto best_model = learner_->Load(model_dir, nlohmann::json::parse(ReadFileToString(model_dir + "/saved.json")));
 
-    nlohmann::json tuning = TuningRecord(*best);
+    TuningRecord tuning = SearchRecord(*best);
     nlohmann::json trials_json = nlohmann::json::array();
     for (const auto& record : warm_) trials_json.push_back(record.ToJson(space_));
     for (const auto& record : records_) trials_json.push_back(record.ToJson(space_));
@@ -490,22 +493,22 @@ class TuningSearch {
     Task task = learner_->TaskOf(best_spec.train.params);
     best_spec.output = spec_.output;
     FinishedTraining trained{best_model.get(), task, static_cast<size_t>(trial_threads_), curve,
-                             {{"tuning", tuning}}, {{"trials.jsonl", staged_trials}}};
+                             {{"tuning", tuning.ToJson()}}, {{"trials.jsonl", staged_trials}}};
     options_.Step("evaluate");
-    nlohmann::json summary = EvaluateAndSave(best_spec, best_data->data, trained, staged);
+    RunSummary summary = EvaluateAndSave(best_spec, best_data->data, trained, staged);
     std::error_code ec;
     fs::remove_all(work_dir_, ec);
-    summary["curves"] = {{"valid-" + best->metric, best->curve}};
+    summary.curves = {{"valid-" + best->metric, best->curve}};
 
-    tuning["table"] = table;
-    tuning["trials"] = trials_json;
-    summary["tuning"] = tuning;
-    summary["seconds"]["read_fit"] = best_data->data.read_fit_seconds;
-    summary["seconds"]["apply"] = best_data->data.apply_seconds;
-    summary["seconds"]["prep"] = prep_seconds_;
-    summary["seconds"]["train"] = search_seconds_;
-    summary["seconds"]["total"] = SecondsSince(run_start_);
-    summary["peak_rss_bytes"] = static_cast<double>(PeakRssBytes());
+    tuning.table = table;
+    tuning.trials = trials_json;
+    summary.tuning = std::move(tuning);
+    summary.seconds.read_fit = best_data->data.read_fit_seconds;
+    summary.seconds.apply = best_data->data.apply_seconds;
+    summary.seconds.prep = prep_seconds_;
+    summary.seconds.train = search_seconds_;
+    summary.seconds.total = SecondsSince(run_start_);
+    summary.peak_rss_bytes = static_cast<double>(PeakRssBytes());
     return summary;
   }
 
@@ -547,7 +550,7 @@ class TuningSearch {
 
 }  // namespace
 
-nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options) {
+RunSummary RunTuning(const PipelineSpec& spec, const RunOptions& options) {
   return TuningSearch(spec, options).Run();
 }
 

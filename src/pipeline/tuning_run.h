@@ -14,12 +14,12 @@
 // would have. SIGTERM / SIGINT stop the running trials, keep the finished
 // ones and exit 130.
 
-#include "nlohmann/json.hpp"
+#include "monitor/run_summary.h"
 #include "pipeline/pipeline_spec.h"
 #include "pipeline/run_options.h"
 
 namespace sluice {
 
-nlohmann::json RunTuning(const PipelineSpec& spec, const RunOptions& options);
+RunSummary RunTuning(const PipelineSpec& spec, const RunOptions& options);
 
 }  // namespace sluice

@@ -100,24 +100,24 @@ std::string CurvesSection(const nlohmann::json& curves) {
 // A multi-class model: its confusion matrix on the test split as a table,
 // the diagonal (right answers) in bold, and each class's F1.
 std::string MultiClassQuality(const RunReportInputs& in) {
-  const nlohmann::json metrics = in.run.value("summary", nlohmann::json::object()).value("metrics", nlohmann::json::object());
-  if (!metrics.contains("confusion_matrix") || !metrics.contains("classes")) {
+  const TestMetrics& metrics = in.summary.metrics;
+  if (metrics.confusion.empty() || metrics.classes.empty()) {
     return Section("Model quality", Note("The run recorded no confusion matrix."));
   }
-  const auto& classes = metrics["classes"];
-  const auto& matrix = metrics["confusion_matrix"];
+  const auto& classes = metrics.classes;
+  const auto& matrix = metrics.confusion;
   std::string rows = "<tr><th>true \\ predicted</th>";
-  for (const auto& label : classes) rows += "<th>" + EscapeHtml(label.get<std::string>()) + "</th>";
+  for (const auto& label : classes) rows += "<th>" + EscapeHtml(label) + "</th>";
   rows += "<th>F1</th></tr>\n";
   for (size_t t = 0; t < matrix.size() && t < classes.size(); ++t) {
-    const std::string label = classes[t].get<std::string>();
+    const std::string& label = classes[t];
     rows += "<tr><th>" + EscapeHtml(label) + "</th>";
     for (size_t p = 0; p < matrix[t].size(); ++p) {
-      const std::string count = FormatCount(matrix[t][p].get<int64_t>());
+      const std::string count = FormatCount(matrix[t][p]);
       rows += "<td>" + (p == t ? "<b>" + count + "</b>" : count) + "</td>";
     }
-    const std::string f1 = "f1[" + label + "]";
-    rows += "<td>" + (metrics.contains(f1) ? ShortNumber(metrics[f1].get<double>()) : std::string("-")) + "</td></tr>\n";
+    const std::optional<double> f1 = metrics.Find("f1[" + label + "]");
+    rows += "<td>" + (f1 ? ShortNumber(*f1) : std::string("-")) + "</td></tr>\n";
   }
   return Section("Model quality", "<table>" + rows + "</table>\n" +
                                       Note("Confusion matrix on the test split: rows are the true class, columns the "
@@ -293,26 +293,20 @@ std::string CostSection(const RunReportInputs& in) {
 }
 
 // The data checks run on the source before prep, one row each.
-std::string ChecksSection(const nlohmann::json& run) {
-  const nlohmann::json summary = run.value("summary", nlohmann::json::object());
-  if (!summary.is_object() || !summary.contains("checks") || summary["checks"].empty()) return "";
+std::string ChecksSection(const RunSummary& summary) {
+  if (summary.checks.empty()) return "";
   std::string rows = "<tr><th>check</th><th>column</th><th>severity</th><th>rows failing</th><th>result</th><th>examples</th></tr>\n";
-  for (const auto& check : summary["checks"]) {
+  for (const auto& check : summary.checks) {
     std::string examples;
-    for (const auto& example : check["examples"]) {
-      examples += (examples.empty() ? "line " : ", line ") + std::to_string(example["line"].get<int64_t>()) + " (" +
-                  example["value"].get<std::string>() + ")";
+    for (const auto& example : check.examples) {
+      examples += (examples.empty() ? "line " : ", line ") + std::to_string(example.line) + " (" + example.value + ")";
     }
-    const bool passed = check["passed"].get<bool>();
-    const std::string failing = check["kind"] == "row_count"
-                                    ? FormatCount(check["rows"].get<int64_t>()) + " rows read"
-                                    : FormatCount(check["failing"].get<int64_t>()) + " of " +
-                                          FormatCount(check["rows"].get<int64_t>()) + " (" +
-                                          ShortNumber(100 * check["share"].get<double>()) + "%)";
-    rows += "<tr><td>" + EscapeHtml(check["name"].get<std::string>()) + "</td><td>" +
-            EscapeHtml(check["column"].get<std::string>()) + "</td><td>" + EscapeHtml(check["severity"].get<std::string>()) +
-            "</td><td>" + EscapeHtml(failing) + "</td><td>" + (passed ? "passed" : "<b>failed</b>") + "</td><td>" +
-            EscapeHtml(examples) + "</td></tr>\n";
+    const std::string failing = check.kind == "row_count" ? FormatCount(check.rows) + " rows read"
+                                                          : FormatCount(check.failing) + " of " + FormatCount(check.rows) +
+                                                                " (" + ShortNumber(100 * check.share) + "%)";
+    rows += "<tr><td>" + EscapeHtml(check.name) + "</td><td>" + EscapeHtml(check.column) + "</td><td>" +
+            EscapeHtml(check.severity) + "</td><td>" + EscapeHtml(failing) + "</td><td>" +
+            (check.passed ? "passed" : "<b>failed</b>") + "</td><td>" + EscapeHtml(examples) + "</td></tr>\n";
   }
   return Section("Data checks", "<table>" + rows + "</table>\n");
 }
@@ -362,6 +356,7 @@ RunReportInputs LoadRunReportInputs(SqliteDatabase& db, const std::string& id, c
   RunReportInputs inputs;
   RunStore store(db);
   inputs.run = store.Details(store.Resolve(id));
+  inputs.summary = RunSummary::FromJson(inputs.run.value("summary", nlohmann::json()));
   try {
     RunCostOptions options;
     for (const auto& session : ServingStore(db).ForRun(inputs.run["id"])) {
@@ -402,7 +397,7 @@ std::string RenderRunReport(const RunReportInputs& in) {
   html += "<h1>" + EscapeHtml(run["name"].get<std::string>()) + " <small>run " + EscapeHtml(run["id"].get<std::string>()) +
           "</small></h1>\n";
   html += Overview(run);
-  html += ChecksSection(run);
+  html += ChecksSection(in.summary);
   html += CurvesSection(run["curves"]);
   html += QualitySection(in);
   html += ImportanceSection(in);

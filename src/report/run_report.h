@@ -14,12 +14,14 @@
 
 #include "cost/run_cost.h"
 #include "history/sqlite_database.h"
+#include "monitor/run_summary.h"
 #include "nlohmann/json.hpp"
 
 namespace sluice {
 
 struct RunReportInputs {
   nlohmann::json run;  // RunStore::Details
+  RunSummary summary;  // the run's summary, read from the record (empty when it failed)
   std::optional<RunCostEstimate> cost;  // at On-Demand prices; none when the run cannot be priced
   std::string cost_note;
   // From the run's artifact; empty with a note saying why when it has none.

@@ -66,5 +66,24 @@ TEST(RunReport, RendersEverySectionFromWhatWasLoaded) {
   EXPECT_NE(html.find("AUC 0.75"), std::string::npos);
 }
 
+TEST(RunReport, ShowsTheSummarysConfusionMatrixAndDataChecks) {
+  RunReportInputs in;
+  in.run = nlohmann::json::parse(R"({"id": "20261124-000000-abcd", "name": "demo", "status": "succeeded",
+    "attempts": 1, "host": "h", "started": 1000.0, "finished": 1010.0, "artifact": "", "fingerprint": "f",
+    "error": "", "invocation": {"verb": "run", "pipeline": "p.yaml", "overrides": [], "threads": -1},
+    "metrics": {}, "curves": {}, "steps": [], "resources": []})");
+  in.summary = RunSummary::FromJson(nlohmann::json::parse(R"({"name": "demo", "artifact": "m", "task": "multiclass",
+    "metrics": {"accuracy": 0.75, "f1[cat]": 0.8, "confusion_matrix": [[3, 1], [0, 4]], "classes": ["cat", "dog"]},
+    "checks": [{"name": "fares", "kind": "range", "column": "fare", "severity": "warn", "rows": 8, "failing": 1,
+                "share": 0.125, "passed": false, "examples": [{"line": 7, "value": "-3"}]}]})"));
+  in.task = "multiclass";
+  const std::string html = RenderRunReport(in);
+  EXPECT_NE(html.find("<th>true \\ predicted</th><th>cat</th><th>dog</th>"), std::string::npos);
+  EXPECT_NE(html.find("<td><b>3</b></td><td>1</td><td>0.8</td>"), std::string::npos);
+  EXPECT_NE(html.find("<h2>Data checks</h2>"), std::string::npos);
+  EXPECT_NE(html.find("1 of 8 (12.5%)"), std::string::npos);
+  EXPECT_NE(html.find("line 7 (-3)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sluice
