@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/openmp_waits.h"
+#include "cluster/communicator.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/memory.h"
@@ -16,6 +17,13 @@
 
 int main(int argc, char** argv) {
   sluice::UsePassiveOpenMpWaits(argv);
+  try {
+    // Under mpirun: joins the MPI job (MPI is loaded only then), before any thread starts.
+    sluice::StartJob(&argc, &argv);
+  } catch (const sluice::Error& error) {
+    std::fprintf(stderr, "sluice: error: %s\n", error.what());
+    return error.exit_code();
+  }
   sluice::KeepFreedBatchMemory();
   CLI::App app{"sluice: raw data to a trained, tuned, served model", "sluice"};
   app.require_subcommand(1);
@@ -63,7 +71,11 @@ int main(int argc, char** argv) {
   if (const char* step = std::getenv("SLUICE_STEP")) sluice::SetLogContext("step", step);
   try {
     for (auto& [command, action] : commands) {
-      if (command->parsed()) return action();
+      if (!command->parsed()) continue;
+      const int code = action();
+      // A rank that fails exits without this: mpirun then ends every rank.
+      if (code == 0) sluice::Job().Finalize();
+      return code;
     }
     return 2;
   } catch (const sluice::Error& error) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/mpi_job.h"
 #include "common/format.h"
 #include "pipeline/prep_run.h"
 
@@ -32,6 +33,7 @@ CommandAction AddPrepCommand(CLI::App& app) {
     // prep writes no artifact; `output` need not be set.
     overrides.insert(overrides.begin(), "output=" + args->out);
     PipelineSpec spec = LoadPipeline(args->pipeline, overrides);
+    JoinRanks(spec.resolved.dump(), "prep", false);
     if (args->threads >= 0) spec.threads = args->threads;
     RunOptions options;
     options.quiet = args->json;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/mpi_job.h"
 #include "cli/recorded_run.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -56,6 +57,7 @@ int Resume(const RunArgs& args) {
     ThrowErrno("run " + id + " ran in " + invocation.cwd + ", which is gone");
   }
   PipelineSpec spec = LoadPipeline(invocation.pipeline, invocation.overrides);
+  JoinRanks(spec.resolved.dump(), "run --resume", false);
   if (invocation.threads >= 0) spec.threads = invocation.threads;
   if (!args.json) LogInfo("resuming run " + id + ": sluice " + invocation.verb + " " + invocation.pipeline);
   return RunRecorded(spec, {invocation, id, args.json, "", "", args.metrics_file, args.no_command_steps});
@@ -96,6 +98,7 @@ CommandAction AddRunCommand(CLI::App& app) {
       return 2;
     }
     PipelineSpec spec = LoadPipeline(args->pipeline, args->overrides);
+    JoinRanks(spec.resolved.dump(), "run", false);
     if (args->threads >= 0) spec.threads = args->threads;
     RunInvocation invocation{"run", std::filesystem::absolute(args->pipeline).lexically_normal().string(), args->overrides,
                              args->threads, std::filesystem::current_path().string()};

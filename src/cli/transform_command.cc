@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/mpi_job.h"
 #include "cli/stop_signals.h"
 #include "common/format.h"
 #include "serve/batch_transform.h"
@@ -26,6 +27,7 @@ CommandAction AddTransformCommand(CLI::App& app) {
                       "1 accepts any (default 0.01)")
       ->check(CLI::Range(0.0, 1.0));
   return [options]() {
+    JoinRanks(options->model_dir + "\n" + options->input + "\n" + options->output, "transform", false);
     options->stop_requested = InstallStopSignalHandlers();
     TransformTotals totals = TransformFile(*options);
     std::printf("transformed %s of %s rows -> %s%s%s\n", FormatCount(totals.rows_predicted).c_str(),

@@ -62,10 +62,20 @@ void SetLogContext(const std::string& key, const std::string& value) {
   }
 }
 
+std::string& LinePrefix() {
+  static std::string prefix;
+  return prefix;
+}
+
+void SetLogLinePrefix(const std::string& prefix) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  LinePrefix() = prefix;
+}
+
 void Log(LogLevel level, const std::string& message) {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (g_format == LogFormat::kText) {
-    std::fprintf(stderr, "%s\n", message.c_str());
+    std::fprintf(stderr, "%s%s\n", LinePrefix().c_str(), message.c_str());
     std::fflush(stderr);
     return;
   }

@@ -22,6 +22,10 @@ LogFormat CurrentLogFormat();
 // Adds (or with an empty value removes) a field every JSON line carries.
 void SetLogContext(const std::string& key, const std::string& value);
 
+// Text lines start with `prefix` from now on (a rank of an MPI job names
+// itself: "[rank 1 host-b] ").
+void SetLogLinePrefix(const std::string& prefix);
+
 // One line on stderr, thread-safe.
 void Log(LogLevel level, const std::string& message);
 inline void LogInfo(const std::string& message) { Log(LogLevel::kInfo, message); }

@@ -10,28 +10,12 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/plugin_path.h"
 #include "text/bilstm_backend.h"
 #include "text/word_vectors.h"
 
 namespace sluice {
 
-namespace {
-
-// Where the plugin may be: $SLUICE_TORCH_PLUGIN, beside the executable, or
-// in ../lib/sluice/ from it (an installed layout).
-std::vector<std::string> PluginCandidates() {
-  std::vector<std::string> out;
-  if (const char* path = std::getenv("SLUICE_TORCH_PLUGIN"); path && *path) out.push_back(path);
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    out.push_back((exe.parent_path() / "libsluice_torch.so").string());
-    out.push_back((exe.parent_path() / ".." / "lib" / "sluice" / "libsluice_torch.so").lexically_normal().string());
-  }
-  return out;
-}
-
-}  // namespace
 
 const BiLstmBackend& TorchBackend() {
   static std::once_flag once;
@@ -39,7 +23,7 @@ const BiLstmBackend& TorchBackend() {
   static std::string failure;
   std::call_once(once, [] {
     std::string tried;
-    for (const auto& path : PluginCandidates()) {
+    for (const auto& path : PluginCandidates("libsluice_torch.so", "SLUICE_TORCH_PLUGIN")) {
       if (!std::filesystem::exists(path)) {
         tried += (tried.empty() ? "" : ", ") + path;
         continue;

@@ -1,0 +1,51 @@
+#pragma once
+// The ranks of a job and the few collectives sluice needs between them.
+// A plain `sluice ...` is a job of one rank; under `mpirun`, `srun` or the
+// MPI Operator it is the MPI job, whose communicator lives in a plugin
+// (libsluice_mpi.so, beside the binary) loaded only then, so that a plain
+// start does not pay for loading MPI. Collectives are called from the main
+// thread only, by every rank in the same order.
+
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  // Every rank's `mine`, in rank order, on every rank.
+  virtual std::vector<std::string> AllGather(const std::string& mine) = 0;
+  // `bytes` as rank `root` passed them, on every rank.
+  virtual std::string Broadcast(const std::string& bytes, int root) = 0;
+  virtual void Barrier() = 0;
+  // Ends the job's communication; every rank calls it once, last.
+  virtual void Finalize() = 0;
+};
+
+// How this process was started, read from the launcher's environment
+// (OpenMPI's mpirun, PMIx as Slurm's srun --mpi=pmix sets it, PMI): the
+// rank and size it was given, without loading MPI.
+struct MpiLaunch {
+  bool launched = false;
+  int rank = 0;
+  int size = 1;
+};
+MpiLaunch DetectMpiLaunch();
+
+// Joins the job this process was launched into: loads the MPI plugin and
+// initialises MPI when launched by MPI with more than one rank. Call once,
+// early in main, before any thread starts. Throws a usage error when the
+// plugin cannot be loaded.
+void StartJob(int* argc, char*** argv);
+// The job: the one StartJob joined, else a job of one rank.
+Communicator& Job();
+// This machine's name, and a rank as messages name it: "rank 1 (host-a)".
+std::string HostName();
+std::string RankName(int rank, const std::string& host);
+
+}  // namespace sluice

@@ -1,0 +1,175 @@
+// sluice's MPI plugin (libsluice_mpi.so): the Communicator over MPI,
+// loaded by cluster/job.cc only when sluice was launched by MPI. Failures
+// are thrown as std::exception; job.cc names the rank.
+//
+// A collective that waits longer than SLUICE_MPI_TIMEOUT seconds (default
+// 600) for the other ranks ends this process with a message naming this
+// rank and the collective: a rank that died is noticed by mpirun itself, a
+// hung one (stopped, deadlocked, its host unreachable) by this watchdog,
+// and mpirun then ends the whole job — never an endless wait.
+
+#include <mpi.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/communicator.h"
+
+namespace sluice {
+namespace {
+
+void Check(int code, const char* what) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw std::runtime_error(std::string(what) + ": " + std::string(text, static_cast<size_t>(length)));
+}
+
+int Count(uint64_t bytes, const char* what) {
+  if (bytes > static_cast<uint64_t>(INT_MAX)) {
+    throw std::runtime_error(std::string(what) + ": " + std::to_string(bytes) + " bytes, more than one message carries (2 GiB)");
+  }
+  return static_cast<int>(bytes);
+}
+
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator(int* argc, char*** argv) {
+    int provided = 0;
+    Check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    // Errors come back as codes, to be reported with the rank, not as MPI's abort.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    Check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
+    Check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+    if (const char* timeout = std::getenv("SLUICE_MPI_TIMEOUT"); timeout && std::atof(timeout) > 0) {
+      timeout_seconds_ = std::atof(timeout);
+    }
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    host_ = host;
+    watchdog_ = std::thread([this] { Watch(); });
+  }
+
+  ~MpiCommunicator() override { StopWatchdog(); }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  std::vector<std::string> AllGather(const std::string& mine) override {
+    Waiting waiting(*this, "an all-gather");
+    uint64_t my_size = mine.size();
+    std::vector<uint64_t> sizes(static_cast<size_t>(size_));
+    Check(MPI_Allgather(&my_size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD), "MPI_Allgather");
+    std::vector<int> counts(sizes.size()), offsets(sizes.size());
+    uint64_t total = 0;
+    for (size_t r = 0; r < sizes.size(); ++r) {
+      counts[r] = Count(sizes[r], "all-gather");
+      offsets[r] = Count(total, "all-gather");
+      total += sizes[r];
+    }
+    std::string all(Count(total, "all-gather"), '\0');
+    Check(MPI_Allgatherv(mine.data(), counts[static_cast<size_t>(rank_)], MPI_BYTE, all.data(), counts.data(),
+                         offsets.data(), MPI_BYTE, MPI_COMM_WORLD),
+          "MPI_Allgatherv");
+    std::vector<std::string> out;
+    out.reserve(sizes.size());
+    for (size_t r = 0; r < sizes.size(); ++r) out.push_back(all.substr(static_cast<size_t>(offsets[r]), sizes[r]));
+    return out;
+  }
+
+  std::string Broadcast(const std::string& bytes, int root) override {
+    Waiting waiting(*this, "a broadcast");
+    uint64_t length = bytes.size();
+    Check(MPI_Bcast(&length, 1, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+    std::string out = rank_ == root ? bytes : std::string(length, '\0');
+    Check(MPI_Bcast(out.data(), Count(length, "broadcast"), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+    return out;
+  }
+
+  void Barrier() override {
+    Waiting waiting(*this, "a barrier");
+    Check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  }
+
+  void Finalize() override {
+    {
+      Waiting waiting(*this, "the job's end");
+      Check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+    }
+    StopWatchdog();
+    Check(MPI_Finalize(), "MPI_Finalize");
+  }
+
+ private:
+  // Marks a collective in progress for the watchdog.
+  class Waiting {
+   public:
+    Waiting(MpiCommunicator& owner, const char* what) : owner_(owner) {
+      std::lock_guard<std::mutex> lock(owner_.mutex_);
+      owner_.waiting_for_ = what;
+      owner_.since_ = std::chrono::steady_clock::now();
+    }
+    ~Waiting() {
+      std::lock_guard<std::mutex> lock(owner_.mutex_);
+      owner_.waiting_for_ = nullptr;
+    }
+
+   private:
+    MpiCommunicator& owner_;
+  };
+
+  void Watch() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stop_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(250));
+      if (stop_ || !waiting_for_) continue;
+      const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
+      if (waited < timeout_seconds_) continue;
+      std::fprintf(stderr,
+                   "sluice: error: rank %d (%s) waited %.0f s for the other ranks in %s (SLUICE_MPI_TIMEOUT): "
+                   "a rank is gone or hung; ending the job\n",
+                   rank_, host_.c_str(), waited, waiting_for_);
+      std::fflush(stderr);
+      // Not MPI_Abort: it may itself wait on the hung rank. mpirun ends
+      // every rank when one exits without MPI_Finalize.
+      ::_exit(1);
+    }
+  }
+
+  void StopWatchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (watchdog_.joinable()) watchdog_.join();
+  }
+
+  int rank_ = 0, size_ = 1;
+  std::string host_;
+  double timeout_seconds_ = 600;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  const char* waiting_for_ = nullptr;
+  std::chrono::steady_clock::time_point since_;
+  bool stop_ = false;
+  std::thread watchdog_;
+};
+
+}  // namespace
+}  // namespace sluice
+
+extern "C" __attribute__((visibility("default"))) sluice::Communicator* SluiceMpiCommunicator(int* argc, char*** argv) {
+  return new sluice::MpiCommunicator(argc, argv);
+}
