@@ -18,9 +18,11 @@ int64_t ModifiedNs(const struct stat& info) {
   return static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
 }
 
+// A plain file, whole or bytes [begin, end) of it (a rank's share).
 class PlainStream : public ByteStream {
  public:
-  PlainStream(std::string path, int fd, const struct stat& info) : fd_(fd) {
+  PlainStream(std::string path, int fd, const struct stat& info, uint64_t begin = 0, uint64_t end = UINT64_MAX)
+      : fd_(fd), next_(begin), end_(end), whole_(begin == 0 && end == UINT64_MAX) {
     path_ = std::move(path);
     file_size_ = static_cast<uint64_t>(info.st_size);
     modified_ns_ = ModifiedNs(info);
@@ -29,26 +31,32 @@ class PlainStream : public ByteStream {
 
   size_t Read(char* buffer, size_t size) override {
     size_t total = 0;
-    while (total < size) {
-      ssize_t n = ::read(fd_, buffer + total, size - total);
+    while (total < size && next_ < end_) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(size - total, end_ - next_));
+      // A whole file is read on (a pipe may be one), a share at its offsets.
+      ssize_t n = whole_ ? ::read(fd_, buffer + total, want) : ::pread(fd_, buffer + total, want, static_cast<off_t>(next_));
       if (n < 0) {
         if (errno == EINTR) continue;
         ThrowErrno("cannot read " + path_);
       }
-      if (n == 0) {
-        if (!at_end_) CheckUnchanged(fd_, position_ + total);
-        at_end_ = true;
-        break;
-      }
+      if (n == 0) break;
       total += static_cast<size_t>(n);
+      next_ += static_cast<uint64_t>(n);
     }
     position_ += total;
+    if (total < size && !at_end_) {
+      at_end_ = true;
+      // A whole file must have been read to its size; a share, within it.
+      CheckUnchanged(fd_, whole_ ? position_ : file_size_);
+    }
     return total;
   }
   uint64_t position() const override { return position_; }
 
  private:
   int fd_;
+  uint64_t next_, end_;
+  bool whole_;
   uint64_t position_ = 0;
   bool at_end_ = false;
 };
@@ -103,7 +111,102 @@ class GzipStream : public ByteStream {
   bool at_end_ = false;
 };
 
+// Reads through `inner`, hashing what it hands out.
+class HashingStream : public ByteStream {
+ public:
+  HashingStream(std::unique_ptr<ByteStream> inner, BlockHasher* hasher) : inner_(std::move(inner)), hasher_(hasher) {
+    path_ = inner_->path();
+    file_size_ = inner_->file_size();
+    modified_ns_ = inner_->modified_ns();
+  }
+  size_t Read(char* buffer, size_t size) override {
+    const size_t got = inner_->Read(buffer, size);
+    hasher_->Update(buffer, got);
+    return got;
+  }
+  uint64_t position() const override { return inner_->position(); }
+
+ private:
+  std::unique_ptr<ByteStream> inner_;
+  BlockHasher* hasher_;
+};
+
+int OpenRegularFile(const std::string& path, struct stat& info) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) ThrowUsage(path + ": no such file");
+    ThrowErrno("cannot open " + path);
+  }
+  if (::fstat(fd, &info) != 0) {
+    ::close(fd);
+    ThrowErrno("cannot stat " + path);
+  }
+  if (S_ISDIR(info.st_mode)) {
+    ::close(fd);
+    ThrowUsage(path + ": is a directory");
+  }
+  return fd;
+}
+
+bool GzipMagic(int fd) {
+  unsigned char magic[2] = {0, 0};
+  return ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
 }  // namespace
+
+void BlockHasher::Update(const char* data, size_t size) {
+  while (size > 0) {
+    if (!current_) current_ = std::make_unique<StreamingHash>();
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(size, kFingerprintBlockBytes - filled_));
+    current_->Update(data, take);
+    filled_ += take;
+    data += take;
+    size -= take;
+    if (filled_ == kFingerprintBlockBytes) {
+      done_.push_back({block_++, current_->Digest()});
+      current_.reset();
+      filled_ = 0;
+    }
+  }
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> BlockHasher::Finish() {
+  if (current_) {
+    done_.push_back({block_++, current_->Digest()});
+    current_.reset();
+    filled_ = 0;
+  }
+  return std::move(done_);
+}
+
+uint64_t FileDigest(const std::vector<std::pair<uint64_t, uint64_t>>& blocks) {
+  FingerprintBuilder digest;
+  for (const auto& [index, hash] : blocks) digest.Add(hash);
+  return digest.value();
+}
+
+std::unique_ptr<ByteStream> HashedStream(std::unique_ptr<ByteStream> inner, BlockHasher* hasher) {
+  return std::make_unique<HashingStream>(std::move(inner), hasher);
+}
+
+std::unique_ptr<ByteStream> ByteStream::OpenRange(const std::string& path, uint64_t begin, uint64_t end) {
+  struct stat info;
+  int fd = OpenRegularFile(path, info);
+  if (GzipMagic(fd)) {
+    ::close(fd);
+    ThrowInternal(path + " is gzip: it is read whole, not in ranges");
+  }
+  return std::make_unique<PlainStream>(path, fd, info, begin, end);
+}
+
+bool ByteStream::IsCompressed(const std::string& path) {
+  struct stat info;
+  int fd = OpenRegularFile(path, info);
+  const bool gzip = GzipMagic(fd);
+  ::close(fd);
+  return gzip;
+}
 
 void ByteStream::CheckUnchanged(int fd, uint64_t bytes_read) const {
   struct stat info;
@@ -117,20 +220,9 @@ void ByteStream::CheckUnchanged(int fd, uint64_t bytes_read) const {
 }
 
 std::unique_ptr<ByteStream> ByteStream::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) ThrowUsage(path + ": no such file");
-    ThrowErrno("cannot open " + path);
-  }
   struct stat info;
-  if (::fstat(fd, &info) != 0) ThrowErrno("cannot stat " + path);
-  if (S_ISDIR(info.st_mode)) {
-    ::close(fd);
-    ThrowUsage(path + ": is a directory");
-  }
-  unsigned char magic[2] = {0, 0};
-  ssize_t got = ::pread(fd, magic, 2, 0);
-  if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+  int fd = OpenRegularFile(path, info);
+  if (GzipMagic(fd)) {
     gzFile file = gzdopen(fd, "rb");
     if (!file) ThrowIo("cannot open gzip stream " + path);
     return std::make_unique<GzipStream>(path, fd, file, info);

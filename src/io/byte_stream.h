@@ -12,12 +12,21 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "common/hash.h"
 
 namespace sluice {
 
 class ByteStream {
  public:
   static std::unique_ptr<ByteStream> Open(const std::string& path);
+  // Bytes [begin, end) of an uncompressed file (a rank's share of it); at
+  // the end the file must still have the size and time it had at opening.
+  static std::unique_ptr<ByteStream> OpenRange(const std::string& path, uint64_t begin, uint64_t end);
+  // Whether the file is gzip (read whole, never in ranges).
+  static bool IsCompressed(const std::string& path);
   virtual ~ByteStream() = default;
 
   // Reads up to `size` bytes; returns 0 at the end. Throws an IO error, or
@@ -37,5 +46,35 @@ class ByteStream {
   uint64_t file_size_ = 0;
   int64_t modified_ns_ = 0;  // at opening
 };
+
+// Hashes bytes in fixed blocks of kFingerprintBlockBytes, block i covering
+// bytes [i * B, (i + 1) * B) of a file: parts of a file hashed apart (the
+// shares different ranks read) give the same block hashes as the file hashed
+// whole, so a source's fingerprint does not depend on how it was read.
+constexpr uint64_t kFingerprintBlockBytes = 1u << 20;
+
+class BlockHasher {
+ public:
+  // Starts at byte first_block * kFingerprintBlockBytes of the file.
+  explicit BlockHasher(uint64_t first_block = 0) : block_(first_block) {}
+  BlockHasher(const BlockHasher&) = delete;
+  BlockHasher& operator=(const BlockHasher&) = delete;
+
+  void Update(const char* data, size_t size);
+  // (block index, hash) of every block begun, the last one possibly partial.
+  std::vector<std::pair<uint64_t, uint64_t>> Finish();
+
+ private:
+  uint64_t block_;
+  uint64_t filled_ = 0;  // bytes of the current block hashed
+  std::unique_ptr<StreamingHash> current_;
+  std::vector<std::pair<uint64_t, uint64_t>> done_;
+};
+
+// A file's digest from its block hashes, in block order.
+uint64_t FileDigest(const std::vector<std::pair<uint64_t, uint64_t>>& blocks);
+
+// `inner`, with every byte read also handed to `hasher`.
+std::unique_ptr<ByteStream> HashedStream(std::unique_ptr<ByteStream> inner, BlockHasher* hasher);
 
 }  // namespace sluice

@@ -80,6 +80,22 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
     }
     column_parallel = total_groups < pool.num_threads() * 2;
   }
+  // A shard reads its run of row groups, shared out by their bytes; every
+  // shard walks every footer (row numbers, the fingerprint).
+  std::vector<int> owner;
+  if (shard_.active()) {
+    std::vector<uint64_t> weights;
+    for (const auto& path : files_) {
+      const std::shared_ptr<ParquetFile> file = ParquetFile::Open(path);
+      for (const auto& row_group : file->metadata().row_groups) {
+        uint64_t bytes = 0;
+        for (const auto& chunk : row_group.columns) bytes += static_cast<uint64_t>(std::max<int64_t>(0, chunk.meta.total_compressed_size));
+        weights.push_back(bytes);
+      }
+    }
+    owner = AssignUnits(weights, shard_.count);
+  }
+  size_t global_group = 0;
   for (size_t file_index = 0; file_index < files_.size() && !group.failed(); ++file_index) {
     std::shared_ptr<ParquetFile> file = ParquetFile::Open(files_[file_index]);
     files.push_back(file);
@@ -95,6 +111,11 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
     int64_t first_row = 1;
     for (size_t g = 0; g < file->num_row_groups(); ++g) {
       const auto& row_group = file->metadata().row_groups[g];
+      for (const auto& chunk : row_group.columns) fingerprint.Add(static_cast<uint64_t>(chunk.meta.data_page_offset) ^ static_cast<uint64_t>(chunk.meta.total_compressed_size));
+      if (!owner.empty() && owner[global_group++] != shard_.index) {
+        first_row += row_group.num_rows;
+        continue;
+      }
       // Skip a row group whose statistics rule out every row.
       bool prunable = false;
       for (const auto& predicate : predicates_) {
@@ -121,7 +142,6 @@ ScanTotals TableSource::ScanParquet(ThreadPool& pool, const BatchConsumer& consu
       }
       uint64_t bytes = 0;
       for (const auto& chunk : row_group.columns) bytes += static_cast<uint64_t>(std::max<int64_t>(0, chunk.meta.total_compressed_size));
-      for (const auto& chunk : row_group.columns) fingerprint.Add(static_cast<uint64_t>(chunk.meta.data_page_offset) ^ static_cast<uint64_t>(chunk.meta.total_compressed_size));
       // Bounded batches: a row group of any size streams through in slices.
       const size_t slice_rows = ParquetBatchRows(columns.size());
       const size_t slices = std::max<size_t>(1, (static_cast<size_t>(row_group.num_rows) + slice_rows - 1) / slice_rows);

@@ -6,12 +6,13 @@
 namespace sluice {
 
 RecordChunker::RecordChunker(ByteStream& stream, size_t target_bytes, bool quote_aware, char quote,
-                             size_t max_record_bytes)
+                             size_t max_record_bytes, int64_t first_line)
     : stream_(stream),
       target_bytes_(target_bytes),
       max_record_bytes_(std::max<size_t>(max_record_bytes, 1)),
       quote_aware_(quote_aware),
-      quote_(quote) {}
+      quote_(quote),
+      next_line_(first_line) {}
 
 void RecordChunker::SkipLongRecord() {
   constexpr size_t kExcerptBytes = 200;

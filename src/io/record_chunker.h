@@ -44,8 +44,10 @@ struct Chunk {
 
 class RecordChunker {
  public:
+  // `first_line`: the line the stream starts on (a share of a file starts
+  // at a record boundary inside it).
   RecordChunker(ByteStream& stream, size_t target_bytes, bool quote_aware, char quote = '"',
-                size_t max_record_bytes = kDefaultMaxRecordBytes);
+                size_t max_record_bytes = kDefaultMaxRecordBytes, int64_t first_line = 1);
 
   // The next chunk, or nullopt at the end of the stream. A chunk may hold no
   // record and only skipped ones.

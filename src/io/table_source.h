@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "io/csv_tokenizer.h"
 #include "io/file_set.h"
 #include "io/record_chunker.h"
+#include "io/source_shard.h"
 #include "io/reject_file.h"
 
 namespace sluice {
@@ -86,12 +88,21 @@ class TableSource {
 
   ScanTotals Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress = nullptr) const;
 
+  // From now on Scan() reads only `shard`'s share of the rows (io/
+  // source_shard.h); every shard must then call Scan() alike, as it holds
+  // collectives. The totals are this shard's; the fingerprint is the whole
+  // source's. Batch indexes count this shard's batches.
+  void SetShard(SourceShard shard) { shard_ = std::move(shard); }
+  const SourceShard& shard() const { return shard_; }
+
  private:
   TableSource() = default;
   void InferSchema();
   // Column names and guessed types of a CSV or JSON Lines file, from a sample.
   std::vector<Field> InferTextFields(const std::string& path);
   ScanTotals ScanParquet(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const;
+  // The text files' shares to read: every file whole without a shard.
+  std::vector<TextShare> TextShares() const;
   // The first file's first rows, typed as the schema says: the text sample
   // InferTextFields kept, or a Parquet file's first row group's head.
   RecordBatch ReadSample() const;
@@ -124,6 +135,8 @@ class TableSource {
   double record_bytes_ = 64;
   std::string sample_;  // the text sample schema inference read, until Open() ends
   std::map<std::string, std::string> key_columns_;
+  SourceShard shard_;
+  mutable std::optional<TextShardPlan> text_plan_;  // planned at the first sharded scan
 };
 
 }  // namespace sluice

@@ -23,24 +23,41 @@
 #include "io/parquet/plain_value.h"
 #include "io/record_chunker.h"
 #include "io/schema_inference.h"
+#include "nlohmann/json.hpp"
 #include "common/thread_pool.h"
 
 namespace sluice {
 
+std::vector<TextShare> TableSource::TextShares() const {
+  if (shard_.active()) {
+    if (!text_plan_) {
+      text_plan_ = PlanTextShard(files_, format_ == FileFormat::kCsv && options_.csv.quoting, options_.csv.quote, shard_);
+    }
+    return text_plan_->shares;
+  }
+  std::vector<TextShare> shares;
+  for (size_t file_index = 0; file_index < files_.size(); ++file_index) shares.push_back({file_index, true});
+  return shares;
+}
+
 ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
   if (format_ == FileFormat::kParquet) return ScanParquet(pool, consume, progress);
   std::atomic<int64_t> rows_read{0}, rows_rejected{0}, rows_blank{0};
-  // The fingerprint hashes every input byte in order, on the producer thread,
-  // so it does not depend on chunk size or thread count.
-  FingerprintBuilder fingerprint;
+  // The fingerprint hashes every input byte in blocks (io/byte_stream.h), so
+  // it depends neither on chunk size, thread count nor ranks.
+  std::vector<std::vector<std::pair<uint64_t, uint64_t>>> block_hashes(files_.size());
   ColumnIndex column_index;
   for (size_t i = 0; i < data_schema_.size(); ++i) column_index[data_schema_.field(i).name] = i;
   size_t batch_index = 0;
   TaskGroup group(pool);
   const size_t max_in_flight = pool.num_threads() * 2;
-  for (size_t file_index = 0; file_index < files_.size() && !group.failed(); ++file_index) {
+  for (const TextShare& share : TextShares()) {
+    if (group.failed()) break;
+    const size_t file_index = share.file_index;
     const std::string& path = files_[file_index];
-    auto stream = ByteStream::Open(path);
+    BlockHasher hasher;
+    std::unique_ptr<ByteStream> stream =
+        share.whole ? HashedStream(ByteStream::Open(path), &hasher) : ByteStream::OpenRange(path, share.begin, share.end);
     // The schema and the plan were made from the file as it was at Open().
     if (stream->file_size() != stamps_[file_index].size || stream->modified_ns() != stamps_[file_index].modified_ns) {
       ThrowInputData(path + ": changed since the source was opened (" + std::to_string(stamps_[file_index].size) +
@@ -48,16 +65,9 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
                      " now): another process wrote to it; run again once the file is complete");
     }
     RecordChunker chunker(*stream, options_.chunk_bytes, format_ == FileFormat::kCsv && options_.csv.quoting,
-                          options_.csv.quote, options_.max_line_bytes);
-    bool first_chunk = true;
-    StreamingHash file_hash;
+                          options_.csv.quote, options_.max_line_bytes, share.first_line);
+    bool first_chunk = share.has_header();
     while (auto chunk = chunker.Next()) {
-      for (const auto& skipped : chunk->skipped) {
-        // Not every byte of a skipped record is kept to hash: its place, length and start are.
-        const std::string summary = std::to_string(skipped.line) + ":" + std::to_string(skipped.bytes) + ":" + skipped.excerpt;
-        file_hash.Update(summary.data(), summary.size());
-      }
-      file_hash.Update(chunk->data(), chunk->size);
       size_t skip = 0;
       int64_t first_line = chunk->first_line;
       if (first_chunk && format_ == FileFormat::kCsv && options_.csv.header) {
@@ -119,9 +129,28 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
         consume(index, std::move(batch));
       });
     }
-    fingerprint.Add(file_hash.Digest());
+    if (share.whole) block_hashes[file_index] = hasher.Finish();
   }
   group.Wait();
+  if (shard_.active()) {
+    // Plain files were hashed when the shares were planned; gzip files by
+    // whoever read them, now: every shard gets every file's blocks.
+    nlohmann::json mine = nlohmann::json::object();
+    for (size_t f = 0; f < files_.size(); ++f) {
+      if (!block_hashes[f].empty()) mine[std::to_string(f)] = block_hashes[f];
+    }
+    for (size_t f = 0; f < files_.size(); ++f) {
+      if (!text_plan_->compressed[f]) block_hashes[f] = text_plan_->block_hashes[f];
+    }
+    for (const auto& text : shard_.all_gather(mine.dump())) {
+      const nlohmann::json theirs = nlohmann::json::parse(text);
+      for (const auto& [file, hashes] : theirs.items()) {
+        block_hashes[std::stoul(file)] = hashes.get<std::vector<std::pair<uint64_t, uint64_t>>>();
+      }
+    }
+  }
+  FingerprintBuilder fingerprint;
+  for (const auto& hashes : block_hashes) fingerprint.Add(FileDigest(hashes));
   return {.rows_read = rows_read,
           .rows_rejected = rows_rejected,
           .rows_blank = rows_blank,
