@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/mpi_job.h"
+#include "cluster/communicator.h"
 #include "common/format.h"
 #include "pipeline/prep_run.h"
 
@@ -33,11 +34,12 @@ CommandAction AddPrepCommand(CLI::App& app) {
     // prep writes no artifact; `output` need not be set.
     overrides.insert(overrides.begin(), "output=" + args->out);
     PipelineSpec spec = LoadPipeline(args->pipeline, overrides);
-    JoinRanks(spec.resolved.dump(), "prep", false);
+    JoinRanks(spec.resolved.dump(), "prep", true);
     if (args->threads >= 0) spec.threads = args->threads;
     RunOptions options;
     options.quiet = args->json;
     const PrepSummary summary = RunPrep(spec, args->out, options);
+    if (Job().rank() > 0) return 0;  // rank 0 speaks for the job
     if (args->json) {
       std::printf("%s\n", summary.ToJson().dump(2).c_str());
     } else {

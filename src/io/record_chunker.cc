@@ -6,12 +6,13 @@
 namespace sluice {
 
 RecordChunker::RecordChunker(ByteStream& stream, size_t target_bytes, bool quote_aware, char quote,
-                             size_t max_record_bytes, int64_t first_line)
+                             size_t max_record_bytes, int64_t first_line, uint64_t file_offset)
     : stream_(stream),
-      target_bytes_(target_bytes),
+      target_bytes_(std::max<size_t>(target_bytes, 1)),
       max_record_bytes_(std::max<size_t>(max_record_bytes, 1)),
       quote_aware_(quote_aware),
       quote_(quote),
+      chunk_offset_(file_offset),
       next_line_(first_line) {}
 
 void RecordChunker::SkipLongRecord() {
@@ -41,19 +42,32 @@ void RecordChunker::SkipLongRecord() {
       break;
     }
   }
+  chunk_offset_ += record.bytes;
   skipped_.push_back(std::move(record));
   pending_.shrink_to_fit();  // the long record's buffer goes back
   scanned_ = 0;
   in_quotes_ = false;
   last_boundary_ = 0;
+  cut_ = 0;
 }
 
 std::optional<Chunk> RecordChunker::Next() {
   for (;;) {
-    // Scan what has been read for record ends.
+    // Scan what has been read for record ends. The block this chunk starts
+    // in ends `block_end` bytes into pending_; the first record end at or
+    // past it ends the chunk.
     const char* data = pending_.data();
     size_t size = pending_.size();
+    const size_t block_end = static_cast<size_t>((chunk_offset_ / target_bytes_ + 1) * target_bytes_ - chunk_offset_);
+    // The first newline in [from, to) at or past the block's end.
+    auto find_cut = [&](size_t from, size_t to) {
+      from = std::max(from, block_end - 1);
+      if (cut_ != 0 || from >= to) return;
+      const void* newline = std::memchr(data + from, '\n', to - from);
+      if (newline) cut_ = static_cast<const char*>(newline) - data + 1;
+    };
     if (!quote_aware_) {
+      find_cut(scanned_, size);
       const void* last = size > scanned_ ? ::memrchr(data + scanned_, '\n', size - scanned_) : nullptr;
       if (last) last_boundary_ = static_cast<const char*>(last) - data + 1;
       scanned_ = size;
@@ -65,6 +79,7 @@ std::optional<Chunk> RecordChunker::Next() {
           // Jump to the next quote; every newline before it ends a record.
           const void* next_quote = std::memchr(data + pos, quote_, size - pos);
           size_t stop = next_quote ? static_cast<const char*>(next_quote) - data : size;
+          find_cut(pos, stop);
           const void* last = stop > pos ? ::memrchr(data + pos, '\n', stop - pos) : nullptr;
           if (last) last_boundary_ = static_cast<const char*>(last) - data + 1;
           if (!next_quote) {
@@ -95,9 +110,9 @@ std::optional<Chunk> RecordChunker::Next() {
       SkipLongRecord();
       continue;
     }
-    bool enough = last_boundary_ >= target_bytes_ || too_long;
+    bool enough = cut_ != 0 || too_long;
     if (enough || eof_) {
-      size_t cut = enough ? last_boundary_ : pending_.size();
+      size_t cut = cut_ != 0 ? cut_ : enough ? last_boundary_ : pending_.size();
       if (cut == 0 && skipped_.empty()) return std::nullopt;
       Chunk chunk;
       chunk.skipped = std::move(skipped_);
@@ -112,9 +127,11 @@ std::optional<Chunk> RecordChunker::Next() {
       chunk.buffer = std::move(pending_);
       pending_ = std::move(rest);
       // The remainder starts at a record start, outside quotes: scan it anew.
+      chunk_offset_ += cut;
       scanned_ = 0;
       in_quotes_ = false;
       last_boundary_ = 0;
+      cut_ = 0;
       uint64_t position = stream_.position();
       chunk.stream_bytes = position - last_position_;
       last_position_ = position;

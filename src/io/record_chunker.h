@@ -1,6 +1,10 @@
 #pragma once
 // Cuts a byte stream into chunks of whole records, so that chunks can be
-// parsed on different threads. A record ends at a newline outside quotes
+// parsed on different threads. A chunk holds the records that start in one
+// `target_bytes` block of the file (it ends at the first record end at or
+// past the block's end): the same chunks however the file is read — whole,
+// or in shares by ranks (io/source_shard.h) — so that per-chunk results
+// merged in order are the same bits. A record ends at a newline outside quotes
 // (CSV) or at any newline (JSON Lines). Each chunk knows the line number its
 // first record starts on. The buffer of a chunk has kChunkPadding readable
 // bytes past its end (simdjson reads ahead).
@@ -44,10 +48,10 @@ struct Chunk {
 
 class RecordChunker {
  public:
-  // `first_line`: the line the stream starts on (a share of a file starts
-  // at a record boundary inside it).
+  // `first_line` and `file_offset`: the line and the byte of the file the
+  // stream starts on (a share of a file starts at a record boundary in it).
   RecordChunker(ByteStream& stream, size_t target_bytes, bool quote_aware, char quote = '"',
-                size_t max_record_bytes = kDefaultMaxRecordBytes, int64_t first_line = 1);
+                size_t max_record_bytes = kDefaultMaxRecordBytes, int64_t first_line = 1, uint64_t file_offset = 0);
 
   // The next chunk, or nullopt at the end of the stream. A chunk may hold no
   // record and only skipped ones.
@@ -66,6 +70,8 @@ class RecordChunker {
   size_t scanned_ = 0;       // bytes of pending_ whose quote state is known
   bool in_quotes_ = false;   // state after scanned_ bytes
   size_t last_boundary_ = 0; // one past the last record end within scanned_
+  size_t cut_ = 0;           // one past the first record end at or past the block's end (0: none yet)
+  uint64_t chunk_offset_;    // the file offset of pending_'s first byte
   bool eof_ = false;
   int64_t next_line_ = 1;
   uint64_t last_position_ = 0;

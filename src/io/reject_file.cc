@@ -62,6 +62,14 @@ void RejectFile::WriteReady() {
   }
 }
 
+void RejectFile::SetWholeSource(std::vector<std::string> firsts, int64_t count) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (firsts.size() > kFirstRejectsKept) firsts.resize(kFirstRejectsKept);
+  first_ = firsts.empty() ? std::string() : firsts[0];
+  firsts_ = std::move(firsts);
+  count_ = count;
+}
+
 void RejectFile::Close() {
   std::lock_guard<std::mutex> lock(mutex_);
   WriteReady();

@@ -35,6 +35,9 @@ class RejectFile {
   // The same for the first few (up to kFirstRejectsKept), for messages.
   const std::vector<std::string>& firsts() const { return firsts_; }
   static constexpr size_t kFirstRejectsKept = 3;
+  // The first rejects and the count of a whole source read in shards (every
+  // shard's, in shard order), in place of this shard's own, for messages.
+  void SetWholeSource(std::vector<std::string> firsts, int64_t count);
 
  private:
   void WriteReady();

@@ -65,7 +65,7 @@ ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Pro
                      " now): another process wrote to it; run again once the file is complete");
     }
     RecordChunker chunker(*stream, options_.chunk_bytes, format_ == FileFormat::kCsv && options_.csv.quoting,
-                          options_.csv.quote, options_.max_line_bytes, share.first_line);
+                          options_.csv.quote, options_.max_line_bytes, share.first_line, share.begin);
     bool first_chunk = share.has_header();
     while (auto chunk = chunker.Next()) {
       size_t skip = 0;

@@ -1,6 +1,8 @@
 #include "pipeline/prep_passes.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <mutex>
 
 #include "common/error.h"
@@ -24,6 +26,68 @@ void KeepPlanColumns(RecordBatch& batch, const Schema& plan_schema) {
   for (const auto& field : plan_schema.fields()) columns.push_back(std::move(batch.columns[*batch.schema.Find(field.name)]));
   batch.columns = std::move(columns);
   batch.schema = plan_schema;
+}
+
+// A source read in shards: every shard's partial state merged in shard
+// order (so every rank fits the same θ), and the totals and first rejects
+// of the whole source.
+void MergeShards(const SourceShard& shard, PrepFitState& state, ScanTotals& totals, RejectFile& rejects) {
+  nlohmann::json mine = {{"state", state.Serialize()},
+                         {"totals", {totals.rows_read, totals.rows_rejected, totals.rows_blank, totals.rows_pruned}},
+                         {"firsts", rejects.firsts()}};
+  PrepFitState merged = PrepFitState(state.moments.size());
+  ScanTotals sum;
+  sum.fingerprint = totals.fingerprint;  // the whole source's already
+  std::vector<std::string> firsts;
+  for (const auto& text : shard.all_gather(mine.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
+    const nlohmann::json theirs = nlohmann::json::parse(text);
+    merged.Merge(PrepFitState::Deserialize(theirs.at("state").get<std::string>()));
+    const std::vector<int64_t> counts = theirs.at("totals").get<std::vector<int64_t>>();
+    sum.rows_read += counts[0];
+    sum.rows_rejected += counts[1];
+    sum.rows_blank += counts[2];
+    sum.rows_pruned += counts[3];
+    for (const auto& first : theirs.at("firsts")) firsts.push_back(first.get<std::string>());
+  }
+  state = std::move(merged);
+  sum.num_batches = totals.num_batches;
+  totals = sum;
+  rejects.SetWholeSource(std::move(firsts), totals.rows_rejected);
+}
+
+// Means and deviations as one process computes them: every chunk's moments,
+// of every shard, folded in input order (chunks are the same however the
+// source is read, io/record_chunker.h), so θ is the same bits with any
+// number of ranks. Moments travel as raw 8-byte words: the ranks of a job
+// share one machine architecture.
+std::vector<RunningMoments> FoldShardMoments(const SourceShard& shard,
+                                             const std::vector<std::unique_ptr<PrepFitState>>& states,
+                                             size_t num_features) {
+  std::string mine;
+  for (const auto& state : states) {
+    if (!state) continue;
+    for (const auto& moment : state->moments) {
+      const uint64_t words[3] = {moment.count, std::bit_cast<uint64_t>(moment.mean), std::bit_cast<uint64_t>(moment.m2)};
+      mine.append(reinterpret_cast<const char*>(words), sizeof words);
+    }
+  }
+  std::vector<RunningMoments> folded(num_features);
+  for (const auto& theirs : shard.all_gather(mine)) {
+    const size_t record = 3 * sizeof(uint64_t);
+    if (num_features == 0 || theirs.size() % (record * num_features) != 0) {
+      ThrowInternal("a rank's fit moments have the wrong size");
+    }
+    for (size_t at = 0; at < theirs.size(); at += record) {
+      uint64_t words[3];
+      std::memcpy(words, theirs.data() + at, sizeof words);
+      RunningMoments moment;
+      moment.count = words[0];
+      moment.mean = std::bit_cast<double>(words[1]);
+      moment.m2 = std::bit_cast<double>(words[2]);
+      folded[(at / record) % num_features].Merge(moment);
+    }
+  }
+  return folded;
 }
 
 }  // namespace
@@ -72,6 +136,10 @@ FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPoo
   PrepFitState merged = plan.NewFitState();
   for (const auto& state : states) {
     if (state) merged.Merge(*state);
+  }
+  if (source.shard().active()) {
+    MergeShards(source.shard(), merged, result.totals, rejects);
+    merged.moments = FoldShardMoments(source.shard(), states, merged.moments.size());
   }
   if (merged.train_rows == 0) {
     ThrowInputData(source_name + ": no rows left for training (read " + FormatCount(result.totals.rows_read) +

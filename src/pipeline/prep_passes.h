@@ -41,7 +41,8 @@ struct FitPassResult {
 };
 
 // Reads the source once; rejected rows go to `rejects`. Throws an input-data
-// error when no train row is left.
+// error when no train row is left. A source read in shards (TableSource::
+// SetShard) gives every shard the whole source's θ, totals and first rejects.
 // `checks`, when given, sees every batch as read, before derive and filter.
 FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPool& pool, RejectFile& rejects,
                       const std::string& source_name, PrepCache* cache = nullptr, DataChecks* checks = nullptr);

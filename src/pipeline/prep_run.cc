@@ -19,6 +19,7 @@
 #include "io/reject_file.h"
 #include "pipeline/prep_passes.h"
 #include "pipeline/prepared_data.h"
+#include "pipeline/rank_outputs.h"
 
 namespace sluice {
 
@@ -26,7 +27,14 @@ namespace fs = std::filesystem;
 
 PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const RunOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  CheckOutputPath(out_dir, OutputKind::kPreparedData, "--out");
+  // Under MPI each rank preps its share of the source (io/source_shard.h);
+  // rank 0 checks and finishes the output, once every rank is done.
+  Communicator& job = Job();
+  const bool lead = job.rank() == 0;
+  if (job.size() > 1 && !spec.checks.empty()) {
+    ThrowUsage("checks: data checks do not run across MPI ranks yet; run this prep in one process, or without checks");
+  }
+  if (lead) CheckOutputPath(out_dir, OutputKind::kPreparedData, "--out");
   size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
   ThreadPool pool(threads);
   Progress::SetEnabled(!options.quiet);
@@ -41,22 +49,30 @@ PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const 
   }
   source->SetPruningPredicates(plan->PruningPredicates());
   std::unique_ptr<DataChecks> checks = BindChecks(spec, *source, raw_schema, used);
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) ThrowIo("cannot create " + out_dir + ": " + ec.message());
-  CollectLeftovers((fs::path(out_dir) / "rejects.csv").string());
-  CollectLeftovers((fs::path(out_dir) / "prep.json").string());
-  CollectLeftovers((fs::path(out_dir) / "manifest.json").string());
+  if (job.size() > 1) {
+    source->SetShard({job.rank(), job.size(), [&job](const std::string& mine) { return job.AllGather(mine); }});
+  }
+  const std::string rejects_path = (fs::path(out_dir) / "rejects.csv").string();
+  if (lead) {
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec) ThrowIo("cannot create " + out_dir + ": " + ec.message());
+    CollectLeftovers(rejects_path);
+    CollectLeftovers((fs::path(out_dir) / "prep.json").string());
+    CollectLeftovers((fs::path(out_dir) / "manifest.json").string());
+  }
+  job.Barrier();  // the directory is there
 
-  RejectFile rejects((fs::path(out_dir) / "rejects.csv").string());
+  RejectFile rejects(RankPath(rejects_path, job));
   PrepCache cache(DefaultPrepCacheBytes());
   FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache, checks.get());
+  JoinRankRejects(rejects_path, job);
   CheckRejectRate(rejects, fit.totals.rows_rejected, fit.totals.rows_read - fit.totals.rows_blank,
                   spec.source.max_reject_rate, "source.max_reject_rate",
-                  "rejects -> " + rejects.path() + "; nothing else was written");
+                  "rejects -> " + rejects_path + "; nothing else was written");
   std::vector<CheckOutcome> check_results = FinishChecks(checks.get(), fit.totals, spec.source.uri);
   const FittedPrep& fitted = *fit.fitted;
-  WriteFileAtomically((fs::path(out_dir) / "prep.json").string(), fitted.ToJson().dump(2) + "\n");
+  if (lead) WriteFileAtomically((fs::path(out_dir) / "prep.json").string(), fitted.ToJson().dump(2) + "\n");
 
   static const char* kNames[3] = {"train", "valid", "test"};
   Schema out_schema;
@@ -77,7 +93,7 @@ PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const 
   std::unique_ptr<DatasetWriter> writers[3];
   std::unique_ptr<OrderedBatches> ordered[3];
   for (int part = 0; part < 3; ++part) {
-    writers[part] = DatasetWriter::Open((fs::path(out_dir) / kNames[part]).string(), out_schema, parquet);
+    writers[part] = DatasetWriter::Open(RankPath((fs::path(out_dir) / kNames[part]).string(), job), out_schema, parquet);
     DatasetWriter* writer = writers[part].get();
     ordered[part] = std::make_unique<OrderedBatches>([writer](RecordBatch& batch) { writer->Write(batch); });
   }
@@ -127,11 +143,21 @@ PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const 
     for (auto& done : closing) done.get();
   }
   for (int part = 0; part < 3; ++part) rows_out[part] = writers[part]->rows_written();
+  // A job's ranks: their rows and filter counts summed, their datasets joined.
+  const std::vector<int64_t> sums =
+      SumOverRanks({rows_out[0], rows_out[1], rows_out[2], filtered.by_filter - fit.totals.rows_pruned,
+                    filtered.missing_target, filtered.missing_value, filtered.unseen_label},
+                   job);
+  for (int part = 0; part < 3; ++part) rows_out[part] = sums[static_cast<size_t>(part)];
+  filtered = {sums[3] + fit.totals.rows_pruned, sums[4], sums[5], sums[6]};
+  for (int part = 0; part < 3; ++part) JoinRankDatasets((fs::path(out_dir) / kNames[part]).string(), job);
   RowCounts rows = RowAccounting(fit.totals, filtered, rows_out);
   // Last, so a directory with a manifest is a complete one.
-  WritePreparedManifest(out_dir, raw_schema,
-                        {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}},
-                        rows, SharesOf(spec.prep.split));
+  if (lead) {
+    WritePreparedManifest(out_dir, raw_schema,
+                          {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}},
+                          rows, SharesOf(spec.prep.split));
+  }
 
   PrepSummary summary;
   summary.output = out_dir;

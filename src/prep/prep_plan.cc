@@ -1,6 +1,7 @@
 #include "prep/prep_plan.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -23,6 +24,69 @@ void PrepFitState::Merge(const PrepFitState& other) {
   }
   for (const auto& [label, count] : other.label_counts) label_counts[label] += count;
   train_rows += other.train_rows;
+}
+
+namespace {
+
+// Category values are raw input, not always valid UTF-8: they travel as hex.
+std::string Hex(std::string_view bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::string Unhex(const std::string& hex) {
+  auto digit = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    ThrowInternal("a fit state's category is not hex");
+  };
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1])));
+  return out;
+}
+
+}  // namespace
+
+std::string PrepFitState::Serialize() const {
+  nlohmann::json labels = nlohmann::json::array();
+  for (const auto& [label, count] : label_counts) labels.push_back({Hex(label), count});
+  nlohmann::json features = nlohmann::json::array();
+  for (size_t i = 0; i < moments.size(); ++i) {
+    nlohmann::json categories = nlohmann::json::array();
+    for (const auto& [key, count] : counts[i]) categories.push_back({Hex(key), count});
+    // Doubles as their bits: exact, infinities and NaN included.
+    features.push_back({{"n", moments[i].count},
+                        {"mean", std::bit_cast<uint64_t>(moments[i].mean)},
+                        {"m2", std::bit_cast<uint64_t>(moments[i].m2)},
+                        {"sketch", sketches[i].ToJson()},
+                        {"counts", categories}});
+  }
+  return nlohmann::json({{"train_rows", train_rows}, {"labels", labels}, {"features", features}}).dump();
+}
+
+PrepFitState PrepFitState::Deserialize(const std::string& bytes) {
+  const nlohmann::json in = nlohmann::json::parse(bytes);
+  const nlohmann::json& features = in.at("features");
+  PrepFitState state(features.size());
+  state.train_rows = in.at("train_rows").get<int64_t>();
+  for (const auto& label : in.at("labels")) state.label_counts[Unhex(label[0].get<std::string>())] = label[1].get<int64_t>();
+  for (size_t i = 0; i < features.size(); ++i) {
+    const nlohmann::json& feature = features[i];
+    state.moments[i].count = feature.at("n").get<uint64_t>();
+    state.moments[i].mean = std::bit_cast<double>(feature.at("mean").get<uint64_t>());
+    state.moments[i].m2 = std::bit_cast<double>(feature.at("m2").get<uint64_t>());
+    state.sketches[i] = QuantileSketch::FromJson(feature.at("sketch"));
+    for (const auto& category : feature.at("counts")) {
+      state.counts[i][Unhex(category[0].get<std::string>())] = category[1].get<int64_t>();
+    }
+  }
+  return state;
 }
 
 void PrepPlan::CompileExpressions(const Schema& source_schema) {

@@ -52,6 +52,10 @@ class PrepFitState {
  public:
   explicit PrepFitState(size_t num_features);
   void Merge(const PrepFitState& other);
+  // The state as bytes and back (exact: doubles keep every bit), for
+  // merging the partial states of the ranks of a job.
+  std::string Serialize() const;
+  static PrepFitState Deserialize(const std::string& bytes);
 
   std::vector<RunningMoments> moments;
   std::vector<QuantileSketch> sketches;

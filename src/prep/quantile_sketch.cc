@@ -1,5 +1,7 @@
 #include "prep/quantile_sketch.h"
 
+#include <bit>
+
 #include <algorithm>
 
 namespace sluice {
@@ -35,6 +37,27 @@ void QuantileSketch::Merge(const QuantileSketch& other) {
   }
   count_ += other.count_;
   Compact();
+}
+
+// Values travel as their bits: exact, infinities and NaN included.
+nlohmann::json QuantileSketch::ToJson() const {
+  std::vector<std::vector<uint64_t>> bits;
+  for (const auto& level : levels_) {
+    bits.emplace_back();
+    for (double value : level) bits.back().push_back(std::bit_cast<uint64_t>(value));
+  }
+  return {{"k", k_}, {"count", count_}, {"levels", bits}, {"compactions", compactions_}};
+}
+
+QuantileSketch QuantileSketch::FromJson(const nlohmann::json& json) {
+  QuantileSketch sketch(json.at("k").get<size_t>());
+  sketch.count_ = json.at("count").get<uint64_t>();
+  for (const auto& level : json.at("levels").get<std::vector<std::vector<uint64_t>>>()) {
+    sketch.levels_.emplace_back();
+    for (uint64_t bits : level) sketch.levels_.back().push_back(std::bit_cast<double>(bits));
+  }
+  sketch.compactions_ = json.at("compactions").get<uint64_t>();
+  return sketch;
 }
 
 double QuantileSketch::Quantile(double q) const {

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "nlohmann/json.hpp"
+
 namespace sluice {
 
 class QuantileSketch {
@@ -19,6 +21,10 @@ class QuantileSketch {
   // The q-quantile (0 <= q <= 1) of the values added; 0 when empty.
   double Quantile(double q) const;
   uint64_t count() const { return count_; }
+
+  // The sketch as JSON and back: partial sketches of other ranks travel so.
+  nlohmann::json ToJson() const;
+  static QuantileSketch FromJson(const nlohmann::json& json);
 
  private:
   void Compact();

@@ -1,0 +1,82 @@
+#include "pipeline/rank_outputs.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "common/file_system.h"
+#include "nlohmann/json.hpp"
+
+namespace sluice {
+
+namespace fs = std::filesystem;
+
+std::string RankPath(const std::string& path, const Communicator& job) {
+  return job.size() == 1 ? path : path + ".rank-" + std::to_string(job.rank());
+}
+
+void JoinRankRejects(const std::string& path, Communicator& job) {
+  if (job.size() == 1) return;
+  job.Barrier();  // every rank's file is closed
+  if (job.rank() == 0) {
+    std::optional<AtomicFileWriter> out;
+    for (int rank = 0; rank < job.size(); ++rank) {
+      const std::string part = path + ".rank-" + std::to_string(rank);
+      if (!fs::exists(part)) continue;
+      std::ifstream in(part, std::ios::binary);
+      std::string header;
+      std::getline(in, header);
+      if (!out) {
+        out.emplace(AtomicFileWriter::Open(path));
+        out->Write(header + "\n");
+      }
+      std::string block(1 << 20, '\0');
+      while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
+        out->Write(std::string_view(block.data(), static_cast<size_t>(in.gcount())));
+      }
+      if (in.bad()) ThrowIo("cannot read " + part);
+    }
+    if (out) out->Commit();
+    for (int rank = 0; rank < job.size(); ++rank) FileSystem::Default().RemoveAll(path + ".rank-" + std::to_string(rank));
+  }
+  job.Barrier();  // the joined file is in place before any rank names it
+}
+
+void JoinRankDatasets(const std::string& dir, Communicator& job) {
+  if (job.size() == 1) return;
+  job.Barrier();
+  if (job.rank() == 0) {
+    const std::string staged = dir + ".joining";
+    FileSystem::Default().RemoveAll(staged);
+    FileSystem::Default().CreateDirectories(staged);
+    int next = 0;
+    for (int rank = 0; rank < job.size(); ++rank) {
+      const std::string part_dir = dir + ".rank-" + std::to_string(rank);
+      std::vector<std::string> parts;
+      for (const auto& entry : fs::directory_iterator(part_dir)) parts.push_back(entry.path().filename().string());
+      std::sort(parts.begin(), parts.end());
+      for (const auto& name : parts) {
+        char joined[32];
+        std::snprintf(joined, sizeof joined, "part-%05d.parquet", next++);
+        FileSystem::Default().Rename((fs::path(part_dir) / name).string(), (fs::path(staged) / joined).string());
+      }
+      FileSystem::Default().RemoveAll(part_dir);
+    }
+    ReplaceDirectory(staged, dir);
+  }
+  job.Barrier();
+}
+
+std::vector<int64_t> SumOverRanks(const std::vector<int64_t>& values, Communicator& job) {
+  if (job.size() == 1) return values;
+  std::vector<int64_t> sum(values.size(), 0);
+  for (const auto& text : job.AllGather(nlohmann::json(values).dump())) {
+    const std::vector<int64_t> theirs = nlohmann::json::parse(text).get<std::vector<int64_t>>();
+    for (size_t i = 0; i < sum.size() && i < theirs.size(); ++i) sum[i] += theirs[i];
+  }
+  return sum;
+}
+
+}  // namespace sluice
