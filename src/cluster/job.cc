@@ -114,12 +114,12 @@ void StartJob(int* argc, char*** argv) {
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
     if (!handle) ThrowUsage("launched by MPI (rank " + std::to_string(launch.rank) + " of " + std::to_string(launch.size) +
                             ") but cannot open " + path + ": " + ::dlerror());
-    using Entry = Communicator* (*)(int*, char***);
+    using Entry = Communicator* (*)(int*, char***, int);
     auto entry = reinterpret_cast<Entry>(::dlsym(handle, "SluiceMpiCommunicator"));
     if (!entry) ThrowUsage(path + " is not sluice's MPI plugin (no SluiceMpiCommunicator)");
     Communicator* communicator = nullptr;
     try {
-      communicator = entry(argc, argv);
+      communicator = entry(argc, argv, launch.rank);
     } catch (const std::exception& error) {
       ThrowIo("rank " + std::to_string(launch.rank) + " (" + HostName() + "): MPI could not start: " + error.what());
     }

@@ -45,20 +45,25 @@ int Count(uint64_t bytes, const char* what) {
 
 class MpiCommunicator final : public Communicator {
  public:
-  MpiCommunicator(int* argc, char*** argv) {
-    int provided = 0;
-    Check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
-    // Errors come back as codes, to be reported with the rank, not as MPI's abort.
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-    Check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
-    Check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+  // `launch_rank`: the rank the launcher gave, for messages before MPI says it.
+  MpiCommunicator(int* argc, char*** argv, int launch_rank) : rank_(launch_rank) {
     if (const char* timeout = std::getenv("SLUICE_MPI_TIMEOUT"); timeout && std::atof(timeout) > 0) {
       timeout_seconds_ = std::atof(timeout);
     }
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     host_ = host;
+    // Watched from the start: a rank that never shows up hangs MPI_Init too.
     watchdog_ = std::thread([this] { Watch(); });
+    {
+      Waiting waiting(*this, "the job's start");
+      int provided = 0;
+      Check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    }
+    // Errors come back as codes, to be reported with the rank, not as MPI's abort.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    Check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
+    Check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
   }
 
   ~MpiCommunicator() override { StopWatchdog(); }
@@ -170,6 +175,7 @@ class MpiCommunicator final : public Communicator {
 }  // namespace
 }  // namespace sluice
 
-extern "C" __attribute__((visibility("default"))) sluice::Communicator* SluiceMpiCommunicator(int* argc, char*** argv) {
-  return new sluice::MpiCommunicator(argc, argv);
+extern "C" __attribute__((visibility("default"))) sluice::Communicator* SluiceMpiCommunicator(int* argc, char*** argv,
+                                                                                            int launch_rank) {
+  return new sluice::MpiCommunicator(argc, argv, launch_rank);
 }
