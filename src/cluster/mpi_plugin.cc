@@ -7,6 +7,9 @@
 // rank and the collective: a rank that died is noticed by mpirun itself, a
 // hung one (stopped, deadlocked, its host unreachable) by this watchdog,
 // and mpirun then ends the whole job — never an endless wait.
+//
+// With SLUICE_MPI_BYTES=PATH each rank writes the bytes it contributed to
+// collectives to PATH.RANK when the job ends (bench/scale-ranks reads them).
 
 #include <mpi.h>
 #include <unistd.h>
@@ -74,6 +77,7 @@ class MpiCommunicator final : public Communicator {
   std::vector<std::string> AllGather(const std::string& mine) override {
     Waiting waiting(*this, "an all-gather");
     uint64_t my_size = mine.size();
+    bytes_sent_ += sizeof my_size + my_size;
     std::vector<uint64_t> sizes(static_cast<size_t>(size_));
     Check(MPI_Allgather(&my_size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD), "MPI_Allgather");
     std::vector<int> counts(sizes.size()), offsets(sizes.size());
@@ -97,6 +101,7 @@ class MpiCommunicator final : public Communicator {
     Waiting waiting(*this, "a broadcast");
     uint64_t length = bytes.size();
     Check(MPI_Bcast(&length, 1, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+    if (rank_ == root) bytes_sent_ += sizeof length + length;
     std::string out = rank_ == root ? bytes : std::string(length, '\0');
     Check(MPI_Bcast(out.data(), Count(length, "broadcast"), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
     return out;
@@ -114,6 +119,12 @@ class MpiCommunicator final : public Communicator {
     }
     StopWatchdog();
     Check(MPI_Finalize(), "MPI_Finalize");
+    if (const char* path = std::getenv("SLUICE_MPI_BYTES"); path && *path) {
+      if (FILE* file = std::fopen((std::string(path) + "." + std::to_string(rank_)).c_str(), "w")) {
+        std::fprintf(file, "%llu\n", static_cast<unsigned long long>(bytes_sent_));
+        std::fclose(file);
+      }
+    }
   }
 
  private:
@@ -162,6 +173,7 @@ class MpiCommunicator final : public Communicator {
   }
 
   int rank_ = 0, size_ = 1;
+  uint64_t bytes_sent_ = 0;
   std::string host_;
   double timeout_seconds_ = 600;
   std::mutex mutex_;
