@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/mpi_job.h"
+#include "cluster/communicator.h"
 #include "cli/stop_signals.h"
 #include "common/format.h"
 #include "serve/batch_transform.h"
@@ -25,9 +26,10 @@ CommandAction AddPredictCommand(CLI::App& app) {
                       "1 accepts any (default 0.01)")
       ->check(CLI::Range(0.0, 1.0));
   return [options]() {
-    JoinRanks(options->model_dir + "\n" + options->input + "\n" + options->output, "predict", false);
+    JoinRanks(options->model_dir + "\n" + options->input + "\n" + options->output, "predict", true);
     options->stop_requested = InstallStopSignalHandlers();
     TransformTotals totals = TransformFile(*options);
+    if (Job().rank() > 0) return 0;  // rank 0 speaks for the job
     std::printf("predicted %s of %s rows -> %s%s\n", FormatCount(totals.rows_predicted).c_str(),
                 FormatCount(totals.rows_read - totals.rows_blank).c_str(), options->output.c_str(),
                 totals.rows_blank > 0 ? (" (" + FormatCount(totals.rows_blank) + " blank lines skipped)").c_str() : "");

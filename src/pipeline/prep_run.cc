@@ -19,7 +19,7 @@
 #include "io/reject_file.h"
 #include "pipeline/prep_passes.h"
 #include "pipeline/prepared_data.h"
-#include "pipeline/rank_outputs.h"
+#include "cluster/rank_outputs.h"
 
 namespace sluice {
 
@@ -66,7 +66,7 @@ PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const 
   RejectFile rejects(RankPath(rejects_path, job));
   PrepCache cache(DefaultPrepCacheBytes());
   FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache, checks.get());
-  JoinRankRejects(rejects_path, job);
+  JoinRankFiles(rejects_path, true, job);
   CheckRejectRate(rejects, fit.totals.rows_rejected, fit.totals.rows_read - fit.totals.rows_blank,
                   spec.source.max_reject_rate, "source.max_reject_rate",
                   "rejects -> " + rejects_path + "; nothing else was written");

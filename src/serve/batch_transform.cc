@@ -6,17 +6,62 @@
 #include <memory>
 
 #include "artifact/scoring_artifact.h"
+#include "cluster/communicator.h"
+#include "cluster/rank_outputs.h"
 #include "common/error.h"
 #include "common/format.h"
 #include "common/thread_pool.h"
+#include "common/output_guard.h"
+#include "io/file_set.h"
 #include "io/ordered_batches.h"
 #include "io/reject_file.h"
 #include "io/table_source.h"
 #include "io/table_writer.h"
+#include "nlohmann/json.hpp"
 
 namespace sluice {
 
+namespace {
+
+// A job's ranks: their outputs and rejects joined by rank 0 in rank order,
+// and the whole input's totals and first rejects on every rank.
+void JoinRankOutputs(const TransformOptions& options, const std::string& rejects_path, bool output_is_file,
+               ScanTotals& totals, RejectFile& rejects, Communicator& job) {
+  if (output_is_file) {
+    JoinRankFiles(options.output, EndsWith(options.output, ".csv"), job);
+  } else {
+    JoinRankDatasets(options.output, job);
+  }
+  JoinRankFiles(rejects_path, true, job);
+  const std::vector<int64_t> sums = SumOverRanks({totals.rows_read, totals.rows_rejected, totals.rows_blank}, job);
+  totals.rows_read = sums[0];
+  totals.rows_rejected = sums[1];
+  totals.rows_blank = sums[2];
+  std::vector<std::string> firsts;
+  for (const auto& theirs : job.AllGather(nlohmann::json(rejects.firsts()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
+    for (const auto& first : nlohmann::json::parse(theirs)) firsts.push_back(first.get<std::string>());
+  }
+  int64_t count = 0;
+  for (int64_t part : SumOverRanks({rejects.count()}, job)) count += part;
+  rejects.SetWholeSource(std::move(firsts), count);
+}
+
+}  // namespace
+
 TransformTotals TransformFile(const TransformOptions& options) {
+  // Under MPI each rank scores its share of the input (docs/distributed.md);
+  // rank 0 joins the ranks' outputs in input order.
+  Communicator& job = Job();
+  const bool output_is_file = options.output.empty() || options.output.back() != '/';
+  if (job.size() > 1 && output_is_file && !EndsWith(options.output, ".csv") && !EndsWith(options.output, ".jsonl") &&
+      !EndsWith(options.output, ".ndjson") && !EndsWith(options.output, ".json")) {
+    ThrowUsage("--output " + options.output + ": several ranks write a .csv or .jsonl file, or a directory (ending " +
+               "in /) for a Parquet dataset; one Parquet file cannot be written by several ranks");
+  }
+  // Rank 0 puts the output in place at the end: it is checked before any work.
+  if (job.size() > 1 && job.rank() == 0) {
+    CheckOutputPath(options.output, output_is_file ? OutputKind::kFile : OutputKind::kDataset, "--output");
+  }
   // Read the input's columns with the types the model was trained on.
   SourceOptions source_options;
   source_options.uri = options.input;
@@ -25,6 +70,9 @@ TransformTotals TransformFile(const TransformOptions& options) {
   const std::string model_name = artifact->manifest().value("name", "");
   artifact->InputTypes(probe->schema(), &source_options.column_types, &source_options.column_formats);
   auto source = TableSource::Open(source_options);
+  if (job.size() > 1) {
+    source->SetShard({job.rank(), job.size(), [&job](const std::string& mine) { return job.AllGather(mine); }});
+  }
   // Rows are mapped onto the model's input by column name.
   std::unique_ptr<RowScorer> scorer = artifact->ScorerFor(source->schema());
   const std::vector<Field> outputs = artifact->Outputs(options.prediction_column);
@@ -49,9 +97,13 @@ TransformTotals TransformFile(const TransformOptions& options) {
   ParquetWriteOptions parquet;
   parquet.pool = &encode_pool;
   parquet.metadata = {{"sluice.model", model_name}};
-  auto writer = TableWriter::Open(options.output, out_schema, parquet);
-  std::string rejects_path = options.rejects.empty() ? options.output + ".rejects.csv" : options.rejects;
-  RejectFile rejects(rejects_path);
+  auto writer = TableWriter::Open(RankPath(options.output, job), out_schema, parquet);
+  // Beside the output: for a dataset, beside its directory, not in it.
+  const std::string rejects_path =
+      !options.rejects.empty() ? options.rejects
+      : output_is_file         ? options.output + ".rejects.csv"
+                               : options.output.substr(0, options.output.size() - 1) + ".rejects.csv";
+  RejectFile rejects(RankPath(rejects_path, job));
   OrderedBatches ordered([&](RecordBatch& batch) { writer->Write(std::move(batch)); });
 
   std::atomic<int64_t> predicted{0}, screened{0};
@@ -97,11 +149,17 @@ TransformTotals TransformFile(const TransformOptions& options) {
   });
   writer->Close();
   rejects.Close();
+  if (job.size() > 1) JoinRankOutputs(options, rejects_path, output_is_file, totals, rejects, job);
 
   TransformTotals result;
   result.rows_read = totals.rows_read;
   result.rows_predicted = predicted;
   result.rows_rejected = totals.rows_rejected + screened;
+  if (job.size() > 1) {
+    const std::vector<int64_t> sums = SumOverRanks({predicted, screened}, job);
+    result.rows_predicted = sums[0];
+    result.rows_rejected = totals.rows_rejected + sums[1];
+  }
   result.rows_blank = totals.rows_blank;
   result.first_reject = rejects.first();
   if (rejects.count() > 0) result.rejects_file = rejects_path;

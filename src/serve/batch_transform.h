@@ -24,7 +24,7 @@ struct TransformOptions {
   std::string output;               // .csv, .jsonl, .parquet, or a directory (ending in /) for a dataset
   std::vector<std::string> carry;   // input columns copied to the output, before the prediction
   std::string prediction_column = "prediction";
-  std::string rejects;              // empty: <output>.rejects.csv
+  std::string rejects;              // empty: <output>.rejects.csv (a dataset DIR/: DIR.rejects.csv)
   int threads = 0;                  // 0: every core
   // Past this share of rejected rows (blank lines left out) the output is
   // still written, then the transform fails (exit 3) with the count and the

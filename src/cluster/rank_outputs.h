@@ -14,15 +14,21 @@
 
 namespace sluice {
 
-// Where this rank writes what will become `path`.
+// Where rank `rank` writes what will become `path`: the rank before the
+// extension (out.rank-1.csv), so the format still shows; a directory (ending
+// in /) as dir.rank-1/. In a job of one, `path` itself.
+std::string RankPath(const std::string& path, int rank);
 std::string RankPath(const std::string& path, const Communicator& job);
 
-// The ranks' reject files (CSV with a header line, or absent) joined into
-// `path` by rank 0: one header, rows in rank order.
-void JoinRankRejects(const std::string& path, Communicator& job);
+// The ranks' files joined into `path` by rank 0, in rank order: text files
+// whose first line is a header (CSV, the rejects) keep rank 0's header
+// only; others (JSON Lines) are concatenated. A rank's absent file adds
+// nothing; with none, no file is made.
+void JoinRankFiles(const std::string& path, bool header_line, Communicator& job);
 
-// The ranks' datasets (directories of part files) joined into `dir` by rank
-// 0: part files renamed in rank order, then put in place of `dir`.
+// The ranks' datasets (directories of part files) joined into `dir` (with
+// or without a final /) by rank 0: part files renamed in rank order, then
+// put in place of `dir`.
 void JoinRankDatasets(const std::string& dir, Communicator& job);
 
 // The sum of every rank's `values`, element by element, on every rank.

@@ -1,4 +1,4 @@
-#include "pipeline/rank_outputs.h"
+#include "cluster/rank_outputs.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -13,24 +13,33 @@ namespace sluice {
 
 namespace fs = std::filesystem;
 
-std::string RankPath(const std::string& path, const Communicator& job) {
-  return job.size() == 1 ? path : path + ".rank-" + std::to_string(job.rank());
+std::string RankPath(const std::string& path, int rank) {
+  const std::string tag = ".rank-" + std::to_string(rank);
+  if (!path.empty() && path.back() == '/') return path.substr(0, path.size() - 1) + tag + "/";
+  const size_t slash = path.rfind('/');
+  const size_t dot = path.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == slash + 1) return path + tag;
+  return path.substr(0, dot) + tag + path.substr(dot);
 }
 
-void JoinRankRejects(const std::string& path, Communicator& job) {
+std::string RankPath(const std::string& path, const Communicator& job) {
+  return job.size() == 1 ? path : RankPath(path, job.rank());
+}
+
+void JoinRankFiles(const std::string& path, bool header_line, Communicator& job) {
   if (job.size() == 1) return;
   job.Barrier();  // every rank's file is closed
   if (job.rank() == 0) {
     std::optional<AtomicFileWriter> out;
     for (int rank = 0; rank < job.size(); ++rank) {
-      const std::string part = path + ".rank-" + std::to_string(rank);
+      const std::string part = RankPath(path, rank);
       if (!fs::exists(part)) continue;
       std::ifstream in(part, std::ios::binary);
       std::string header;
-      std::getline(in, header);
+      if (header_line) std::getline(in, header);
       if (!out) {
         out.emplace(AtomicFileWriter::Open(path));
-        out->Write(header + "\n");
+        if (header_line) out->Write(header + "\n");
       }
       std::string block(1 << 20, '\0');
       while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
@@ -39,13 +48,14 @@ void JoinRankRejects(const std::string& path, Communicator& job) {
       if (in.bad()) ThrowIo("cannot read " + part);
     }
     if (out) out->Commit();
-    for (int rank = 0; rank < job.size(); ++rank) FileSystem::Default().RemoveAll(path + ".rank-" + std::to_string(rank));
+    for (int rank = 0; rank < job.size(); ++rank) FileSystem::Default().RemoveAll(RankPath(path, rank));
   }
   job.Barrier();  // the joined file is in place before any rank names it
 }
 
-void JoinRankDatasets(const std::string& dir, Communicator& job) {
+void JoinRankDatasets(const std::string& path, Communicator& job) {
   if (job.size() == 1) return;
+  const std::string dir = !path.empty() && path.back() == '/' ? path.substr(0, path.size() - 1) : path;
   job.Barrier();
   if (job.rank() == 0) {
     const std::string staged = dir + ".joining";
@@ -53,7 +63,7 @@ void JoinRankDatasets(const std::string& dir, Communicator& job) {
     FileSystem::Default().CreateDirectories(staged);
     int next = 0;
     for (int rank = 0; rank < job.size(); ++rank) {
-      const std::string part_dir = dir + ".rank-" + std::to_string(rank);
+      const std::string part_dir = RankPath(dir + "/", rank);
       std::vector<std::string> parts;
       for (const auto& entry : fs::directory_iterator(part_dir)) parts.push_back(entry.path().filename().string());
       std::sort(parts.begin(), parts.end());
