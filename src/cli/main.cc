@@ -2,6 +2,7 @@
 // runs it, and is the one place that turns errors into exit codes:
 // 0 success, 1 failure, 2 usage error, 3 bad input data.
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -72,6 +73,15 @@ int main(int argc, char** argv) {
   try {
     for (auto& [command, action] : commands) {
       if (!command->parsed()) continue;
+      // The pipeline commands join the ranks themselves (cli/mpi_job.h);
+      // any other would only run N times over the same files and ports.
+      static const char* const kAcrossRanks[] = {"run", "tune", "prep", "transform", "predict"};
+      if (sluice::Job().size() > 1 &&
+          std::none_of(std::begin(kAcrossRanks), std::end(kAcrossRanks),
+                       [&](const char* name) { return command->get_name() == name; })) {
+        throw sluice::Error(sluice::ErrorKind::kUsage, "`sluice " + command->get_name() +
+                                                           "` runs in one process: start it without mpirun, or with -n 1");
+      }
       const int code = action();
       // A rank that fails exits without this: mpirun then ends every rank.
       if (code == 0) sluice::Job().Finalize();

@@ -57,7 +57,8 @@ class PluginCommunicator final : public Communicator {
     try {
       return call();
     } catch (const std::exception& error) {
-      ThrowIo(name_ + ": MPI: " + error.what());
+      // Most often another rank failed first, and mpirun names it.
+      ThrowIo(name_ + ": MPI: " + error.what() + " (did another rank fail or stop?)");
     }
   }
 
