@@ -76,11 +76,11 @@ int main(int argc, char** argv) {
       // The pipeline commands join the ranks themselves (cli/mpi_job.h);
       // any other would only run N times over the same files and ports.
       static const char* const kAcrossRanks[] = {"run", "tune", "prep", "transform", "predict"};
-      if (sluice::Job().size() > 1 &&
-          std::none_of(std::begin(kAcrossRanks), std::end(kAcrossRanks),
-                       [&](const char* name) { return command->get_name() == name; })) {
-        throw sluice::Error(sluice::ErrorKind::kUsage, "`sluice " + command->get_name() +
-                                                           "` runs in one process: start it without mpirun, or with -n 1");
+      const std::string verb = command->get_name();
+      if (sluice::Job().size() > 1 && std::none_of(std::begin(kAcrossRanks), std::end(kAcrossRanks),
+                                                   [&verb](const char* name) { return verb == name; })) {
+        throw sluice::Error(sluice::ErrorKind::kUsage,
+                            "`sluice " + verb + "` runs in one process: start it without mpirun, or with -n 1");
       }
       const int code = action();
       // A rank that fails exits without this: mpirun then ends every rank.
