@@ -9,7 +9,7 @@
 
 namespace sluice {
 
-void JoinRanks(const std::string& plan, const std::string& command, bool runs_across_ranks) {
+void JoinRanks(const std::string& plan, const std::string& command, const std::string& not_across_ranks) {
   Communicator& job = Job();
   if (job.size() == 1) return;
   // Named from the first line on, the agreement check's own errors included.
@@ -19,8 +19,8 @@ void JoinRanks(const std::string& plan, const std::string& command, bool runs_ac
   const std::vector<std::string> hosts = CheckRanksAgree(job, SLUICE_VERSION, hash);
   SetLogContext("rank", std::to_string(job.rank()));
   SetLogContext("host", hosts[static_cast<size_t>(job.rank())]);
-  if (!runs_across_ranks) {
-    ThrowUsage("`sluice " + command + "` does not run across MPI ranks yet (docs/distributed.md); " +
+  if (!not_across_ranks.empty()) {
+    ThrowUsage("`sluice " + command + "`: " + not_across_ranks + " does not run across MPI ranks yet (docs/distributed.md); " +
                "start it without mpirun, or with -n 1");
   }
   if (job.rank() == 0) LogInfo(command + ": " + std::to_string(job.size()) + " ranks on " + [&] {

@@ -10,7 +10,8 @@
 namespace sluice {
 
 // `plan`: what the command will do, as text every rank must agree on (the
-// resolved pipeline; a command's arguments).
-void JoinRanks(const std::string& plan, const std::string& command, bool runs_across_ranks);
+// resolved pipeline; a command's arguments). `not_across_ranks`: empty when
+// the command runs across ranks, else what of it does not ("tuning").
+void JoinRanks(const std::string& plan, const std::string& command, const std::string& not_across_ranks);
 
 }  // namespace sluice

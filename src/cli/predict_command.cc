@@ -26,7 +26,7 @@ CommandAction AddPredictCommand(CLI::App& app) {
                       "1 accepts any (default 0.01)")
       ->check(CLI::Range(0.0, 1.0));
   return [options]() {
-    JoinRanks(options->model_dir + "\n" + options->input + "\n" + options->output, "predict", true);
+    JoinRanks(options->model_dir + "\n" + options->input + "\n" + options->output, "predict", "");
     options->stop_requested = InstallStopSignalHandlers();
     TransformTotals totals = TransformFile(*options);
     if (Job().rank() > 0) return 0;  // rank 0 speaks for the job

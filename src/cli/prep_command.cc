@@ -34,7 +34,7 @@ CommandAction AddPrepCommand(CLI::App& app) {
     // prep writes no artifact; `output` need not be set.
     overrides.insert(overrides.begin(), "output=" + args->out);
     PipelineSpec spec = LoadPipeline(args->pipeline, overrides);
-    JoinRanks(spec.resolved.dump(), "prep", true);
+    JoinRanks(spec.resolved.dump(), "prep", "");
     if (args->threads >= 0) spec.threads = args->threads;
     RunOptions options;
     options.quiet = args->json;

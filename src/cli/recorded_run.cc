@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli/stop_signals.h"
+#include "cluster/communicator.h"
 #include "common/error.h"
 #include "common/output_guard.h"
 #include "common/format.h"
@@ -39,6 +40,19 @@ void PrintStepTable(const nlohmann::json& steps) {
                   step.value("output", "")});
   }
   std::fputs(table.Format().c_str(), stdout);
+}
+
+// A rank other than 0 of an MPI job: it runs its share of the job quietly
+// (warnings and errors still show, named by rank and host); rank 0 records
+// the run, prints and writes the artifact.
+int RunOnOtherRank(const PipelineSpec& spec) {
+  SetLogContext("run_id", Job().Broadcast("", 0));
+  SetLogContext("pipeline", spec.name);
+  RunOptions options;
+  options.quiet = true;
+  options.stop_requested = InstallStopSignalHandlers();
+  RunUnrecorded(spec, options);
+  return 0;
 }
 
 }  // namespace
@@ -77,8 +91,11 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     PrintRunSummary(RunUnrecorded(spec, options), recorded.json);
     return 0;
   }
+  if (Job().rank() > 0) return RunOnOtherRank(spec);
   const std::string state_dir = std::filesystem::absolute(StateDirectory()).lexically_normal().string();
   RunRecorder recorder(state_dir, spec.name, recorded.invocation, recorded.resume_id);
+  // The other ranks log under this run's id.
+  if (Job().size() > 1) Job().Broadcast(recorder.id(), 0);
   if (!recorded.json) {
     LogInfo("run " + recorder.id() + (recorder.attempt() > 1 ? ", attempt " + std::to_string(recorder.attempt()) : "") +
             " (history: " + state_dir + "/runs.db)");

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/mpi_job.h"
 #include "cli/recorded_run.h"
+#include "cluster/communicator.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "history/run_store.h"
@@ -31,33 +32,54 @@ struct RunArgs {
   int threads = -1;
 };
 
+// What of `spec` does not run across MPI ranks yet (JoinRanks); empty: all of it.
+std::string NotAcrossRanks(const PipelineSpec& spec) {
+  if (!spec.steps.is_null()) return "a pipeline of steps";
+  if (spec.tune.enabled) return "tuning (a tune section)";
+  if (!spec.text_column.empty()) return "a text job (train.text)";
+  return "";
+}
+
 // `--resume RUN_ID`: the recorded run's command, from its working directory.
+// Under MPI rank 0 looks the run up in its history and tells the others.
 int Resume(const RunArgs& args) {
   if (!args.pipeline.empty() || !args.overrides.empty() || args.threads >= 0 || !args.from.empty() || !args.only.empty()) {
     ThrowUsage("--resume repeats the recorded run's own pipeline, --set and --threads; give none of them");
   }
   std::string id;
   RunInvocation invocation;
-  // The state directory stays the one the id is found in when the run's own
-  // working directory is entered below (SLUICE_STATE_DIR may be relative).
-  const std::string state_dir = std::filesystem::absolute(StateDirectory()).lexically_normal().string();
-  ::setenv("SLUICE_STATE_DIR", state_dir.c_str(), 1);
-  {
-    auto db = OpenStateDatabase(state_dir);
-    RunStore store(*db);
-    id = store.Resolve(args.resume);
-    RunRow row = store.Get(id);
-    const std::string status = EffectiveStatus(row);
-    if (status == "succeeded") ThrowUsage("run " + id + " succeeded; there is nothing to resume");
-    if (status == "running") ThrowUsage("run " + id + " is still running (process " + std::to_string(row.pid) + ")");
-    invocation = row.invocation;
+  Communicator& job = Job();
+  std::string found;  // rank 0's answer: the run and its invocation, or '!' and why not
+  if (job.rank() == 0) {
+    try {
+      // The state directory stays the one the id is found in when the run's own
+      // working directory is entered below (SLUICE_STATE_DIR may be relative).
+      const std::string state_dir = std::filesystem::absolute(StateDirectory()).lexically_normal().string();
+      auto db = OpenStateDatabase(state_dir);
+      RunStore store(*db);
+      id = store.Resolve(args.resume);
+      RunRow row = store.Get(id);
+      const std::string status = EffectiveStatus(row);
+      if (status == "succeeded") ThrowUsage("run " + id + " succeeded; there is nothing to resume");
+      if (status == "running") ThrowUsage("run " + id + " is still running (process " + std::to_string(row.pid) + ")");
+      found = nlohmann::json({{"id", id}, {"invocation", row.invocation.ToJson()}, {"state_dir", state_dir}}).dump();
+    } catch (const Error& error) {
+      if (job.size() == 1) throw;
+      found = std::string("!") + error.what();
+    }
   }
+  found = job.Broadcast(found, 0);
+  if (found[0] == '!') ThrowUsage(found.substr(1));
+  const nlohmann::json answer = nlohmann::json::parse(found);
+  id = answer.at("id").get<std::string>();
+  invocation = RunInvocation::FromJson(answer.at("invocation"));
+  ::setenv("SLUICE_STATE_DIR", answer.at("state_dir").get<std::string>().c_str(), 1);
   // Relative paths in the pipeline and its overrides are the run's own.
   if (!invocation.cwd.empty() && ::chdir(invocation.cwd.c_str()) != 0) {
     ThrowErrno("run " + id + " ran in " + invocation.cwd + ", which is gone");
   }
   PipelineSpec spec = LoadPipeline(invocation.pipeline, invocation.overrides);
-  JoinRanks(spec.resolved.dump(), "run --resume", false);
+  JoinRanks(spec.resolved.dump(), "run --resume", NotAcrossRanks(spec));
   if (invocation.threads >= 0) spec.threads = invocation.threads;
   if (!args.json) LogInfo("resuming run " + id + ": sluice " + invocation.verb + " " + invocation.pipeline);
   return RunRecorded(spec, {invocation, id, args.json, "", "", args.metrics_file, args.no_command_steps});
@@ -98,7 +120,7 @@ CommandAction AddRunCommand(CLI::App& app) {
       return 2;
     }
     PipelineSpec spec = LoadPipeline(args->pipeline, args->overrides);
-    JoinRanks(spec.resolved.dump(), "run", false);
+    JoinRanks(spec.resolved.dump(), "run", NotAcrossRanks(spec));
     if (args->threads >= 0) spec.threads = args->threads;
     RunInvocation invocation{"run", std::filesystem::absolute(args->pipeline).lexically_normal().string(), args->overrides,
                              args->threads, std::filesystem::current_path().string()};

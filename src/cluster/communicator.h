@@ -20,6 +20,9 @@ class Communicator {
 
   // Every rank's `mine`, in rank order, on every rank.
   virtual std::vector<std::string> AllGather(const std::string& mine) = 0;
+  // Every rank's `mine`, in rank order, on rank `root` only (the others get
+  // an empty list): what only one rank needs (test predictions to score).
+  virtual std::vector<std::string> Gather(const std::string& mine, int root) = 0;
   // `bytes` as rank `root` passed them, on every rank.
   virtual std::string Broadcast(const std::string& bytes, int root) = 0;
   virtual void Barrier() = 0;

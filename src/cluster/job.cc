@@ -20,6 +20,7 @@ class SingleProcess final : public Communicator {
   int rank() const override { return 0; }
   int size() const override { return 1; }
   std::vector<std::string> AllGather(const std::string& mine) override { return {mine}; }
+  std::vector<std::string> Gather(const std::string& mine, int) override { return {mine}; }
   std::string Broadcast(const std::string& bytes, int) override { return bytes; }
   void Barrier() override {}
   void Finalize() override {}
@@ -34,6 +35,9 @@ class PluginCommunicator final : public Communicator {
   int size() const override { return inner_->size(); }
   std::vector<std::string> AllGather(const std::string& mine) override {
     return Checked([&] { return inner_->AllGather(mine); });
+  }
+  std::vector<std::string> Gather(const std::string& mine, int root) override {
+    return Checked([&] { return inner_->Gather(mine, root); });
   }
   std::string Broadcast(const std::string& bytes, int root) override {
     return Checked([&] { return inner_->Broadcast(bytes, root); });

@@ -97,6 +97,30 @@ class MpiCommunicator final : public Communicator {
     return out;
   }
 
+  std::vector<std::string> Gather(const std::string& mine, int root) override {
+    Waiting waiting(*this, "a gather");
+    uint64_t my_size = mine.size();
+    bytes_sent_ += sizeof my_size + my_size;
+    const bool am_root = rank_ == root;
+    std::vector<uint64_t> sizes(am_root ? static_cast<size_t>(size_) : 0);
+    Check(MPI_Gather(&my_size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Gather");
+    std::vector<int> counts(sizes.size()), offsets(sizes.size());
+    uint64_t total = 0;
+    for (size_t r = 0; r < sizes.size(); ++r) {
+      counts[r] = Count(sizes[r], "gather");
+      offsets[r] = Count(total, "gather");
+      total += sizes[r];
+    }
+    std::string all(Count(total, "gather"), '\0');
+    Check(MPI_Gatherv(mine.data(), Count(my_size, "gather"), MPI_BYTE, all.data(), counts.data(), offsets.data(),
+                      MPI_BYTE, root, MPI_COMM_WORLD),
+          "MPI_Gatherv");
+    std::vector<std::string> out;
+    out.reserve(sizes.size());
+    for (size_t r = 0; r < sizes.size(); ++r) out.push_back(all.substr(static_cast<size_t>(offsets[r]), sizes[r]));
+    return out;
+  }
+
   std::string Broadcast(const std::string& bytes, int root) override {
     Waiting waiting(*this, "a broadcast");
     uint64_t length = bytes.size();

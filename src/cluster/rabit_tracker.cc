@@ -243,11 +243,18 @@ void RabitTracker::Join() {
 }
 
 std::string RabitTracker::WorkerConfig(const std::string& task_id) const {
+  return WorkerConfig(host_, port_, workers_, task_id);
+}
+
+std::string RabitTracker::WorkerConfig(const std::string& host, int port, int workers, const std::string& task_id) {
   return nlohmann::json({{"dmlc_communicator", "rabit"},
-                         {"DMLC_TRACKER_URI", host_},
-                         {"DMLC_TRACKER_PORT", port_},
+                         {"DMLC_TRACKER_URI", host},
+                         {"DMLC_TRACKER_PORT", port},
                          {"DMLC_TASK_ID", task_id},
-                         {"DMLC_NUM_WORKER", workers_}})
+                         {"DMLC_NUM_WORKER", workers},
+                         // A lost peer is an error thrown back to the caller,
+                         // not an exit from inside XGBoost.
+                         {"DMLC_WORKER_STOP_PROCESS_ON_ERROR", "false"}})
       .dump();
 }
 

@@ -37,6 +37,8 @@ class RabitTracker {
 
   // The worker configuration (XGCommunicatorInit's JSON) for `task_id`.
   std::string WorkerConfig(const std::string& task_id) const;
+  // The same for a tracker on `host`:`port` elsewhere (another rank's).
+  static std::string WorkerConfig(const std::string& host, int port, int workers, const std::string& task_id);
 
  private:
   void Serve();

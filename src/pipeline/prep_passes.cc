@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "cluster/communicator.h"
 #include "common/error.h"
 #include "common/file_system.h"
 #include "common/format.h"
@@ -258,7 +259,8 @@ void CheckSourceRejectRate(const PipelineSpec& spec, const ScanTotals& totals, c
   if (static_cast<double>(totals.rows_rejected) <= spec.source.max_reject_rate * static_cast<double>(rows)) return;
   std::string context = "nothing was trained";
   if (!spec.rejects.empty()) {
-    FileSystem::Default().Rename(staged_rejects, spec.rejects);
+    // Across MPI ranks the ranks' rejects were joined on rank 0.
+    if (Job().rank() == 0) FileSystem::Default().Rename(staged_rejects, spec.rejects);
     context += "; every rejected row is in " + spec.rejects;
   } else {
     context += "; set `rejects: PATH` in the pipeline to keep every rejected row";

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <mutex>
 
+#include "cluster/communicator.h"
+#include "cluster/rank_outputs.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "io/table_source.h"
@@ -41,6 +43,11 @@ void LoadSplit(const std::string& dir, const FittedPrep& fitted, ThreadPool& poo
     }
   }
   source->Project(wanted);
+  // Under MPI each rank reads its own share of the row groups.
+  Communicator& job = Job();
+  if (job.size() > 1) {
+    source->SetShard({job.rank(), job.size(), [&job](const std::string& mine) { return job.AllGather(mine); }});
+  }
   const size_t num_features = fitted.num_features();
   matrix.num_features = num_features;
   struct Part {
@@ -114,7 +121,7 @@ PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool) {
     LoadSplit(split_dir, *prepared.fitted, pool, prepared.splits[part], test ? &prepared.test_files : nullptr,
               test ? &prepared.test_lines : nullptr);
     const int64_t expected = part == 0 ? prepared.rows.train : part == 1 ? prepared.rows.valid : prepared.rows.test;
-    const int64_t found = static_cast<int64_t>(prepared.splits[part].num_rows());
+    const int64_t found = SumOverRanks({static_cast<int64_t>(prepared.splits[part].num_rows())}, Job())[0];
     if (found != expected) {
       ThrowInputData(split_dir + ": holds " + std::to_string(found) + " rows where manifest.json counts " +
                      std::to_string(expected) + " (the prepared data changed after prep)");

@@ -51,7 +51,9 @@ struct PreparedData {
 void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, const nlohmann::json& data,
                            const RowCounts& rows, const SplitShares& split);
 
-// Reads a `sluice prep` output directory back. The splits must hold exactly
+// Reads a `sluice prep` output directory back (under MPI, each rank its
+// own share of each split's row groups; the row counts checked are all
+// ranks' together). The splits must hold exactly
 // the rows its manifest counts, with every feature θ names and the target;
 // anything else is an input-data error naming the directory.
 PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cluster/communicator.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/format.h"
@@ -34,6 +35,8 @@ std::unique_ptr<StepJournal> OpenStepJournal(const PipelineSpec& spec, size_t th
   FingerprintBuilder key;
   key.Add(spec.resolved.dump());
   key.Add(std::to_string(threads));
+  // A model trained across ranks is not the one a single process trains.
+  if (Job().size() > 1) key.Add("ranks=" + std::to_string(Job().size()));
   if (spec.train_prepared.empty()) {
     auto source = TableSource::Open(spec.source);
     for (const auto& file : source->files()) {
@@ -49,25 +52,41 @@ std::unique_ptr<StepJournal> OpenStepJournal(const PipelineSpec& spec, size_t th
   return steps;
 }
 
+// Whether `step` finished before a restart, as the journal says (rank 0
+// keeps it; `steps` is null on the other ranks), told to every rank.
+bool StepFinished(const StepJournal* steps, const std::string& step, std::string* why_not) {
+  std::string answer;
+  if (steps) answer = steps->Finished(step, why_not) ? "1" : "0" + *why_not;
+  answer = Job().Broadcast(answer, 0);
+  if (answer.empty()) ThrowInternal("rank 0 keeps no step journal");
+  *why_not = answer.substr(1);
+  return answer[0] == '1';
+}
+
 // Prep as a recorded step: the prepared splits written to OUTPUT.run/prepared
 // (as `sluice prep` writes them) and read back; skipped when a killed run
-// finished it and its files still hash as recorded.
-PreparedData PrepareAsStep(const PipelineSpec& spec, const RunOptions& options, StepJournal& steps, ThreadPool& pool,
-                           StagedFiles& staged, const RunLog& log) {
+// finished it and its files still hash as recorded. Across MPI ranks, rank 0
+// keeps the journal and every rank preps and reads back its own share.
+PreparedData PrepareAsStep(const PipelineSpec& spec, const RunOptions& options, StepJournal* steps,
+                           const std::string& prepared_dir, ThreadPool& pool, StagedFiles& staged, const RunLog& log) {
   auto start = RunClock::now();
+  Communicator& job = Job();
   std::string why_not;
-  if (steps.Finished("prep", &why_not)) {
+  if (StepFinished(steps, "prep", &why_not)) {
     options.Step("prep", true);
-    log("run: step prep finished before the restart (" + steps.PathOf("prepared") + ", verified by content hash); skipped");
+    log("run: step prep finished before the restart (" + prepared_dir + ", verified by content hash); skipped");
   } else {
     options.Step("prep");
     if (!why_not.empty()) log("run: step prep runs again: " + why_not);
-    steps.Reset("prep", {"prepared"});
+    if (steps) steps->Reset("prep", {"prepared"});
+    job.Barrier();
     RunOptions prep_options = options;
-    RunPrep(spec, steps.PathOf("prepared"), prep_options);
-    steps.Record("prep", {"prepared"});
+    RunPrep(spec, prepared_dir, prep_options);
+    if (steps) steps->Record("prep", {"prepared"});
   }
-  PreparedData prepared = LoadPreparedData(steps.PathOf("prepared"), pool);
+  job.Barrier();  // the prepared directory is complete before any rank reads it
+  PreparedData prepared = LoadPreparedData(prepared_dir, pool);
+  if (job.rank() > 0) prepared.rejects_file.clear();  // rank 0 files them with the artifact
   if (!prepared.rejects_file.empty()) {
     // The artifact takes a copy: the step's own files stay as recorded.
     std::string copy = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
@@ -89,9 +108,12 @@ std::unique_ptr<CheckpointStore> OpenCheckpoints(const PipelineSpec& spec, const
   key.Add(spec.resolved.dump());
   key.Add(prepared.data.value("fingerprint", ""));
   key.Add(std::to_string(threads));
+  if (Job().size() > 1) key.Add("ranks=" + std::to_string(Job().size()));
   auto checkpoints = std::make_unique<CheckpointStore>(fs::absolute(spec.output).string() + ".checkpoints", key.Hex(),
                                                        spec.checkpoint_keep);
   int skipped = 0;
+  config.checkpoints = checkpoints.get();
+  if (Job().rank() > 0) return checkpoints;  // rank 0 reads and writes them (train/learner.h)
   if (auto latest = checkpoints->Latest(&skipped)) {
     log("train: resuming from " + latest->path + " (" + std::to_string(latest->progress) + " of " +
         std::to_string(config.rounds) + " rounds done)");
@@ -99,7 +121,6 @@ std::unique_ptr<CheckpointStore> OpenCheckpoints(const PipelineSpec& spec, const
     log("train: " + std::to_string(skipped) + " checkpoint(s) in " + checkpoints->dir() +
         " are for other data, parameters or threads; starting from round 1");
   }
-  config.checkpoints = checkpoints.get();
   return checkpoints;
 }
 
@@ -117,23 +138,34 @@ RunSummary RunTraining(const PipelineSpec& spec, const RunOptions& options) {
   Task task = learner->TaskOf(spec.train.params);
   CheckLearnerParams(*learner, spec);
 
-  CollectLeftovers(spec.output);
+  // Under MPI the ranks train one model, each on its own share of the rows;
+  // rank 0 keeps the journal and the checkpoints and writes the artifact.
+  Communicator& job = Job();
+  const bool lead = job.rank() == 0;
+  if (job.size() > 1 && !learner->TrainsAcrossRanks()) {
+    ThrowUsage("train.learner: the " + spec.learner + " learner does not train across MPI ranks; run it in one process");
+  }
+  if (lead) CollectLeftovers(spec.output);
   StagedFiles staged;
   // A run that checkpoints also records its finished steps (prep, train) in
   // OUTPUT.run/, so that started again after a kill it skips them.
+  const bool journaled = spec.train.checkpoint_every > 0;
   std::unique_ptr<StepJournal> steps;
-  if (spec.train.checkpoint_every > 0) steps = OpenStepJournal(spec, threads, log);
-  const bool prep_as_step = steps && spec.train_prepared.empty();
+  if (journaled && lead) steps = OpenStepJournal(spec, threads, log);
+  job.Barrier();  // the journal's folder is there, or was cleared, before any rank looks into it
+  const std::string journal_dir = fs::absolute(spec.output).string() + ".run";
+  const bool prep_as_step = journaled && spec.train_prepared.empty();
   if (!prep_as_step) options.Step("prep");
-  PreparedData prepared = prep_as_step ? PrepareAsStep(spec, options, *steps, pool, staged, log)
-                                       : PrepareData(spec, pool, staged, log);
+  PreparedData prepared = prep_as_step
+                              ? PrepareAsStep(spec, options, steps.get(), journal_dir + "/prepared", pool, staged, log)
+                              : PrepareData(spec, pool, staged, log);
   const FittedPrep& fitted = *prepared.fitted;
   DenseMatrix* matrices = prepared.splits;
   const size_t num_features = fitted.num_features();
-  const int64_t split_rows[3] = {static_cast<int64_t>(matrices[0].num_rows()), static_cast<int64_t>(matrices[1].num_rows()),
-                                 static_cast<int64_t>(matrices[2].num_rows())};
-  log("prep: " + std::to_string(num_features) + " features; train " + FormatCount(split_rows[0]) + ", valid " +
-      FormatCount(split_rows[1]) + ", test " + FormatCount(split_rows[2]) + " rows");
+  // Every rank's rows together.
+  log("prep: " + std::to_string(num_features) + " features; train " + FormatCount(prepared.rows.train) + ", valid " +
+      FormatCount(prepared.rows.valid) + ", test " + FormatCount(prepared.rows.test) + " rows" +
+      (job.size() > 1 ? " across " + std::to_string(job.size()) + " ranks" : std::string()));
 
   // Train, from the newest matching checkpoint if a killed run left one.
   auto train_start = RunClock::now();
@@ -141,6 +173,7 @@ RunSummary RunTraining(const PipelineSpec& spec, const RunOptions& options) {
   config.threads = static_cast<int>(threads);
   config.num_classes = static_cast<int>(fitted.labels().size());
   config.stop_requested = options.stop_requested;
+  if (job.size() > 1) config.job = &job;
   if (options.stop_requested && options.stop_requested->load()) {
     ThrowInterrupted("stopped by a signal before training started");
   }
@@ -168,11 +201,12 @@ RunSummary RunTraining(const PipelineSpec& spec, const RunOptions& options) {
   };
   std::unique_ptr<Model> model;
   std::string why_not;
-  const bool train_finished = steps && steps->Finished("train", &why_not);
+  const bool train_finished = journaled && StepFinished(steps.get(), "train", &why_not);
   options.Step("train", train_finished);
   if (train_finished) {
-    // Trained before the restart: the model as it was saved, verified by its hash.
-    const std::string dir = steps->PathOf("model");
+    // Trained before the restart: the model as it was saved, verified by its
+    // hash (every rank reads it: each scores its own test rows).
+    const std::string dir = journal_dir + "/model";
     model = learner->Load(dir, nlohmann::json::parse(ReadFileToString(dir + "/saved.json")));
     nlohmann::json saved_curves = nlohmann::json::parse(ReadFileToString(dir + "/curve.json"));
     if (saved_curves.is_object()) {
@@ -195,7 +229,7 @@ RunSummary RunTraining(const PipelineSpec& spec, const RunOptions& options) {
       steps->Record("train", {"model"});
     }
   }
-  if (checkpoints) checkpoints->Clear();
+  if (checkpoints && lead) checkpoints->Clear();
   double train_seconds = SecondsSince(train_start);
 
   FinishedTraining trained{model.get(), task, threads, curve, nlohmann::json::object(), {}};

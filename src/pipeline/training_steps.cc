@@ -3,10 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 
 #include "artifact/artifact.h"
+#include "cluster/communicator.h"
+#include "cluster/rank_outputs.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/format.h"
@@ -54,17 +57,29 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   source->SetPruningPredicates(plan->PruningPredicates());
   // Checks may read more columns; the batches are narrowed back for prep.
   std::unique_ptr<DataChecks> checks = BindChecks(spec, *source, prepared.raw_schema, used);
+  // Under MPI each rank reads its own share of the source (io/source_shard.h).
+  Communicator& job = Job();
+  if (job.size() > 1) {
+    if (checks) ThrowUsage("checks: data checks do not run across MPI ranks yet; run this pipeline in one process, or without checks");
+    source->SetShard({job.rank(), job.size(), [&job](const std::string& mine) { return job.AllGather(mine); }});
+  }
   log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +
       "; schema: " + source->schema().ToString());
 
   // Pass 1: fit θ on the train split.
   auto fit_start = RunClock::now();
-  std::string staged_rejects = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
+  // Named by rank 0's process: the ranks' own files are joined into it.
+  const std::string run_pid = job.Broadcast(std::to_string(::getpid()), 0);
+  const std::string staged_rejects = fs::absolute(spec.output).string() + ".rejects-" + run_pid;
+  // Each rank removes only its own files: the joined one is rank 0's.
+  if (job.rank() == 0) staged.Add(staged_rejects);
+  if (job.size() > 1) staged.Add(RankPath(staged_rejects, job));
   std::error_code ec;
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
-  RejectFile rejects(staged_rejects);
+  RejectFile rejects(RankPath(staged_rejects, job));
   PrepCache cache(DefaultPrepCacheBytes());
   FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache, checks.get());
+  JoinRankFiles(staged_rejects, true, job);
   CheckSourceRejectRate(spec, fit.totals, rejects, staged_rejects);
   prepared.checks = FinishChecks(checks.get(), fit.totals, spec.source.uri);
   prepared.fitted = std::move(fit.fitted);
@@ -113,12 +128,18 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   for (int part = 0; part < 3; ++part) matrices[part].num_features = num_features;
   prepared.apply_seconds = SecondsSince(apply_start);
 
-  const int64_t split_rows[3] = {static_cast<int64_t>(matrices[0].num_rows()), static_cast<int64_t>(matrices[1].num_rows()),
-                                 static_cast<int64_t>(matrices[2].num_rows())};
+  // Each rank keeps its own rows; the accounting is every rank's together.
+  const std::vector<int64_t> sums =
+      SumOverRanks({static_cast<int64_t>(matrices[0].num_rows()), static_cast<int64_t>(matrices[1].num_rows()),
+                    static_cast<int64_t>(matrices[2].num_rows()), filtered.by_filter - fit.totals.rows_pruned,
+                    filtered.missing_target, filtered.missing_value, filtered.unseen_label},
+                   job);
+  const int64_t split_rows[3] = {sums[0], sums[1], sums[2]};
+  filtered = {sums[3] + fit.totals.rows_pruned, sums[4], sums[5], sums[6]};
   prepared.rows = RowAccounting(fit.totals, filtered, split_rows);
   prepared.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}};
   prepared.split = SharesOf(spec.prep.split);
-  if (rejects.count() > 0) {
+  if (rejects.count() > 0 && job.rank() == 0) {
     prepared.rejects_file = staged_rejects;
     prepared.first_reject = rejects.first();
   }
@@ -230,6 +251,46 @@ void WriteTestPredictions(const std::string& path, const PreparedData& prepared,
   writer.Commit();
 }
 
+// A rank's scored test rows as bytes: the count, then labels, predictions,
+// source files and lines, each a native-endian array.
+template <typename T>
+void AppendArray(std::string& out, const std::vector<T>& values) {
+  out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
+}
+
+template <typename T>
+void ReadArray(const std::string& in, size_t& at, size_t count, std::vector<T>& out) {
+  if (at + count * sizeof(T) > in.size()) ThrowInternal("a rank's test rows are cut short");
+  const size_t start = out.size();
+  out.resize(start + count);
+  std::memcpy(out.data() + start, in.data() + at, count * sizeof(T));
+  at += count * sizeof(T);
+}
+
+std::string PackTestRows(const std::vector<float>& labels, const std::vector<float>& predictions,
+                         const PreparedData& prepared) {
+  std::string out;
+  const uint64_t rows = labels.size();
+  out.append(reinterpret_cast<const char*>(&rows), sizeof rows);
+  AppendArray(out, labels);
+  AppendArray(out, predictions);
+  AppendArray(out, prepared.test_files);
+  AppendArray(out, prepared.test_lines);
+  return out;
+}
+
+void UnpackTestRows(const std::string& in, size_t outputs, std::vector<float>& labels, std::vector<float>& predictions,
+                    PreparedData& prepared) {
+  uint64_t rows = 0;
+  if (in.size() < sizeof rows) ThrowInternal("a rank's test rows are cut short");
+  std::memcpy(&rows, in.data(), sizeof rows);
+  size_t at = sizeof rows;
+  ReadArray(in, at, rows, labels);
+  ReadArray(in, at, rows * outputs, predictions);
+  ReadArray(in, at, rows, prepared.test_files);
+  ReadArray(in, at, rows, prepared.test_lines);
+}
+
 }  // namespace
 
 RunSummary EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared, const FinishedTraining& trained,
@@ -245,6 +306,18 @@ RunSummary EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared, con
     std::vector<float> out(block.rows() * outputs);
     trained.model->Predict(block.values.data(), block.rows(), out.data());
     test_predictions.insert(test_predictions.end(), out.begin(), out.end());
+  }
+  // Across ranks each scored its own test rows: rank 0 gathers them, in
+  // rank order (input order), and goes on alone.
+  Communicator& job = Job();
+  if (job.size() > 1) {
+    const auto all = job.Gather(PackTestRows(test_labels, test_predictions, prepared), 0);
+    if (job.rank() > 0) return RunSummary();
+    test_labels.clear();
+    test_predictions.clear();
+    prepared.test_files.clear();
+    prepared.test_lines.clear();
+    for (const auto& rows : all) UnpackTestRows(rows, outputs, test_labels, test_predictions, prepared);
   }
   std::vector<std::vector<int64_t>> confusion;
   MetricList metric_list = ScoreTestSplit(trained.task, test_labels, test_predictions, outputs, classes, &confusion);

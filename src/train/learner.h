@@ -23,6 +23,7 @@ const char* TaskName(Task task);
 Task TaskFromName(const std::string& name);
 
 class CheckpointStore;
+class Communicator;
 struct RoundReport;
 
 struct TrainConfig {
@@ -46,6 +47,12 @@ struct TrainConfig {
   // stopping of poor trials): true ends training there, the model keeping
   // the rounds so far and saying it was pruned.
   std::function<bool(const RoundReport&)> prune;
+  // The ranks of an MPI job training one model together, each with its own
+  // share of the rows (null, or a job of one: this process alone). Every
+  // rank prepares and trains with the same config; a learner that cannot
+  // train across ranks refuses. Rank 0 alone writes checkpoints; every rank
+  // resumes from rank 0's newest.
+  Communicator* job = nullptr;
 };
 
 // Per round (or epoch): the validation metric's name and value.
@@ -118,6 +125,8 @@ class Learner {
   // an unknown one is a usage error before anything runs, not a typo that
   // trains with the default.
   virtual bool KnowsParam(const std::string& name) const = 0;
+  // Whether it trains one model across the ranks of an MPI job (TrainConfig::job).
+  virtual bool TrainsAcrossRanks() const { return false; }
 };
 
 using LearnerFactory = std::function<std::unique_ptr<Learner>()>;

@@ -10,15 +10,19 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "cluster/communicator.h"
 #include "common/error.h"
+#include "common/hash.h"
 #include "common/memory.h"
 #include "train/checkpoint_store.h"
 #include "train/learner.h"
 #include "train/metrics.h"
 #include "train/xgboost_api.h"
+#include "train/xgboost_collective.h"
 #include "train/xgboost_model.h"
 
 namespace sluice {
@@ -122,14 +126,35 @@ struct LabelFacts {
   }
 };
 
+// The rows of every rank together, train and validation: what decides, on
+// every rank alike, whether there is a validation set. A rank whose share
+// is empty still takes part (XGBoost 1.7 trains with empty workers).
+std::pair<size_t, size_t> RowsOfAllRanks(Communicator& job, size_t train_rows, size_t valid_rows) {
+  std::pair<size_t, size_t> total{0, 0};
+  for (const auto& counts : job.AllGather(std::to_string(train_rows) + " " + std::to_string(valid_rows))) {
+    total.first += std::stoull(counts);
+    total.second += std::stoull(counts.substr(counts.find(' ') + 1));
+  }
+  return total;
+}
+
 class QuantileData : public TrainingData {
  public:
-  QuantileData(DenseMatrix train, DenseMatrix valid, int threads, const std::string& max_bin)
+  QuantileData(DenseMatrix train, DenseMatrix valid, int threads, const std::string& max_bin, Communicator* job)
       : num_features_(train.num_features) {
     auto start = Clock::now();
+    std::pair<size_t, size_t> rows{train.num_rows(), valid.num_rows()};
+    if (job && job->size() > 1) {
+      rows = RowsOfAllRanks(*job, rows.first, rows.second);
+      if (rows.first > 0) {
+        job_ = job;
+        collective_ = std::make_unique<XgboostCollective>(*job);
+      }
+    }
+    if (rows.first == 0) ThrowInputData("train: the train split is empty");
     labels_.Observe(train);
     train_ = std::make_unique<DMatrix>(train, nullptr, threads, max_bin);
-    if (valid.num_rows() > 0) valid_ = std::make_unique<DMatrix>(valid, train_.get(), threads, max_bin);
+    if (rows.second > 0) valid_ = std::make_unique<DMatrix>(valid, train_.get(), threads, max_bin);
     // XGBoost holds its quantised copy now; ours can go.
     train = DenseMatrix();
     valid = DenseMatrix();
@@ -142,8 +167,12 @@ class QuantileData : public TrainingData {
   DMatrixHandle train() const { return train_->handle(); }
   DMatrixHandle valid() const { return valid_ ? valid_->handle() : nullptr; }
   const LabelFacts& labels() const { return labels_; }
+  // The job training across ranks, or null.
+  Communicator* job() const { return job_; }
 
  private:
+  Communicator* job_ = nullptr;
+  std::unique_ptr<XgboostCollective> collective_;  // first in, last out: the DMatrices are freed inside it
   size_t num_features_;
   double build_seconds_ = 0;
   LabelFacts labels_;
@@ -196,7 +225,8 @@ class BoostingRun {
  public:
   BoostingRun(const QuantileData& data, const TrainConfig& config, Task task, const RoundObserver& observer)
       : data_(data), config_(config), task_(task), observer_(observer),
-        checkpointing_(config.checkpoints != nullptr && config.checkpoint_every > 0) {
+        checkpointing_(config.checkpoints != nullptr && config.checkpoint_every > 0),
+        lead_(!data.job() || data.job()->rank() == 0) {
     params_ = Params();
     booster_ = NewBooster();
   }
@@ -268,8 +298,28 @@ class BoostingRun {
     booster_ = fresh;
   }
 
+  // The newest checkpoint; across ranks rank 0's, sent to every rank (the
+  // others may not even see its disk).
+  std::optional<CheckpointStore::Checkpoint> LatestCheckpoint() const {
+    std::optional<CheckpointStore::Checkpoint> latest;
+    if (lead_) latest = config_.checkpoints->Latest();
+    if (!data_.job()) return latest;
+    std::string bytes;
+    if (latest) {
+      bytes = nlohmann::json({{"progress", latest->progress}, {"state", latest->state}, {"path", latest->path}}).dump();
+      bytes.push_back('\n');
+      bytes += latest->model;
+    }
+    bytes = data_.job()->Broadcast(bytes, 0);
+    if (bytes.empty()) return std::nullopt;
+    const size_t newline = bytes.find('\n');
+    const nlohmann::json header = nlohmann::json::parse(bytes.substr(0, newline));
+    return CheckpointStore::Checkpoint{header.at("progress").get<int64_t>(), header.at("state"), bytes.substr(newline + 1),
+                                       header.at("path").get<std::string>()};
+  }
+
   void ResumeFromCheckpoint() {
-    auto checkpoint = config_.checkpoints->Latest();
+    auto checkpoint = LatestCheckpoint();
     if (!checkpoint) return;
     Reopen(checkpoint->model, checkpoint->path);
     const auto& state = checkpoint->state;
@@ -300,7 +350,8 @@ class BoostingRun {
                  "XGBoosterSaveModelToBuffer");
     std::string model(bytes, length);
     nlohmann::json state = {{"best_round", best_round_}, {"best_value", best_value_}, {"metric", metric_}, {"curve", curve_}};
-    config_.checkpoints->Write(done, state, model);
+    // Across ranks every booster holds the same model: rank 0 keeps it.
+    if (lead_) config_.checkpoints->Write(done, state, model);
     Reopen(model, config_.checkpoints->dir());
   }
 
@@ -311,15 +362,24 @@ class BoostingRun {
     const char* names[] = {"train", "valid"};
     DMatrixHandle handles[] = {data_.train(), data_.valid()};
     const char* text;
-    XgboostCheck(XGBoosterEvalOneIter(booster_, round, handles, names, data_.valid() ? 2 : 1, &text),
-                 "XGBoosterEvalOneIter");
+    CheckAcrossRanks(XGBoosterEvalOneIter(booster_, round, handles, names, data_.valid() ? 2 : 1, &text),
+                     "XGBoosterEvalOneIter", round);
     ParseEval(text, &report);
     return report;
   }
 
   // Boosts one round and reports it; true when training ends there.
+  // A failed XGBoost call across ranks is most often a rank lost mid-round
+  // (its peers see their links to it break): said so, with this rank's name.
+  void CheckAcrossRanks(int rc, const char* call, int round) const {
+    if (rc == 0 || !data_.job()) return XgboostCheck(rc, call);
+    ThrowIo(RankName(data_.job()->rank(), HostName()) + ": XGBoost's collective failed in round " +
+            std::to_string(round + 1) + " (" + call + "): " + XgboostLastError() +
+            " (did another rank fail or stop? mpirun names a rank that died)");
+  }
+
   bool Boost(int round) {
-    XgboostCheck(XGBoosterUpdateOneIter(booster_, round, data_.train()), "XGBoosterUpdateOneIter");
+    CheckAcrossRanks(XGBoosterUpdateOneIter(booster_, round, data_.train()), "XGBoosterUpdateOneIter", round);
     rounds_run_ = round + 1;
     RoundReport report = Evaluate(round);
     bool stop = false;
@@ -350,9 +410,20 @@ class BoostingRun {
   // most checkpoint_every rounds on: a checkpoint taken anywhere else would
   // let the resumed model part from the uninterrupted one.
   void CheckpointAndHonourStop() {
-    const bool interrupted = config_.stop_requested && config_.stop_requested->load();
+    bool interrupted = config_.stop_requested && config_.stop_requested->load();
     const bool at_checkpoint = checkpointing_ && rounds_run_ % config_.checkpoint_every == 0;
     const bool more_to_run = rounds_run_ < config_.rounds;
+    // The ranks stop together: a stop asked of one (mpirun forwards a
+    // signal to each in its own time) is a stop of all, at the same round.
+    constexpr double kMaxStopWaitSeconds = 5;
+    const double seconds_per_round = SecondsSince(rounds_start_) / (rounds_run_ - first_round_);
+    const int rounds_to_checkpoint = checkpointing_ ? config_.checkpoint_every - rounds_run_ % config_.checkpoint_every : 0;
+    bool checkpoint_too_far = rounds_to_checkpoint * seconds_per_round > kMaxStopWaitSeconds;
+    if (data_.job()) {
+      const auto all = data_.job()->AllGather(std::string{interrupted ? '1' : '0', checkpoint_too_far ? '1' : '0'});
+      checkpoint_too_far = all[0][1] == '1';  // rank 0's clock decides
+      for (const auto& flags : all) interrupted = interrupted || flags[0] == '1';
+    }
     if (at_checkpoint && more_to_run) WriteCheckpoint(rounds_run_);
     if (!interrupted || !more_to_run) return;
     const std::string after = "training stopped by a signal after round " + std::to_string(rounds_run_);
@@ -365,10 +436,7 @@ class BoostingRun {
     // gives two minutes): checkpoint here, off the schedule. A run resumed
     // from it trains the same rounds, but its model is not byte for byte an
     // uninterrupted one's.
-    constexpr double kMaxStopWaitSeconds = 5;
-    const double seconds_per_round = SecondsSince(rounds_start_) / (rounds_run_ - first_round_);
-    const int rounds_to_checkpoint = config_.checkpoint_every - rounds_run_ % config_.checkpoint_every;
-    if (rounds_to_checkpoint * seconds_per_round > kMaxStopWaitSeconds) {
+    if (checkpoint_too_far) {
       WriteCheckpoint(rounds_run_);
       ThrowInterrupted(after + "; checkpoint written to " + config_.checkpoints->dir() +
                        " off its schedule (the next one was " + std::to_string(rounds_to_checkpoint) +
@@ -397,10 +465,25 @@ class BoostingRun {
     }
     facts["params"] = params_;
     if (!resumed_.is_null()) facts["resumed"] = resumed_;
+    if (data_.job()) CheckRanksHoldOneModel();
     const size_t outputs = task_ == Task::kMultiClassification ? static_cast<size_t>(config_.num_classes) : 1;
     auto model = std::make_unique<XgboostModel>(booster_, task_, data_.num_features(), facts, outputs);
     booster_ = nullptr;
     return model;
+  }
+
+  // Every rank must end with the very same booster (XGBoost's collective
+  // agrees on each split): a rank that does not is a fault, not a model.
+  void CheckRanksHoldOneModel() const {
+    bst_ulong length = 0;
+    const char* bytes = nullptr;
+    XgboostCheck(XGBoosterSaveModelToBuffer(booster_, R"({"format": "ubj"})", &length, &bytes),
+                 "XGBoosterSaveModelToBuffer");
+    const std::string digest = std::to_string(Hash64(std::string_view(bytes, length)));
+    const auto all = data_.job()->AllGather(digest);
+    for (size_t rank = 1; rank < all.size(); ++rank) {
+      if (all[rank] != all[0]) ThrowInternal("rank " + std::to_string(rank) + "'s model differs from rank 0's after training");
+    }
   }
 
   const QuantileData& data_;
@@ -408,6 +491,7 @@ class BoostingRun {
   const Task task_;
   const RoundObserver& observer_;
   const bool checkpointing_;
+  const bool lead_;  // this process writes checkpoints: rank 0, or the only one
   std::map<std::string, std::string> params_;
   BoosterHandle booster_ = nullptr;
   Clock::time_point rounds_start_;
@@ -446,24 +530,39 @@ class XgboostLearner : public Learner {
   }
 
   std::unique_ptr<TrainingData> Prepare(DenseMatrix train, DenseMatrix valid, const TrainConfig& config) override {
-    if (train.num_rows() == 0) ThrowInputData("train: the train split is empty");
     auto max_bin = config.params.find("max_bin");
     return std::make_unique<QuantileData>(std::move(train), std::move(valid), config.threads,
-                                          max_bin == config.params.end() ? std::string() : max_bin->second);
+                                          max_bin == config.params.end() ? std::string() : max_bin->second, config.job);
   }
 
   std::unique_ptr<Model> TrainOn(const TrainingData& data, const TrainConfig& config,
                                  const RoundObserver& observer) override {
     const auto& quantile = dynamic_cast<const QuantileData&>(data);
     Task task = TaskOf(config.params);
-    if (task == Task::kBinaryClassification) quantile.labels().CheckBinary();
-    if (task == Task::kMultiClassification) quantile.labels().CheckClasses(config.num_classes);
+    // Across ranks each checks its own labels, and all stop if one objects.
+    std::string objection;
+    try {
+      if (task == Task::kBinaryClassification) quantile.labels().CheckBinary();
+      if (task == Task::kMultiClassification) quantile.labels().CheckClasses(config.num_classes);
+    } catch (const Error& error) {
+      if (!quantile.job()) throw;
+      objection = error.what();
+    }
+    if (quantile.job()) {
+      const auto all = quantile.job()->AllGather(objection);
+      for (size_t rank = 0; rank < all.size(); ++rank) {
+        if (!all[rank].empty()) ThrowInputData("rank " + std::to_string(rank) + ": " + all[rank]);
+      }
+      if (config.prune) ThrowUsage("tune: pruning trials is not done across MPI ranks");
+    }
     return BoostingRun(quantile, config, task, observer).Run();
   }
 
   std::unique_ptr<Model> Load(const std::string& dir, const nlohmann::json& saved) override {
     return XgboostModel::Load(dir, saved);
   }
+
+  bool TrainsAcrossRanks() const override { return true; }
 };
 
 }  // namespace
