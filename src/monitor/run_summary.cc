@@ -332,6 +332,7 @@ Json RunSummary::ToJson() const {
     out["curves"] = CurvesToJson(curves);
     out["seconds"] = seconds.ToJson();
     out["peak_rss_bytes"] = peak_rss_bytes;
+    if (!rank_hosts.empty()) out["rank_hosts"] = rank_hosts;
     if (tuning) out["tuning"] = tuning->ToJson();
     if (text) {
       out["kind"] = "text";
@@ -378,6 +379,7 @@ RunSummary RunSummary::FromJson(const Json& json) {
   out.seconds = StageSeconds::FromJson(Member(json, "seconds"));
   out.matrix_bytes = Read<double>(json, "matrix_bytes", 0);
   out.peak_rss_bytes = Read<double>(json, "peak_rss_bytes", 0);
+  out.rank_hosts = Read<std::vector<std::string>>(json, "rank_hosts", {});
   const Json tuning = Member(json, "tuning");
   if (tuning.is_object()) out.tuning = TuningRecord::FromJson(tuning);
   out.vocabulary = Read<int64_t>(json, "vocabulary", 0);

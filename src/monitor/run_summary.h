@@ -151,8 +151,11 @@ struct RunSummary {
   nlohmann::json model = nlohmann::json::object();  // the learner's description
   Curves curves;
   StageSeconds seconds;
-  double matrix_bytes = 0, peak_rss_bytes = 0;
+  double matrix_bytes = 0, peak_rss_bytes = 0;  // peak memory: of rank 0, across MPI ranks
   std::optional<TuningRecord> tuning;
+  // The host of each MPI rank that ran the job, in rank order; empty for
+  // one process.
+  std::vector<std::string> rank_hosts;
 
   // A text job.
   int64_t vocabulary = 0;

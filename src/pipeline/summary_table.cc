@@ -208,7 +208,17 @@ std::string FormatRunSummary(const RunSummary& summary) {
   row("time evaluate + save", FormatSeconds(seconds.Sum({seconds.evaluate, seconds.save})));
   row("time total", FormatSeconds(seconds.total.value_or(0)));
   row("feature matrix", FormatBytes(summary.matrix_bytes) + " (float32)");
-  row("peak memory", FormatBytes(summary.peak_rss_bytes));
+  if (summary.rank_hosts.empty()) {
+    row("peak memory", FormatBytes(summary.peak_rss_bytes));
+  } else {
+    row("peak memory", FormatBytes(summary.peak_rss_bytes) + " (rank 0)");
+    std::string hosts;
+    for (size_t rank = 0; rank < summary.rank_hosts.size(); ++rank) {
+      if (rank > 0 && summary.rank_hosts[rank] == summary.rank_hosts[rank - 1]) continue;
+      hosts += (hosts.empty() ? "" : ", ") + summary.rank_hosts[rank];
+    }
+    row("MPI ranks", std::to_string(summary.rank_hosts.size()) + " on " + hosts);
+  }
   row("artifact", summary.artifact);
   return out;
 }

@@ -234,7 +234,9 @@ RunSummary RunTraining(const PipelineSpec& spec, const RunOptions& options) {
 
   FinishedTraining trained{model.get(), task, threads, curve, nlohmann::json::object(), {}};
   options.Step("evaluate");
+  const std::vector<std::string> rank_hosts = job.size() > 1 ? job.AllGather(HostName()) : std::vector<std::string>();
   RunSummary summary = EvaluateAndSave(spec, prepared, trained, staged);
+  summary.rank_hosts = rank_hosts;
   summary.curves = std::move(curves);
   if (steps) steps->Remove();
   summary.seconds.read_fit = prepared.read_fit_seconds;

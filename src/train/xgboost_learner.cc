@@ -17,6 +17,7 @@
 #include "cluster/communicator.h"
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "common/memory.h"
 #include "train/checkpoint_store.h"
 #include "train/learner.h"
@@ -44,12 +45,18 @@ int NextBlock(DataIterHandle handle) {
   auto* iterator = static_cast<BlockIterator*>(handle);
   const auto& blocks = iterator->matrix->blocks;
   while (iterator->position < blocks.size() && blocks[iterator->position].rows() == 0) ++iterator->position;
-  if (iterator->position >= blocks.size()) return 0;
-  const DenseBlock& block = blocks[iterator->position++];
-  iterator->interface = XgboostArrayInterface(block.values.data(), block.rows(), iterator->matrix->num_features);
+  // A matrix without rows (a rank whose share of a split is empty) is one
+  // empty batch: XGBoost needs at least one, and trains with empty workers.
+  static const float kNothing[1] = {0};
+  const bool empty = iterator->matrix->num_rows() == 0;
+  if (empty ? iterator->position > 0 : iterator->position >= blocks.size()) return 0;
+  const float* values = empty ? kNothing : blocks[iterator->position].values.data();
+  const float* labels = empty ? kNothing : blocks[iterator->position].labels.data();
+  const size_t rows = empty ? 0 : blocks[iterator->position].rows();
+  iterator->position = empty ? 1 : iterator->position + 1;
+  iterator->interface = XgboostArrayInterface(values, rows, iterator->matrix->num_features);
   XgboostCheck(XGProxyDMatrixSetDataDense(iterator->proxy, iterator->interface.c_str()), "XGProxyDMatrixSetDataDense");
-  XgboostCheck(XGDMatrixSetDenseInfo(iterator->proxy, "label", block.labels.data(), block.rows(), 1),
-               "XGDMatrixSetDenseInfo");
+  XgboostCheck(XGDMatrixSetDenseInfo(iterator->proxy, "label", labels, rows, 1), "XGDMatrixSetDenseInfo");
   return 1;
 }
 
@@ -152,6 +159,14 @@ class QuantileData : public TrainingData {
       }
     }
     if (rows.first == 0) ThrowInputData("train: the train split is empty");
+    if (job_ && (train.num_rows() == 0 || (rows.second > 0 && valid.num_rows() == 0))) {
+      // Said once here, not by XGBoost at every evaluation of every round.
+      Log(LogLevel::kWarning, std::string("sluice: warning: this rank's share of the ") +
+                                  (train.num_rows() == 0 ? "train" : "validation") +
+                                  " split is empty (more ranks than the data has row groups or blocks): "
+                                  "it takes part in every round without rows");
+      XgboostCheck(XGBSetGlobalConfig(R"({"verbosity": 0})"), "XGBSetGlobalConfig");
+    }
     labels_.Observe(train);
     train_ = std::make_unique<DMatrix>(train, nullptr, threads, max_bin);
     if (rows.second > 0) valid_ = std::make_unique<DMatrix>(valid, train_.get(), threads, max_bin);
