@@ -36,7 +36,9 @@ struct RunArgs {
 std::string NotAcrossRanks(const PipelineSpec& spec) {
   if (!spec.steps.is_null()) return "a pipeline of steps";
   if (spec.tune.enabled) return "tuning (a tune section)";
-  if (!spec.text_column.empty()) return "a text job (train.text)";
+  if (!spec.text_column.empty() && spec.train.checkpoint_every > 0) {
+    return "a text job with checkpoints (train.checkpoint_every)";
+  }
   return "";
 }
 

@@ -6,6 +6,7 @@
 // start does not pay for loading MPI. Collectives are called from the main
 // thread only, by every rank in the same order.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ class Communicator {
   // Every rank's `mine`, in rank order, on rank `root` only (the others get
   // an empty list): what only one rank needs (test predictions to score).
   virtual std::vector<std::string> Gather(const std::string& mine, int root) = 0;
+  // Sums `count` values element by element over the ranks, in place, on
+  // every rank; every rank gets the same bits (summed at rank 0 in a fixed
+  // order, then broadcast), so ranks that step with it stay identical.
+  virtual void SumInPlace(float* values, size_t count) = 0;
+  virtual void SumInPlace(double* values, size_t count) = 0;
   // `bytes` as rank `root` passed them, on every rank.
   virtual std::string Broadcast(const std::string& bytes, int root) = 0;
   virtual void Barrier() = 0;

@@ -21,6 +21,8 @@ class SingleProcess final : public Communicator {
   int size() const override { return 1; }
   std::vector<std::string> AllGather(const std::string& mine) override { return {mine}; }
   std::vector<std::string> Gather(const std::string& mine, int) override { return {mine}; }
+  void SumInPlace(float*, size_t) override {}
+  void SumInPlace(double*, size_t) override {}
   std::string Broadcast(const std::string& bytes, int) override { return bytes; }
   void Barrier() override {}
   void Finalize() override {}
@@ -38,6 +40,18 @@ class PluginCommunicator final : public Communicator {
   }
   std::vector<std::string> Gather(const std::string& mine, int root) override {
     return Checked([&] { return inner_->Gather(mine, root); });
+  }
+  void SumInPlace(float* values, size_t count) override {
+    Checked([&] {
+      inner_->SumInPlace(values, count);
+      return 0;
+    });
+  }
+  void SumInPlace(double* values, size_t count) override {
+    Checked([&] {
+      inner_->SumInPlace(values, count);
+      return 0;
+    });
   }
   std::string Broadcast(const std::string& bytes, int root) override {
     return Checked([&] { return inner_->Broadcast(bytes, root); });

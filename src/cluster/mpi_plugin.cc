@@ -14,6 +14,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <condition_variable>
@@ -121,6 +122,9 @@ class MpiCommunicator final : public Communicator {
     return out;
   }
 
+  void SumInPlace(float* values, size_t count) override { Sum(values, count, MPI_FLOAT); }
+  void SumInPlace(double* values, size_t count) override { Sum(values, count, MPI_DOUBLE); }
+
   std::string Broadcast(const std::string& bytes, int root) override {
     Waiting waiting(*this, "a broadcast");
     uint64_t length = bytes.size();
@@ -152,6 +156,20 @@ class MpiCommunicator final : public Communicator {
   }
 
  private:
+  // A reduce to rank 0 and a broadcast, not MPI_Allreduce: an allreduce
+  // may add in a different order on each rank (recursive doubling), and
+  // ranks whose sums differ in the last bit drift apart step by step.
+  template <typename T>
+  void Sum(T* values, size_t count, MPI_Datatype type) {
+    Waiting waiting(*this, "a sum");
+    const int n = Count(count * sizeof(T), "sum") > 0 ? static_cast<int>(count) : 0;
+    bytes_sent_ += count * sizeof(T);
+    std::vector<T> total(rank_ == 0 ? count : 0);
+    Check(MPI_Reduce(values, total.data(), n, type, MPI_SUM, 0, MPI_COMM_WORLD), "MPI_Reduce");
+    if (rank_ == 0) std::copy(total.begin(), total.end(), values);
+    Check(MPI_Bcast(values, n, type, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  }
+
   // Marks a collective in progress for the watchdog.
   class Waiting {
    public:

@@ -8,6 +8,22 @@ namespace sluice {
 
 namespace {
 
+// The peak memory row, and across MPI ranks the ranks and their hosts.
+template <typename Row>
+void AppendMemoryAndRanks(const Row& row, const RunSummary& summary) {
+  if (summary.rank_hosts.empty()) {
+    row("peak memory", FormatBytes(summary.peak_rss_bytes));
+    return;
+  }
+  row("peak memory", FormatBytes(summary.peak_rss_bytes) + " (rank 0)");
+  std::string hosts;
+  for (size_t rank = 0; rank < summary.rank_hosts.size(); ++rank) {
+    if (rank > 0 && summary.rank_hosts[rank] == summary.rank_hosts[rank - 1]) continue;
+    hosts += (hosts.empty() ? "" : ", ") + summary.rank_hosts[rank];
+  }
+  row("MPI ranks", std::to_string(summary.rank_hosts.size()) + " on " + hosts);
+}
+
 // One "  key   value" line.
 void AppendRow(std::string& out, const std::string& key, const std::string& value) {
   char buffer[512];
@@ -140,7 +156,7 @@ std::string FormatTextSummary(const RunSummary& summary) {
     row("artifact", learner.artifact);
   }
   row("time total", FormatSeconds(summary.seconds.total.value_or(0)));
-  row("peak memory", FormatBytes(summary.peak_rss_bytes));
+  AppendMemoryAndRanks(row, summary);
   return out;
 }
 
@@ -208,17 +224,7 @@ std::string FormatRunSummary(const RunSummary& summary) {
   row("time evaluate + save", FormatSeconds(seconds.Sum({seconds.evaluate, seconds.save})));
   row("time total", FormatSeconds(seconds.total.value_or(0)));
   row("feature matrix", FormatBytes(summary.matrix_bytes) + " (float32)");
-  if (summary.rank_hosts.empty()) {
-    row("peak memory", FormatBytes(summary.peak_rss_bytes));
-  } else {
-    row("peak memory", FormatBytes(summary.peak_rss_bytes) + " (rank 0)");
-    std::string hosts;
-    for (size_t rank = 0; rank < summary.rank_hosts.size(); ++rank) {
-      if (rank > 0 && summary.rank_hosts[rank] == summary.rank_hosts[rank - 1]) continue;
-      hosts += (hosts.empty() ? "" : ", ") + summary.rank_hosts[rank];
-    }
-    row("MPI ranks", std::to_string(summary.rank_hosts.size()) + " on " + hosts);
-  }
+  AppendMemoryAndRanks(row, summary);
   row("artifact", summary.artifact);
   return out;
 }

@@ -1,11 +1,15 @@
 #include "pipeline/text_corpus.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 
+#include "cluster/communicator.h"
+#include "cluster/rank_outputs.h"
 #include "common/error.h"
 #include "common/format.h"
 #include "common/log.h"
@@ -34,8 +38,33 @@ struct SplitCounts {
 
 // θ on the train split — vocabulary and labels, merged in input order —
 // then valid and test rows whose label training never saw filtered out.
+// Strings as bytes, each after its length: labels and reject lines may
+// hold any bytes, which JSON could not carry unchanged.
+std::string PackStrings(const std::vector<std::string>& strings) {
+  std::string out;
+  for (const auto& text : strings) {
+    const uint64_t length = text.size();
+    out.append(reinterpret_cast<const char*>(&length), sizeof length).append(text);
+  }
+  return out;
+}
+
+void UnpackStrings(const std::string& bytes, std::vector<std::string>& out) {
+  for (size_t at = 0; at + sizeof(uint64_t) <= bytes.size();) {
+    uint64_t length = 0;
+    std::memcpy(&length, bytes.data() + at, sizeof length);
+    at += sizeof length;
+    if (length > bytes.size() - at) ThrowInternal("a rank's strings are cut short");
+    out.push_back(bytes.substr(at, length));
+    at += length;
+  }
+}
+
+// Across MPI ranks θ is the whole source's: every rank's token counts and
+// train labels, gathered on every rank (the vocabulary breaks ties by
+// token, the label map sorts: neither depends on the order of merging).
 SplitCounts FitTheta(TextCorpus& corpus, const std::vector<TokenCounts>& part_counts, const PipelineSpec& spec,
-                     const TextParams& params) {
+                     const TextParams& params, Communicator& job) {
   TokenCounts counts;
   std::vector<std::string> train_labels;
   for (size_t i = 0; i < corpus.parts.size(); ++i) {
@@ -43,6 +72,16 @@ SplitCounts FitTheta(TextCorpus& corpus, const std::vector<TokenCounts>& part_co
     for (const auto& row : corpus.parts[i]) {
       if (row.split == SplitPart::kTrain) train_labels.push_back(row.label);
     }
+  }
+  if (job.size() > 1) {
+    std::sort(train_labels.begin(), train_labels.end());
+    train_labels.erase(std::unique(train_labels.begin(), train_labels.end()), train_labels.end());
+    TokenCounts all;
+    for (const auto& theirs : job.AllGather(counts.Serialize())) all.Merge(TokenCounts::Deserialize(theirs));
+    counts = std::move(all);
+    std::vector<std::string> all_labels;
+    for (const auto& theirs : job.AllGather(PackStrings(train_labels))) UnpackStrings(theirs, all_labels);
+    train_labels = std::move(all_labels);
   }
   if (train_labels.empty()) ThrowInputData(spec.source.uri + ": no usable row is left in the train split");
   corpus.vocabulary = Vocabulary::Fit(counts, params.min_count, params.max_vocabulary);
@@ -57,6 +96,10 @@ SplitCounts FitTheta(TextCorpus& corpus, const std::vector<TokenCounts>& part_co
       ++split.unseen_label;
       return true;
     });
+  }
+  if (job.size() > 1) {
+    const auto sums = SumOverRanks({split.rows[0], split.rows[1], split.rows[2], split.unseen_label}, job);
+    split = {{sums[0], sums[1], sums[2]}, sums[3]};
   }
   return split;
 }
@@ -116,10 +159,18 @@ TextCorpus ReadCorpus(const PipelineSpec& spec, const TextParams& params, Thread
   const size_t text_index = *source->schema().Find(spec.text_column);
   const size_t label_index = *source->schema().Find(spec.prep.target);
 
-  corpus.rejects_staged = staged.Add(fs::absolute(spec.output).string() + ".rejects-" + std::to_string(::getpid()));
+  // Under MPI each rank reads its own share of the source (io/source_shard.h);
+  // its rejects go to a file of its own, joined on rank 0 (named by rank 0's process).
+  Communicator& job = Job();
+  if (job.size() > 1) {
+    source->SetShard({job.rank(), job.size(), [&job](const std::string& mine) { return job.AllGather(mine); }});
+  }
+  corpus.rejects_staged = fs::absolute(spec.output).string() + ".rejects-" + job.Broadcast(std::to_string(::getpid()), 0);
+  if (job.rank() == 0) staged.Add(corpus.rejects_staged);
+  if (job.size() > 1) staged.Add(RankPath(corpus.rejects_staged, job));
   std::error_code ec;
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
-  RejectFile rejects(corpus.rejects_staged);
+  RejectFile rejects(RankPath(corpus.rejects_staged, job));
   const Tokenizer tokenizer(params.tokenizer);
   std::vector<TokenCounts> part_counts;
   std::mutex mutex;
@@ -167,12 +218,25 @@ TextCorpus ReadCorpus(const PipelineSpec& spec, const TextParams& params, Thread
     part_counts[index] = std::move(counts);
   });
   rejects.Close();
+  int64_t cut = truncated.load();
+  if (job.size() > 1) {
+    // The whole source's counts and first rejects, on every rank.
+    const auto sums = SumOverRanks({totals.rows_read, totals.rows_rejected, totals.rows_blank, rejects.count(), cut}, job);
+    totals.rows_read = sums[0];
+    totals.rows_rejected = sums[1];
+    totals.rows_blank = sums[2];
+    cut = sums[4];
+    std::vector<std::string> firsts;
+    for (const auto& theirs : job.AllGather(PackStrings(rejects.firsts()))) UnpackStrings(theirs, firsts);
+    rejects.SetWholeSource(std::move(firsts), sums[3]);
+    JoinRankFiles(corpus.rejects_staged, true, job);
+  }
   CheckSourceRejectRate(spec, totals, rejects, corpus.rejects_staged);
   corpus.rows_rejected = rejects.count();
   corpus.first_reject = rejects.first();
 
-  const SplitCounts split = FitTheta(corpus, part_counts, spec, params);
-  AccountRows(corpus, totals, split, truncated.load(), params);
+  const SplitCounts split = FitTheta(corpus, part_counts, spec, params, job);
+  AccountRows(corpus, totals, split, cut, params);
   corpus.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
   corpus.read_seconds = SecondsSince(read_start);
   log("text: " + FormatCount(totals.rows_read) + " rows, vocabulary " +

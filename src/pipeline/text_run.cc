@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include <utility>
 
 #include "artifact/text_artifact.h"
+#include "cluster/communicator.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/format.h"
@@ -125,13 +127,60 @@ std::unique_ptr<CheckpointStore> OpenCheckpoints(const TextLearner& learner, con
   return store;
 }
 
+// The test rows of every rank on rank 0, in rank order: their places,
+// labels and class probabilities (`scored` takes the labels, which is all
+// WriteTestPredictions reads of the examples). False on the other ranks.
+bool GatherTestRows(const TextRanks& ranks, int classes, const TextExamples& test,
+                    std::vector<std::pair<uint32_t, int64_t>>& rows, std::vector<float>& probabilities,
+                    std::vector<int>& labels, TextExamples& scored) {
+  std::string mine;
+  const uint64_t count = test.size();
+  mine.append(reinterpret_cast<const char*>(&count), sizeof count);
+  for (size_t i = 0; i < test.size(); ++i) {
+    const int32_t label = test.labels[i];
+    mine.append(reinterpret_cast<const char*>(&rows[i].first), sizeof rows[i].first);
+    mine.append(reinterpret_cast<const char*>(&rows[i].second), sizeof rows[i].second);
+    mine.append(reinterpret_cast<const char*>(&label), sizeof label);
+  }
+  mine.append(reinterpret_cast<const char*>(probabilities.data()), probabilities.size() * sizeof(float));
+  const auto all = Job().Gather(mine, 0);
+  if (ranks.rank != 0) return false;
+  rows.clear();
+  probabilities.clear();
+  labels.clear();
+  for (const auto& theirs : all) {
+    uint64_t n = 0;
+    std::memcpy(&n, theirs.data(), sizeof n);
+    const size_t record = sizeof(uint32_t) + sizeof(int64_t) + sizeof(int32_t);
+    const size_t expected = sizeof n + n * record + n * static_cast<size_t>(classes) * sizeof(float);
+    if (theirs.size() != expected) ThrowInternal("a rank's test predictions have the wrong size");
+    const char* at = theirs.data() + sizeof n;
+    for (uint64_t i = 0; i < n; ++i, at += record) {
+      std::pair<uint32_t, int64_t> place;
+      int32_t label = 0;
+      std::memcpy(&place.first, at, sizeof place.first);
+      std::memcpy(&place.second, at + sizeof place.first, sizeof place.second);
+      std::memcpy(&label, at + sizeof place.first + sizeof place.second, sizeof label);
+      rows.push_back(place);
+      labels.push_back(label);
+      scored.labels.push_back(label);
+      scored.offsets.push_back(scored.offsets.back());
+    }
+    const size_t start = probabilities.size();
+    probabilities.resize(start + n * static_cast<size_t>(classes));
+    std::memcpy(probabilities.data() + start, at, n * static_cast<size_t>(classes) * sizeof(float));
+  }
+  return true;
+}
+
 // Trains one learner on the corpus, evaluates it on the test split and
 // writes its model directory to `save_to` (`output`, or where it is staged
 // until every learner is done); returns its part of the run summary.
 LearnerSummary TrainLearner(const std::shared_ptr<const TextLearner>& learner_ptr, const std::string& output,
                             const std::string& save_to, const PipelineSpec& spec, const TextParams& params,
                             const TextCorpus& corpus, size_t threads, ThreadPool& pool, StagedFiles& staged,
-                            const RunOptions& options, const std::function<void(const std::string&)>& log) {
+                            const RunOptions& options, const std::function<void(const std::string&)>& log,
+                            const TextRanks* ranks) {
   const TextLearner& text_learner = *learner_ptr;
   const std::string learner = text_learner.name();
   std::error_code ec;
@@ -162,6 +211,7 @@ LearnerSummary TrainLearner(const std::shared_ptr<const TextLearner>& learner_pt
   training.seed = spec.seed;
   training.log = log;
   training.stop_requested = options.stop_requested;
+  training.ranks = ranks;
   std::unique_ptr<CheckpointStore> store = OpenCheckpoints(text_learner, output, spec, corpus, threads, log, training);
   TrainedText trained = text_learner.Train(training);
   if (store) store->Clear();
@@ -176,19 +226,26 @@ LearnerSummary TrainLearner(const std::shared_ptr<const TextLearner>& learner_pt
   const TextExamples& test = splits[2];
   std::vector<float> probabilities = PredictAll(*model, test, pool);
   std::vector<int> test_labels(test.labels.begin(), test.labels.end());
+  TextExamples gathered_test;
+  if (ranks) {
+    // Each rank scored its own test rows: rank 0 gathers them in rank
+    // order (input order), scores and saves; the others are done.
+    if (!GatherTestRows(*ranks, classes, test, test_rows, probabilities, test_labels, gathered_test)) return LearnerSummary();
+  }
+  const TextExamples& scored = ranks ? gathered_test : test;
   std::vector<std::vector<int64_t>> confusion;
   MetricList metric_list = ClassificationMetrics(test_labels, probabilities, classes, &confusion);
   const std::string staged_predictions =
       staged.Add(fs::absolute(save_to).string() + ".predictions-" + std::to_string(::getpid()));
-  WriteTestPredictions(staged_predictions, test, test_rows, probabilities, corpus.labels);
+  WriteTestPredictions(staged_predictions, scored, test_rows, probabilities, corpus.labels);
   const double eval_seconds = SecondsSince(eval_start);
 
   TestMetrics metrics;
   for (const auto& [name, value] : metric_list) metrics.scores[name] = value;
   metrics.rows["rows_read"] = corpus.rows.read;
   metrics.rows["rows_rejected"] = corpus.rows_rejected;
-  metrics.rows["rows_train"] = static_cast<int64_t>(splits[0].size());
-  metrics.rows["rows_test"] = static_cast<int64_t>(splits[2].size());
+  metrics.rows["rows_train"] = corpus.rows.train;
+  metrics.rows["rows_test"] = corpus.rows.test;
   metrics.confusion = confusion;
 
   auto save_start = RunClock::now();
@@ -246,7 +303,17 @@ RunSummary RunTextTraining(const PipelineSpec& spec, const RunOptions& options) 
   auto log = [&](const std::string& line) {
     if (!options.quiet) LogInfo(line);
   };
-  CollectLeftovers(spec.output);
+  // Under MPI each rank reads and trains on its own share (TextRanks);
+  // rank 0 scores the test rows of all and writes the artifact.
+  Communicator& job = Job();
+  TextRanks ranks;
+  ranks.rank = job.rank();
+  ranks.size = job.size();
+  ranks.sum_floats = [&job](float* values, size_t count) { job.SumInPlace(values, count); };
+  ranks.sum_doubles = [&job](double* values, size_t count) { job.SumInPlace(values, count); };
+  const TextRanks* across = job.size() > 1 ? &ranks : nullptr;
+  const bool lead = job.rank() == 0;
+  if (lead) CollectLeftovers(spec.output);
   StagedFiles staged;
   options.Step("read");
   const TextCorpus corpus = ReadCorpus(spec, params, pool, staged, log);
@@ -259,7 +326,7 @@ RunSummary RunTextTraining(const PipelineSpec& spec, const RunOptions& options) 
   const bool several = params.learners.size() > 1;
   const std::string output_dir = fs::absolute(spec.output).lexically_normal().string();
   const std::string staged_root = output_dir + ".staging-" + std::to_string(::getpid());
-  if (several) {
+  if (several && lead) {
     CheckOutputPath(spec.output, OutputKind::kArtifact);
     FileSystem::Default().RemoveAll(staged_root);
     FileSystem::Default().CreateDirectories(staged_root);
@@ -273,11 +340,11 @@ RunSummary RunTextTraining(const PipelineSpec& spec, const RunOptions& options) 
       const std::string output = several ? (fs::path(spec.output) / learner).string() : spec.output;
       const std::string save_to = several ? (fs::path(staged_root) / learner).string() : spec.output;
       learners.push_back(
-          TrainLearner(text_learner, output, save_to, spec, params, corpus, threads, pool, staged, options, log));
+          TrainLearner(text_learner, output, save_to, spec, params, corpus, threads, pool, staged, options, log, across));
     }
-    if (several) ReplaceDirectory(staged_root, output_dir);
+    if (several && lead) ReplaceDirectory(staged_root, output_dir);
   } catch (...) {
-    if (several) FileSystem::Default().RemoveAll(staged_root);
+    if (several && lead) FileSystem::Default().RemoveAll(staged_root);
     throw;
   }
 
@@ -297,6 +364,7 @@ RunSummary RunTextTraining(const PipelineSpec& spec, const RunOptions& options) 
     }
   }
   summary.peak_rss_bytes = static_cast<double>(PeakRssBytes());
+  if (across) summary.rank_hosts = job.AllGather(HostName());
   summary.seconds.read_fit = corpus.read_seconds;
   summary.seconds.total = SecondsSince(run_start);
   if (learners.size() == 1) {

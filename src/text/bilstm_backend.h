@@ -12,6 +12,7 @@
 #include <string>
 
 #include "text/bilstm_model.h"
+#include "text/text_ranks.h"
 
 namespace sluice {
 
@@ -29,11 +30,13 @@ class BiLstmBackend {
  public:
   virtual ~BiLstmBackend() = default;
   // `config.dim` is the vectors' width when `vectors` is given. Returns
-  // null when `checkpoints->write` asked training to stop.
+  // null when `checkpoints->write` asked training to stop. `ranks` (null:
+  // this process alone) trains data-parallel: `train` and `valid` are this
+  // rank's share (BiLstmModel::Train says how).
   virtual std::unique_ptr<BiLstmNetwork> Train(const TextExamples& train, const TextExamples& valid,
                                                const BiLstmConfig& config, const WordVectors* vectors,
                                                const std::function<void(const BiLstmEpoch&)>& on_epoch,
-                                               const BiLstmCheckpoints* checkpoints) const = 0;
+                                               const BiLstmCheckpoints* checkpoints, const TextRanks* ranks) const = 0;
   virtual std::unique_ptr<BiLstmNetwork> Load(const std::string& path, const BiLstmConfig& config) const = 0;
 };
 

@@ -100,8 +100,9 @@ class BiLstmLearner : public TextLearner {
           epoch_seconds += e.seconds;
           trained.curve.push_back(EpochPoint(e, config.epochs, training.log));
         },
-        &checkpoints));
+        &checkpoints, training.ranks));
     trained.summary = model->Describe();
+    if (training.ranks && training.ranks->size > 1) trained.summary["data_parallel_ranks"] = training.ranks->size;
     trained.summary["tokens_per_second"] = epoch_seconds > 0 ? static_cast<double>(tokens) / epoch_seconds : 0.0;
     if (vectors) trained.summary["pretrained_vectors"] = {{"file", vectors_}, {"found", vectors->found_count}};
     trained.model = std::move(model);

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/plugin_path.h"
 #include "text/bilstm_backend.h"
+#include "text/text_ranks.h"
 #include "text/word_vectors.h"
 
 namespace sluice {
@@ -85,15 +86,20 @@ BiLstmModel& BiLstmModel::operator=(BiLstmModel&&) noexcept = default;
 
 BiLstmModel BiLstmModel::Train(const TextExamples& train, const TextExamples& valid, const BiLstmConfig& given,
                                const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch,
-                               const BiLstmCheckpoints* checkpoints) {
+                               const BiLstmCheckpoints* checkpoints, const TextRanks* ranks) {
   BiLstmConfig config = given;
   if (config.num_classes < 2) ThrowInputData("bilstm: at least two classes are needed");
-  if (train.size() == 0) ThrowInputData("bilstm: no training documents");
+  if (ranks && ranks->size <= 1) ranks = nullptr;
+  const double documents = ranks ? ranks->Sum(static_cast<double>(train.size())) : static_cast<double>(train.size());
+  if (documents == 0) ThrowInputData("bilstm: no training documents");
+  if (ranks && checkpoints && (checkpoints->every_steps > 0 || !checkpoints->resume.empty())) {
+    ThrowUsage("bilstm: checkpoints are not taken across MPI ranks yet; set train.checkpoint_every to 0 or run in one process");
+  }
   if (vectors) config.dim = vectors->dim;
   const BiLstmBackend& backend = TorchBackend();
   std::unique_ptr<BiLstmNetwork> net;
   try {
-    net = backend.Train(train, valid, config, vectors, on_epoch, checkpoints);
+    net = backend.Train(train, valid, config, vectors, on_epoch, checkpoints, ranks);
   } catch (const Error&) {
     throw;  // from on_epoch or write
   } catch (const std::exception& error) {

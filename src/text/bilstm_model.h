@@ -20,6 +20,7 @@
 namespace sluice {
 
 struct WordVectors;
+struct TextRanks;
 class BiLstmNetwork;
 
 struct BiLstmConfig {
@@ -76,9 +77,19 @@ class BiLstmModel : public TextClassifier {
   // `vectors` (may be null) initialise the embedding rows they cover;
   // `checkpoints` (may be null) are written and resumed from as it says.
   // Stopped through `checkpoints->write`, it throws an interrupted Error.
+  //
+  // With `ranks` (an MPI job's, more than one), data-parallel as Horovod
+  // trains: rank 0's initial weights go to every rank; each mini-batch step
+  // every rank computes the summed loss's gradients on a batch of its own
+  // share, and one fused sum over the ranks (every trainable tensor's
+  // gradient, the rows, the loss) gives each rank the global batch's mean
+  // gradient, so all take the same clipped Adam step. A rank whose share has
+  // run out of batches adds nothing. Validation loss and accuracy are summed
+  // over the ranks. At the end the ranks check that they hold the same
+  // weights. Checkpoints are not taken across ranks.
   static BiLstmModel Train(const TextExamples& train, const TextExamples& valid, const BiLstmConfig& config,
                            const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch,
-                           const BiLstmCheckpoints* checkpoints = nullptr);
+                           const BiLstmCheckpoints* checkpoints = nullptr, const TextRanks* ranks = nullptr);
   // The weights in Torch's archive format, the shape from `config`.
   static BiLstmModel Load(const std::string& path, const BiLstmConfig& config);
 

@@ -65,10 +65,16 @@ class NgramLearner : public TextLearner {
       char line[96];
       std::snprintf(line, sizeof line, "ngram: epoch %d/%d  loss %.4f", epoch + 1, config.epochs, loss);
       training.log(line);
-      if (training.stop_requested && training.stop_requested->load() && epoch + 1 < config.epochs) {
+      // Across ranks all stop, or none: a stop asked of one is asked of all.
+      double stop = training.stop_requested && training.stop_requested->load() ? 1 : 0;
+      if (training.ranks && training.ranks->size > 1) stop = training.ranks->Sum(stop);
+      if (stop > 0 && epoch + 1 < config.epochs) {
         ThrowInterrupted("ngram: training stopped by a signal after epoch " + std::to_string(epoch + 1));
       }
-    }));
+    }, training.ranks));
+    if (training.ranks && training.ranks->size > 1) {
+      training.log("ngram: model averaging across " + std::to_string(training.ranks->size) + " ranks, once an epoch");
+    }
     trained.summary = {{"learner", "ngram"},
                        {"classes", training.num_classes},
                        {"dim", config.dim},
@@ -76,6 +82,7 @@ class NgramLearner : public TextLearner {
                        {"features", config.num_features},
                        {"threads", config.hogwild ? config.threads : 1},
                        {"hogwild", config.hogwild}};
+    if (training.ranks && training.ranks->size > 1) trained.summary["averaged_across_ranks"] = training.ranks->size;
     return trained;
   }
 

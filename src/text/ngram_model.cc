@@ -66,8 +66,12 @@ nlohmann::json NgramModel::Describe() const {
 }
 
 NgramModel NgramModel::Train(const TextExamples& examples, const NgramConfig& config,
-                             const std::function<void(int, double)>& on_epoch) {
+                             const std::function<void(int, double)>& on_epoch, const TextRanks* ranks) {
   if (config.num_classes < 2) ThrowInputData("ngram: at least two classes are needed");
+  if (ranks && ranks->size <= 1) ranks = nullptr;
+  // Across ranks: this rank's weight in the average, and every rank's examples.
+  const double all_examples = ranks ? ranks->Sum(static_cast<double>(examples.size())) : static_cast<double>(examples.size());
+  const float share = all_examples > 0 ? static_cast<float>(static_cast<double>(examples.size()) / all_examples) : 0.0f;
   NgramModel model;
   model.features_ = config.num_features;
   model.classes_ = config.num_classes;
@@ -149,7 +153,14 @@ NgramModel NgramModel::Train(const TextExamples& examples, const NgramConfig& co
     }
     double loss = 0;
     for (double l : losses) loss += l;
-    if (on_epoch) on_epoch(epoch, n > 0 ? loss / static_cast<double>(n) : 0.0);
+    if (ranks) {
+      for (auto* weights : {&model.input_, &model.output_}) {
+        for (auto& w : *weights) w *= share;
+        ranks->sum_floats(weights->data(), weights->size());
+      }
+      loss = ranks->Sum(loss);
+    }
+    if (on_epoch) on_epoch(epoch, all_examples > 0 ? loss / all_examples : 0.0);
   }
   return model;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "text/text_classifier.h"
+#include "text/text_ranks.h"
 
 namespace sluice {
 
@@ -36,8 +37,17 @@ struct NgramConfig {
 class NgramModel : public TextClassifier {
  public:
   // `on_epoch(epoch, mean_loss)` after each epoch (may be empty).
+  //
+  // With `ranks` (an MPI job's, more than one): model averaging per epoch.
+  // Every rank starts from the same weights (the same seed), runs an epoch
+  // of SGD over its own share with its own learning-rate schedule, and the
+  // ranks then average their weights, each weighted by its share of the
+  // examples, and start the next epoch from the average. Chosen over
+  // averaging gradients: SGD here updates the rows of one example's
+  // features at a time, and a sum over the ranks per example would cost
+  // more than the example; per epoch the model goes over the network once.
   static NgramModel Train(const TextExamples& examples, const NgramConfig& config,
-                          const std::function<void(int, double)>& on_epoch);
+                          const std::function<void(int, double)>& on_epoch, const TextRanks* ranks = nullptr);
   // Class probabilities of one document into `probabilities` (num_classes).
   void Predict(const int32_t* ids, size_t count, float* probabilities) const;
 

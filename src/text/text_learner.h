@@ -16,6 +16,7 @@
 
 #include "nlohmann/json.hpp"
 #include "text/text_classifier.h"
+#include "text/text_ranks.h"
 #include "text/vocabulary.h"
 
 namespace sluice {
@@ -37,6 +38,9 @@ struct TextTraining {
   std::string resume;
   int64_t checkpoint_every = 0;
   std::function<bool(int64_t steps, const std::string& blob)> write_checkpoint;
+  // The ranks of an MPI job training one model, `train` and `valid` being
+  // this rank's share (null: this process alone).
+  const TextRanks* ranks = nullptr;
 };
 
 struct TrainedText {

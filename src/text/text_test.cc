@@ -208,3 +208,27 @@ TEST(NgramModel, LearnsASeparableTaskAndRoundTripsThroughAFile) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// Counts made by several processes (MPI ranks) merge through bytes into the
+// counts one process makes, so every rank fits the same vocabulary.
+TEST(TokenCounts, SerializedCountsMergeIntoWhatOneProcessCounts) {
+  const std::vector<std::vector<std::string>> docs = {
+      {"good", "film"}, {"bad", "film", "\xff\x00odd"}, {"good", "good"}, {std::string("with\0nul", 8), "film"}};
+  TokenCounts whole, first, second;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    whole.Add(docs[i]);
+    (i < 2 ? first : second).Add(docs[i]);
+  }
+  TokenCounts merged;
+  merged.Merge(TokenCounts::Deserialize(first.Serialize()));
+  merged.Merge(TokenCounts::Deserialize(second.Serialize()));
+  EXPECT_EQ(merged.distinct(), whole.distinct());
+  EXPECT_EQ(Vocabulary::Fit(merged, 1, 100).ToJson(), Vocabulary::Fit(whole, 1, 100).ToJson());
+  EXPECT_ANY_THROW(TokenCounts::Deserialize(first.Serialize().substr(0, 5)));
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,6 +1,7 @@
 #include "text/vocabulary.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/error.h"
 
@@ -12,6 +13,37 @@ void TokenCounts::Add(const std::vector<std::string>& tokens) {
 
 void TokenCounts::Merge(const TokenCounts& other) {
   for (const auto& [token, count] : other.counts_) counts_[token] += count;
+}
+
+// Each token: its length (4 bytes), its bytes, its count (8 bytes).
+std::string TokenCounts::Serialize() const {
+  std::string out;
+  for (const auto& [token, count] : counts_) {
+    const uint32_t length = static_cast<uint32_t>(token.size());
+    out.append(reinterpret_cast<const char*>(&length), sizeof length);
+    out.append(token);
+    out.append(reinterpret_cast<const char*>(&count), sizeof count);
+  }
+  return out;
+}
+
+TokenCounts TokenCounts::Deserialize(const std::string& bytes) {
+  TokenCounts out;
+  size_t at = 0;
+  while (at < bytes.size()) {
+    uint32_t length = 0;
+    int64_t count = 0;
+    if (at + sizeof length > bytes.size()) ThrowInternal("token counts cut short");
+    std::memcpy(&length, bytes.data() + at, sizeof length);
+    at += sizeof length;
+    if (at + length + sizeof count > bytes.size()) ThrowInternal("token counts cut short");
+    std::string token = bytes.substr(at, length);
+    at += length;
+    std::memcpy(&count, bytes.data() + at, sizeof count);
+    at += sizeof count;
+    out.counts_[std::move(token)] += count;
+  }
+  return out;
 }
 
 Vocabulary Vocabulary::Fit(const TokenCounts& counts, int64_t min_count, size_t max_size) {

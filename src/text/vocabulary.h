@@ -20,6 +20,9 @@ class TokenCounts {
   void Add(const std::vector<std::string>& tokens);
   void Merge(const TokenCounts& other);
   size_t distinct() const { return counts_.size(); }
+  // As bytes and back, to merge counts made by other processes (MPI ranks).
+  std::string Serialize() const;
+  static TokenCounts Deserialize(const std::string& bytes);
 
  private:
   friend class Vocabulary;

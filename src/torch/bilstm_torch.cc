@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -16,6 +17,7 @@
 #include <stdexcept>
 
 #include "text/bilstm_backend.h"
+#include "text/text_ranks.h"
 #include "text/word_vectors.h"
 
 namespace sluice {
@@ -107,8 +109,8 @@ std::vector<std::vector<uint32_t>> BucketedBatches(const TextExamples& docs, siz
   return batches;
 }
 
-// Validation loss (mean cross-entropy) and accuracy, in length order.
-std::pair<double, double> Evaluate(Net& net, const TextExamples& docs) {
+// Validation loss (summed cross-entropy) and correct predictions, in length order.
+std::pair<double, double> EvaluateSums(Net& net, const TextExamples& docs) {
   torch::NoGradGuard no_grad;
   net.eval();
   std::vector<uint32_t> order(docs.size());
@@ -126,7 +128,43 @@ std::pair<double, double> Evaluate(Net& net, const TextExamples& docs) {
     correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
   }
   net.train();
-  return {loss / static_cast<double>(docs.size()), static_cast<double>(correct) / static_cast<double>(docs.size())};
+  return {loss, static_cast<double>(correct)};
+}
+
+// Validation loss (mean cross-entropy) and accuracy: over this rank's
+// documents, or summed over the ranks.
+std::pair<double, double> Evaluate(Net& net, const TextExamples& docs, const TextRanks* ranks) {
+  auto [loss, correct] = EvaluateSums(net, docs);
+  double sums[3] = {loss, correct, static_cast<double>(docs.size())};
+  if (ranks) ranks->sum_doubles(sums, 3);
+  return {sums[0] / sums[2], sums[1] / sums[2]};
+}
+
+// Every parameter's values, one after another (the fused buffer the ranks sum).
+std::vector<float> Flatten(const std::vector<torch::Tensor>& tensors) {
+  size_t total = 0;
+  for (const auto& t : tensors) total += static_cast<size_t>(t.numel());
+  std::vector<float> flat;
+  flat.reserve(total + 3);
+  for (const auto& t : tensors) {
+    const torch::Tensor c = t.detach().contiguous();
+    flat.insert(flat.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  }
+  return flat;
+}
+
+void Unflatten(const float* flat, const std::vector<torch::Tensor>& tensors) {
+  torch::NoGradGuard no_grad;
+  for (const auto& t : tensors) {
+    t.copy_(torch::from_blob(const_cast<float*>(flat), t.sizes(), torch::kFloat));
+    flat += t.numel();
+  }
+}
+
+// Rank 0's values on every rank: the others add zeros (exact in floating point).
+void FromRankZero(std::vector<float>& values, const TextRanks& ranks) {
+  if (ranks.rank != 0) std::fill(values.begin(), values.end(), 0.0f);
+  ranks.sum_floats(values.data(), values.size());
 }
 
 // Torch's threads for the calling thread: `threads` for its own parallel
@@ -268,18 +306,96 @@ class TorchNetwork : public BiLstmNetwork {
   std::shared_ptr<Net> net_;
 };
 
+// One epoch of data-parallel training (BiLstmModel::Train says how). The
+// ranks take as many steps as the rank with the most batches; the fused
+// buffer carries every trainable gradient, then the step's rows, its summed
+// loss and whether a stop was asked, so one sum per step serves all.
+// False when a stop was asked of any rank: all stop at the same step.
+bool TrainEpochAcrossRanks(Net& net, torch::optim::Adam& optimizer, const std::vector<torch::Tensor>& trainable,
+                           const TextExamples& train, const std::vector<std::vector<uint32_t>>& batches,
+                           const BiLstmConfig& config, const TextRanks& ranks, const BiLstmCheckpoints* checkpoints,
+                           TrainingPosition& at) {
+  std::vector<double> counts(static_cast<size_t>(ranks.size), 0.0);
+  counts[static_cast<size_t>(ranks.rank)] = static_cast<double>(batches.size());
+  ranks.sum_doubles(counts.data(), counts.size());
+  const size_t steps = static_cast<size_t>(*std::max_element(counts.begin(), counts.end()));
+  size_t gradients = 0;
+  for (const auto& t : trainable) gradients += static_cast<size_t>(t.numel());
+  std::vector<float> fused(gradients + 3);
+  for (size_t index = 0; index < steps; ++index) {
+    optimizer.zero_grad();
+    std::fill(fused.begin(), fused.end(), 0.0f);
+    if (index < batches.size()) {
+      const auto& rows = batches[index];
+      Batch batch = MakeBatch(train, rows.data(), rows.size());
+      torch::Tensor loss = torch::nn::functional::cross_entropy(
+          net.forward(batch.ids, batch.lengths), batch.labels,
+          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+      loss.backward();
+      size_t at_value = 0;
+      for (const auto& t : trainable) {
+        if (t.grad().defined()) {
+          const torch::Tensor g = t.grad().contiguous();
+          std::copy_n(g.data_ptr<float>(), g.numel(), fused.data() + at_value);
+        }
+        at_value += static_cast<size_t>(t.numel());
+      }
+      fused[gradients] = static_cast<float>(rows.size());
+      fused[gradients + 1] = static_cast<float>(loss.item<double>());
+      at.tokens += batch.tokens;
+    }
+    fused[gradients + 2] = checkpoints && checkpoints->stop_requested && checkpoints->stop_requested() ? 1.0f : 0.0f;
+    ranks.sum_floats(fused.data(), fused.size());
+    if (fused[gradients + 2] > 0) return false;
+    const float rows = fused[gradients];
+    at.loss_sum += fused[gradients + 1];
+    ++at.steps;
+    if (rows == 0) continue;
+    {
+      torch::NoGradGuard no_grad;
+      const float* at_value = fused.data();
+      for (const auto& t : trainable) {
+        // The global batch's mean gradient.
+        torch::Tensor mean = torch::from_blob(const_cast<float*>(at_value), t.sizes(), torch::kFloat) / rows;
+        if (t.grad().defined()) {
+          t.mutable_grad().copy_(mean);
+        } else {
+          t.mutable_grad() = mean.clone();
+        }
+        at_value += t.numel();
+      }
+    }
+    if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(trainable, config.clip_norm);
+    optimizer.step();
+  }
+  at.next_batch = static_cast<int64_t>(batches.size());
+  return true;
+}
+
+// The ranks must end with the same weights (they took the same steps from
+// the same start); a rank that does not is a fault, not a model.
+void CheckSameWeights(Net& net, const TextRanks& ranks) {
+  const std::vector<float> mine = Flatten(net.parameters());
+  std::vector<float> zero_s = mine;
+  FromRankZero(zero_s, ranks);
+  double differs = std::memcmp(mine.data(), zero_s.data(), mine.size() * sizeof(float)) != 0 ? 1.0 : 0.0;
+  if (ranks.Sum(differs) > 0) throw std::runtime_error("the ranks' weights differ after training (a fault, not a model)");
+}
+
 class TorchBackendImpl : public BiLstmBackend {
  public:
   std::unique_ptr<BiLstmNetwork> Train(const TextExamples& train, const TextExamples& valid, const BiLstmConfig& config,
                                        const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch,
-                                       const BiLstmCheckpoints* checkpoints) const override;
+                                       const BiLstmCheckpoints* checkpoints, const TextRanks* ranks) const override;
   std::unique_ptr<BiLstmNetwork> Load(const std::string& path, const BiLstmConfig& config) const override;
 };
 
 std::unique_ptr<BiLstmNetwork> TorchBackendImpl::Train(const TextExamples& train, const TextExamples& valid,
                                                        const BiLstmConfig& config, const WordVectors* vectors,
                                                        const std::function<void(const BiLstmEpoch&)>& on_epoch,
-                                                       const BiLstmCheckpoints* checkpoints) const {
+                                                       const BiLstmCheckpoints* checkpoints,
+                                                       const TextRanks* ranks) const {
+  if (ranks && ranks->size <= 1) ranks = nullptr;
   SetTorchThreads(config.threads);
   torch::manual_seed(config.seed);
   auto net = std::make_shared<Net>(config);
@@ -298,6 +414,15 @@ std::unique_ptr<BiLstmNetwork> TorchBackendImpl::Train(const TextExamples& train
   }
   torch::optim::Adam optimizer(trainable, torch::optim::AdamOptions(config.learning_rate));
   std::mt19937_64 rng(config.seed);
+  // Across ranks: rank 0's initial weights everywhere, and the documents
+  // of every rank together for the epoch's mean loss.
+  double train_documents = static_cast<double>(train.size());
+  if (ranks) {
+    std::vector<float> weights = Flatten(net->parameters());
+    FromRankZero(weights, *ranks);
+    Unflatten(weights.data(), net->parameters());
+    train_documents = ranks->Sum(train_documents);
+  }
   std::vector<torch::Tensor> best;
   TrainingPosition at;
   const int every = checkpoints ? checkpoints->every_steps : 0;
@@ -327,7 +452,12 @@ std::unique_ptr<BiLstmNetwork> TorchBackendImpl::Train(const TextExamples& train
       at.shuffle_state = state.str();
     }
     const auto batches = BucketedBatches(train, static_cast<size_t>(config.batch_size), rng);
-    for (size_t index = static_cast<size_t>(at.next_batch); index < batches.size(); ++index) {
+    if (ranks) {
+      if (!TrainEpochAcrossRanks(*net, optimizer, trainable, train, batches, config, *ranks, checkpoints, at)) {
+        return nullptr;
+      }
+    }
+    for (size_t index = static_cast<size_t>(at.next_batch); !ranks && index < batches.size(); ++index) {
       const auto& rows = batches[index];
       Batch batch = MakeBatch(train, rows.data(), rows.size());
       optimizer.zero_grad();
@@ -350,11 +480,12 @@ std::unique_ptr<BiLstmNetwork> TorchBackendImpl::Train(const TextExamples& train
     BiLstmEpoch report;
     report.epoch = epoch;
     report.tokens = at.tokens;
-    report.train_loss = at.loss_sum / static_cast<double>(train.size());
+    report.train_loss = at.loss_sum / train_documents;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report.valid_loss = report.valid_accuracy = std::numeric_limits<double>::quiet_NaN();
-    if (valid.size() > 0) {
-      std::tie(report.valid_loss, report.valid_accuracy) = Evaluate(*net, valid);
+    const double valid_documents = ranks ? ranks->Sum(static_cast<double>(valid.size())) : static_cast<double>(valid.size());
+    if (valid_documents > 0) {
+      std::tie(report.valid_loss, report.valid_accuracy) = Evaluate(*net, valid, ranks);
       if (report.valid_loss < at.best_loss) {
         at.best_loss = report.valid_loss;
         best.clear();
@@ -372,6 +503,7 @@ std::unique_ptr<BiLstmNetwork> TorchBackendImpl::Train(const TextExamples& train
     for (size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(best[i]);
   }
   net->eval();
+  if (ranks) CheckSameWeights(*net, *ranks);
   return std::make_unique<TorchNetwork>(config, std::move(net));
 }
 
