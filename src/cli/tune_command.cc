@@ -54,7 +54,7 @@ CommandAction AddTuneCommand(CLI::App& app) {
     if (!args->warm_start.empty()) overrides.push_back("tune.warm_start=" + args->warm_start);
     if (!args->early_stopping.empty()) overrides.push_back("tune.early_stopping=" + args->early_stopping);
     PipelineSpec spec = LoadPipeline(args->pipeline, overrides);
-    JoinRanks(spec.resolved.dump(), "tune", "tuning");
+    JoinRanks(spec.resolved.dump(), "tune", "");
     if (!spec.tune.enabled) {
       std::fprintf(stderr, "sluice tune: %s has no tune section (tune.space: the parameters to search)\n",
                    args->pipeline.c_str());

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sluice {
@@ -32,6 +33,12 @@ class Communicator {
   // `bytes` as rank `root` passed them, on every rank.
   virtual std::string Broadcast(const std::string& bytes, int root) = 0;
   virtual void Barrier() = 0;
+  // Point to point, for work handed out as ranks free up (tuning's trials):
+  // `bytes` to rank `to`; the next message from rank `from` (-1: from any),
+  // with the rank it came from. Not watched by SLUICE_MPI_TIMEOUT: a
+  // message may be a trial's length away.
+  virtual void Send(const std::string& bytes, int to) = 0;
+  virtual std::pair<int, std::string> Receive(int from) = 0;
   // Ends the job's communication; every rank calls it once, last.
   virtual void Finalize() = 0;
 };
@@ -53,6 +60,9 @@ MpiLaunch DetectMpiLaunch();
 void StartJob(int* argc, char*** argv);
 // The job: the one StartJob joined, else a job of one rank.
 Communicator& Job();
+// A job of this process alone, whatever launched it: for work each rank
+// does by itself (a tuning trial's data).
+Communicator& SingleProcessJob();
 // This machine's name, and a rank as messages name it: "rank 1 (host-a)".
 std::string HostName();
 std::string RankName(int rank, const std::string& host);

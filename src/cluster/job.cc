@@ -25,6 +25,10 @@ class SingleProcess final : public Communicator {
   void SumInPlace(double*, size_t) override {}
   std::string Broadcast(const std::string& bytes, int) override { return bytes; }
   void Barrier() override {}
+  void Send(const std::string&, int to) override { ThrowInternal("a job of one rank sends to rank " + std::to_string(to)); }
+  std::pair<int, std::string> Receive(int from) override {
+    ThrowInternal("a job of one rank receives from rank " + std::to_string(from));
+  }
   void Finalize() override {}
 };
 
@@ -61,6 +65,15 @@ class PluginCommunicator final : public Communicator {
       inner_->Barrier();
       return 0;
     });
+  }
+  void Send(const std::string& bytes, int to) override {
+    Checked([&] {
+      inner_->Send(bytes, to);
+      return 0;
+    });
+  }
+  std::pair<int, std::string> Receive(int from) override {
+    return Checked([&] { return inner_->Receive(from); });
   }
   void Finalize() override {
     Checked([&] {
@@ -152,6 +165,11 @@ void StartJob(int* argc, char*** argv) {
 Communicator& Job() {
   if (!JobSlot()) JobSlot() = std::make_unique<SingleProcess>();
   return *JobSlot();
+}
+
+Communicator& SingleProcessJob() {
+  static SingleProcess alone;
+  return alone;
 }
 
 std::string HostName() {

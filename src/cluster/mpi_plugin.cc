@@ -49,6 +49,8 @@ int Count(uint64_t bytes, const char* what) {
 
 class MpiCommunicator final : public Communicator {
  public:
+  static constexpr int kPointToPointTag = 17;
+
   // `launch_rank`: the rank the launcher gave, for messages before MPI says it.
   MpiCommunicator(int* argc, char*** argv, int launch_rank) : rank_(launch_rank) {
     if (const char* timeout = std::getenv("SLUICE_MPI_TIMEOUT"); timeout && std::atof(timeout) > 0) {
@@ -133,6 +135,22 @@ class MpiCommunicator final : public Communicator {
     std::string out = rank_ == root ? bytes : std::string(length, '\0');
     Check(MPI_Bcast(out.data(), Count(length, "broadcast"), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
     return out;
+  }
+
+  void Send(const std::string& bytes, int to) override {
+    bytes_sent_ += bytes.size();
+    Check(MPI_Send(bytes.data(), Count(bytes.size(), "send"), MPI_BYTE, to, kPointToPointTag, MPI_COMM_WORLD), "MPI_Send");
+  }
+
+  std::pair<int, std::string> Receive(int from) override {
+    MPI_Status status;
+    Check(MPI_Probe(from < 0 ? MPI_ANY_SOURCE : from, kPointToPointTag, MPI_COMM_WORLD, &status), "MPI_Probe");
+    int count = 0;
+    Check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+    std::string bytes(static_cast<size_t>(count), '\0');
+    Check(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, kPointToPointTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+          "MPI_Recv");
+    return {status.MPI_SOURCE, std::move(bytes)};
   }
 
   void Barrier() override {

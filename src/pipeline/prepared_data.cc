@@ -29,7 +29,7 @@ nlohmann::json ReadJsonFile(const std::string& path) {
 
 // One split's Parquet dataset as a matrix: θ's features in θ's order, then
 // the target; a null feature is a missing value (NaN), as prep wrote it.
-void LoadSplit(const std::string& dir, const FittedPrep& fitted, ThreadPool& pool, DenseMatrix& matrix,
+void LoadSplit(const std::string& dir, const FittedPrep& fitted, ThreadPool& pool, bool shard, DenseMatrix& matrix,
                std::vector<uint32_t>* files, std::vector<int64_t>* lines) {
   SourceOptions options;
   options.uri = dir;
@@ -45,7 +45,7 @@ void LoadSplit(const std::string& dir, const FittedPrep& fitted, ThreadPool& poo
   source->Project(wanted);
   // Under MPI each rank reads its own share of the row groups.
   Communicator& job = Job();
-  if (job.size() > 1) {
+  if (shard && job.size() > 1) {
     source->SetShard({job.rank(), job.size(), [&job](const std::string& mine) { return job.AllGather(mine); }});
   }
   const size_t num_features = fitted.num_features();
@@ -99,7 +99,8 @@ void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, con
   WriteFileAtomically((fs::path(dir) / "manifest.json").string(), manifest.dump(2) + "\n");
 }
 
-PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool) {
+PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool, bool shard) {
+  shard = shard && Job().size() > 1;
   if (!fs::is_directory(dir)) ThrowUsage("train.prepared: " + dir + " is not a directory");
   PreparedData prepared;
   const std::string prep_path = (fs::path(dir) / "prep.json").string();
@@ -115,13 +116,15 @@ PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool) {
     ThrowInputData(dir + ": prep.json or manifest.json is incomplete: " + error.what());
   }
   prepared.data["prepared"] = dir;
+  prepared.sharded = shard;
   for (int part = 0; part < 3; ++part) {
     const std::string split_dir = (fs::path(dir) / kSplitNames[part]).string();
     const bool test = part == 2;
-    LoadSplit(split_dir, *prepared.fitted, pool, prepared.splits[part], test ? &prepared.test_files : nullptr,
+    LoadSplit(split_dir, *prepared.fitted, pool, shard, prepared.splits[part], test ? &prepared.test_files : nullptr,
               test ? &prepared.test_lines : nullptr);
     const int64_t expected = part == 0 ? prepared.rows.train : part == 1 ? prepared.rows.valid : prepared.rows.test;
-    const int64_t found = SumOverRanks({static_cast<int64_t>(prepared.splits[part].num_rows())}, Job())[0];
+    int64_t found = static_cast<int64_t>(prepared.splits[part].num_rows());
+    if (shard) found = SumOverRanks({found}, Job())[0];
     if (found != expected) {
       ThrowInputData(split_dir + ": holds " + std::to_string(found) + " rows where manifest.json counts " +
                      std::to_string(expected) + " (the prepared data changed after prep)");

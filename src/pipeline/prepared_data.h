@@ -45,6 +45,9 @@ struct PreparedData {
   std::string rejects_file;           // where rejected rows are, if any
   std::string first_reject;
   double read_fit_seconds = 0, apply_seconds = 0;
+  // Under MPI: the splits hold this rank's share of the rows (the counts
+  // are every rank's); false when this process read the whole source.
+  bool sharded = false;
 };
 
 // Writes manifest.json of a `sluice prep` output directory.
@@ -56,6 +59,7 @@ void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, con
 // ranks' together). The splits must hold exactly
 // the rows its manifest counts, with every feature θ names and the target;
 // anything else is an input-data error naming the directory.
-PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool);
+// `shard`: false reads the whole directory on every rank (tuning's trials).
+PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool, bool shard = true);
 
 }  // namespace sluice

@@ -37,7 +37,8 @@ struct EncodedBatch {
 
 // Ingest and prep in this run: the fit pass, then the apply pass building
 // the three matrices.
-PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged, const RunLog& log) {
+PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged, const RunLog& log,
+                               bool shard) {
   PreparedData prepared;
   auto source = TableSource::Open(spec.source);
   auto plan = PrepPlan::Make(spec.prep, source->schema(), source->key_columns());
@@ -58,7 +59,9 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   // Checks may read more columns; the batches are narrowed back for prep.
   std::unique_ptr<DataChecks> checks = BindChecks(spec, *source, prepared.raw_schema, used);
   // Under MPI each rank reads its own share of the source (io/source_shard.h).
-  Communicator& job = Job();
+  // Otherwise this process is a job of its own.
+  Communicator& job = shard ? Job() : SingleProcessJob();
+  prepared.sharded = job.size() > 1;
   if (job.size() > 1) {
     if (checks) ThrowUsage("checks: data checks do not run across MPI ranks yet; run this pipeline in one process, or without checks");
     source->SetShard({job.rank(), job.size(), [&job](const std::string& mine) { return job.AllGather(mine); }});
@@ -148,14 +151,15 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
 
 }  // namespace
 
-PreparedData PrepareData(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged, const RunLog& log) {
-  if (spec.train_prepared.empty()) return PrepareFromSource(spec, pool, staged, log);
+PreparedData PrepareData(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged, const RunLog& log,
+                         bool shard) {
+  if (spec.train_prepared.empty()) return PrepareFromSource(spec, pool, staged, log, shard);
   if (!spec.checks.empty()) {
     ThrowUsage("checks: the source is not read when training from train.prepared; run the checks with `sluice prep`");
   }
   auto load_start = RunClock::now();
   log("prepared data: " + spec.train_prepared + " (its source, prep and split stand for the pipeline's)");
-  PreparedData prepared = LoadPreparedData(spec.train_prepared, pool);
+  PreparedData prepared = LoadPreparedData(spec.train_prepared, pool, shard);
   if (prepared.fitted->target() != spec.prep.target) {
     ThrowUsage("train.target is '" + spec.prep.target + "' but " + spec.train_prepared + " was prepared for '" +
                prepared.fitted->target() + "'");
@@ -310,7 +314,7 @@ RunSummary EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared, con
   // Across ranks each scored its own test rows: rank 0 gathers them, in
   // rank order (input order), and goes on alone.
   Communicator& job = Job();
-  if (job.size() > 1) {
+  if (prepared.sharded) {
     const auto all = job.Gather(PackTestRows(test_labels, test_predictions, prepared), 0);
     if (job.rank() > 0) return RunSummary();
     test_labels.clear();

@@ -22,8 +22,11 @@ class ThreadPool;
 using RunLog = std::function<void(const std::string&)>;
 
 // Ingest and prep (fit pass, apply pass), or the `sluice prep` directory
-// train.prepared names. Rejected rows are staged beside the output.
-PreparedData PrepareData(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged, const RunLog& log);
+// train.prepared names. Rejected rows are staged beside the output. Under
+// MPI each rank prepares its share (PreparedData::sharded), unless `shard`
+// is false: then every rank prepares the whole source (tuning's trials).
+PreparedData PrepareData(const PipelineSpec& spec, ThreadPool& pool, StagedFiles& staged, const RunLog& log,
+                         bool shard = true);
 
 // Every train.params key must be one the learner knows.
 void CheckLearnerParams(const Learner& learner, const PipelineSpec& spec);
@@ -40,7 +43,9 @@ struct FinishedTraining {
 
 // Evaluates the model on the test split (its predictions kept as
 // test_predictions.csv), writes the artifact to spec.output and returns the
-// run summary, with seconds.evaluate and seconds.save set.
+// run summary, with seconds.evaluate and seconds.save set. Data prepared in
+// shards is scored by every rank and written by rank 0 (the others get an
+// empty summary).
 RunSummary EvaluateAndSave(const PipelineSpec& spec, PreparedData& prepared, const FinishedTraining& trained,
                            StagedFiles& staged);
 

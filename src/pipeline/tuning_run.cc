@@ -7,8 +7,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "cluster/communicator.h"
 #include "common/atomic_file.h"
 #include "common/log.h"
 #include "common/error.h"
@@ -66,7 +68,8 @@ class PreparedCache {
     auto& entry = entries_[PrepKey(spec)];
     if (!entry) {
       auto fresh = std::make_shared<Entry>();
-      fresh->data = PrepareData(spec, pool_, fresh->staged, log_);
+      // Whole on every rank: each runs whole trials by itself.
+      fresh->data = PrepareData(spec, pool_, fresh->staged, log_, /*shard=*/false);
       entry = std::move(fresh);
     }
     return entry;
@@ -122,12 +125,20 @@ class TuningSearch {
         pruner_(tune_.early_stopping_warmup > 0 ? tune_.early_stopping_warmup : std::max(1, spec.train.rounds / 4),
                 tune_.early_stopping_min_trials) {}
 
+  // Under MPI rank 0 runs the search (the strategy, the journal, the
+  // artifact) and trials of its own, and hands further trials to the other
+  // ranks as they free up, each of which has prepared the whole source and
+  // runs one trial at a time with all its threads.
   RunSummary Run() {
     run_start_ = RunClock::now();
     Progress::SetEnabled(!options_.quiet);
     CheckSpace();
-    ReadWarmStart();
+    if (lead_) ReadWarmStart();
     PrepareBaseData();
+    if (!lead_) {
+      ServeTrials();
+      return RunSummary();
+    }
     OpenJournal();
     Search();
     return MakeArtifact();
@@ -189,7 +200,7 @@ class TuningSearch {
   // The data: prepared once per distinct prep choice; the file's own first,
   // whose input fingerprint keys the journal.
   void PrepareBaseData() {
-    CollectLeftovers(spec_.output);
+    if (lead_) CollectLeftovers(spec_.output);
     options_.Step("prep");
     base_ = cache_.Get(spec_);
     if (base_->data.splits[1].num_rows() == 0) {
@@ -252,6 +263,7 @@ class TuningSearch {
       for (auto& value : losses) value = -value;
     }
     pruner_.AddFinished(losses);
+    finished_losses_.push_back(std::move(losses));  // for the other ranks' pruners
   }
 
   void Search() {
@@ -265,9 +277,14 @@ class TuningSearch {
     }
     auto search_start = RunClock::now();
     options_.Step("tune");
+    if (job_.size() > 1) {
+      log_("tune: and " + std::to_string(job_.size() - 1) + " other MPI rank(s), one trial at a time each");
+    }
     {
       std::vector<std::thread> workers;
       for (int slot = 0; slot < parallel_; ++slot) workers.emplace_back([this] { Work(); });
+      // MPI from this thread alone (the plugin's threading level).
+      if (job_.size() > 1) CoordinateRanks();
       for (auto& thread : workers) thread.join();
     }
     search_seconds_ = SecondsSince(search_start);
@@ -300,31 +317,39 @@ class TuningSearch {
                      journal_->path() + " (run the same command again to resume)");
   }
 
-  // A worker: proposes a trial, runs it, and again, until the trials are
-  // all launched, the space is exhausted, a stop is asked or a trial threw.
+  // The next trial to launch, under mutex_; none once the trials are all
+  // launched, the space is exhausted, a stop is asked or a trial threw.
+  std::optional<std::pair<int, ParamValues>> NextTrial() {
+    if (failure_ || exhausted_ || launched_ >= total_) return std::nullopt;
+    if (options_.stop_requested && options_.stop_requested->load()) return std::nullopt;
+    history_.pending.clear();
+    for (const auto& [running_number, running_values] : running_) history_.pending.push_back(running_values);
+    auto proposal = strategy_->Propose(history_, next_number_ - 1);
+    if (!proposal) {
+      exhausted_ = true;
+      return std::nullopt;
+    }
+    const int number = next_number_++;
+    ++launched_;
+    running_[number] = *proposal;
+    return std::make_pair(number, *proposal);
+  }
+
+  // A worker: proposes a trial, runs it, and again, until NextTrial has none.
   void Work() {
     WorkerData kept;
     for (;;) {
-      int number;
-      ParamValues values;
+      std::optional<std::pair<int, ParamValues>> next;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (failure_ || exhausted_ || launched_ >= total_) return;
-        if (options_.stop_requested && options_.stop_requested->load()) return;
-        history_.pending.clear();
-        for (const auto& [running_number, running_values] : running_) history_.pending.push_back(running_values);
-        auto proposal = strategy_->Propose(history_, next_number_ - 1);
-        if (!proposal) {
-          exhausted_ = true;
-          return;
-        }
-        number = next_number_++;
-        ++launched_;
-        values = *proposal;
-        running_[number] = values;
+        next = NextTrial();
       }
+      if (!next) return;
       try {
-        RunTrial(number, values, kept);
+        std::unique_ptr<Model> model;
+        TrialRecord record = RunTrial(next->first, next->second, kept, &model);
+        Record(record, model.get());
+        LogTrial(record);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!failure_) failure_ = std::current_exception();
@@ -333,16 +358,104 @@ class TuningSearch {
     }
   }
 
-  void RunTrial(int number, const ParamValues& values, WorkerData& kept) {
+  // Rank 0's side of the other ranks: a trial to each, and to each that
+  // reports one finished the next, until there are none; then "stop".
+  void CoordinateRanks() {
+    int busy = 0;
+    for (int rank = 1; rank < job_.size(); ++rank) busy += Assign(rank) ? 1 : 0;
+    while (busy > 0) {
+      auto [from, bytes] = job_.Receive(-1);
+      --busy;
+      const nlohmann::json message = nlohmann::json::parse(bytes);
+      if (message.contains("interrupted")) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!failure_) failure_ = std::make_exception_ptr(Error(ErrorKind::kInterrupted, "rank " + std::to_string(from) + " stopped"));
+        continue;
+      }
+      TrialRecord record;
+      if (!TrialRecord::FromJson(message.at("record"), space_, &record)) ThrowInternal("a rank's trial is outside the space");
+      record.rank = from;
+      try {
+        Record(record, nullptr);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!failure_) failure_ = std::current_exception();
+      }
+      LogTrial(record);
+      if (Assign(from)) ++busy;
+    }
+  }
+
+  // Hands rank `rank` the next trial, with the finished trials' curves for
+  // its pruning; "stop" when there is none (false).
+  bool Assign(int rank) {
+    nlohmann::json message;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto next = NextTrial();
+      if (next) {
+        TrialRecord trial;
+        trial.number = next->first;
+        trial.values = next->second;
+        message = {{"trial", trial.ToJson(space_)}, {"finished", finished_losses_}};
+      }
+    }
+    job_.Send(message.is_null() ? std::string(R"({"stop": true})") : message.dump(), rank);
+    return !message.is_null();
+  }
+
+  // A rank other than 0: the trials rank 0 hands out, one at a time with
+  // every thread, each trial's model left in the search's folder (a shared
+  // file system) for rank 0 to keep or remove.
+  void ServeTrials() {
+    trial_threads_ = static_cast<int>(threads_);
+    WorkerData kept;
+    for (;;) {
+      const nlohmann::json message = nlohmann::json::parse(job_.Receive(0).second);
+      if (message.contains("stop")) return;
+      TrialRecord assignment;
+      if (!TrialRecord::FromJson(message.at("trial"), space_, &assignment)) ThrowInternal("rank 0 sent a trial outside the space");
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        pruner_ = FreshPruner();
+        for (const auto& losses : message.at("finished")) pruner_.AddFinished(losses.get<std::vector<double>>());
+      }
+      std::unique_ptr<Model> model;
+      TrialRecord record;
+      try {
+        record = RunTrial(assignment.number, assignment.values, kept, &model);
+      } catch (const Error& error) {
+        if (error.kind() != ErrorKind::kInterrupted) throw;
+        job_.Send(R"({"interrupted": true})", 0);
+        return;
+      }
+      if (model && record.status != TrialStatus::kFailed) SaveTrialModel(ModelDir(work_dir_, record.number), *model);
+      job_.Send(nlohmann::json({{"record", record.ToJson(space_)}}).dump(), 0);
+    }
+  }
+
+  MedianPruner FreshPruner() const {
+    return MedianPruner(tune_.early_stopping_warmup > 0 ? tune_.early_stopping_warmup : std::max(1, spec_.train.rounds / 4),
+                        tune_.early_stopping_min_trials);
+  }
+
+  static void SaveTrialModel(const std::string& dir, const Model& model) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    fs::create_directories(dir);
+    WriteFileAtomically(dir + "/saved.json", model.Save(dir).dump());
+  }
+
+  // Trains and scores one trial; a failure of its own is its record's.
+  TrialRecord RunTrial(int number, const ParamValues& values, WorkerData& kept, std::unique_ptr<Model>* model) {
     TrialRecord record;
     record.number = number;
     record.values = values;
     record.threads = trial_threads_;
     auto start = RunClock::now();
-    std::unique_ptr<Model> model;
     try {
-      model = Train(TrialSpec(spec_, space_, values), kept, record);
-      Score(*model, record);
+      *model = Train(TrialSpec(spec_, space_, values), kept, record);
+      Score(**model, record);
     } catch (const Error& error) {
       if (error.kind() == ErrorKind::kInterrupted) throw;
       record.status = TrialStatus::kFailed;
@@ -353,9 +466,12 @@ class TuningSearch {
     }
     if (record.status == TrialStatus::kFailed) record.score = NAN;
     record.seconds = SecondsSince(start);
-    Record(record, model.get());
-    std::string line = "tune: trial " + std::to_string(number) + "/" + std::to_string(total_) + " " +
-                       TrialStatusName(record.status) + "  " + space_.Describe(values);
+    return record;
+  }
+
+  void LogTrial(const TrialRecord& record) const {
+    std::string line = "tune: trial " + std::to_string(record.number) + "/" + std::to_string(total_) + " " +
+                       TrialStatusName(record.status) + "  " + space_.Describe(record.values);
     if (record.status != TrialStatus::kFailed) {
       line += "  valid-" + record.metric + " " + FormatScore(record.score) + " (" + std::to_string(record.rounds) + " rounds)";
     } else {
@@ -363,7 +479,7 @@ class TuningSearch {
     }
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "  %.2f s", record.seconds);
-    log_(line + seconds);
+    log_(line + seconds + (record.rank > 0 ? " on rank " + std::to_string(record.rank) : std::string()));
   }
 
   // Trains the trial's model, on the worker's kept data when the trial's
@@ -416,19 +532,21 @@ class TuningSearch {
     }
   }
 
-  // Journals a finished trial; a new best trial's model is kept.
+  // Journals a finished trial; a new best trial's model is kept. `model`
+  // is null for another rank's trial: its model is on disk already, kept
+  // when it is the new best, else removed.
   void Record(const TrialRecord& record, const Model* model) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::error_code ec;
     running_.erase(record.number);
     const bool new_best = record.status == TrialStatus::kOk && record.Loss() < best_loss_;
-    if (new_best) {
-      // The model first, then the journal line that makes it the best:
-      // a kill between the two leaves a model no record points to, removed on resume.
-      std::string dir = ModelDir(work_dir_, record.number);
-      fs::remove_all(dir, ec);
-      fs::create_directories(dir);
-      WriteFileAtomically(dir + "/saved.json", model->Save(dir).dump());
+    // The model first, then the journal line that makes it the best:
+    // a kill between the two leaves a model no record points to, removed on resume.
+    if (new_best && model) SaveTrialModel(ModelDir(work_dir_, record.number), *model);
+    if (!model && !new_best) fs::remove_all(ModelDir(work_dir_, record.number), ec);
+    if (new_best && !model && !fs::exists(ModelDir(work_dir_, record.number) + "/saved.json")) {
+      ThrowIo(ModelDir(work_dir_, record.number) + ": rank " + std::to_string(record.rank) +
+              "'s model is not there (the output must be on a file system every rank sees)");
     }
     journal_->Append(record.ToJson(space_));
     if (new_best) {
@@ -546,6 +664,10 @@ class TuningSearch {
   int launched_ = 0;
   bool exhausted_ = false;
   std::exception_ptr failure_;
+  std::vector<std::vector<double>> finished_losses_;
+
+  Communicator& job_ = Job();
+  const bool lead_ = Job().rank() == 0;
 };
 
 }  // namespace

@@ -34,6 +34,7 @@ nlohmann::json TrialRecord::ToJson(const SearchSpace& space) const {
   json["score"] = std::isfinite(score) ? nlohmann::json(score) : nlohmann::json(nullptr);
   if (!error.empty()) json["error"] = error;
   if (warm) json["warm"] = true;
+  if (rank > 0) json["rank"] = rank;
   return json;
 }
 
@@ -54,6 +55,7 @@ bool TrialRecord::FromJson(const nlohmann::json& json, const SearchSpace& space,
   record.seconds = json.value("seconds", 0.0);
   record.error = json.value("error", "");
   record.warm = json.value("warm", false);
+  record.rank = json.value("rank", 0);
   *out = std::move(record);
   return true;
 }

@@ -28,6 +28,7 @@ struct TrialRecord {
   double seconds = 0;
   std::string error;          // failed trials
   bool warm = false;          // from an earlier run's trials (tune.warm_start)
+  int rank = 0;               // the MPI rank that ran it (0: the search's own process)
 
   // The loss strategies minimise: the score, negated when higher is better; NaN unless ok or pruned.
   double Loss() const;
