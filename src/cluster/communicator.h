@@ -7,6 +7,7 @@
 // thread only, by every rank in the same order.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,13 @@ class Communicator {
   // message may be a trial's length away.
   virtual void Send(const std::string& bytes, int to) = 0;
   virtual std::pair<int, std::string> Receive(int from) = 0;
+  // The next message from rank `from` (-1: any) if one has come, else none:
+  // for a rank that must notice when another goes silent.
+  virtual std::optional<std::pair<int, std::string>> Poll(int from) = 0;
+  // Says that rank `rank` is gone (it went silent; mpirun was started with
+  // --enable-recovery, so the job lives on): the job's end no longer waits
+  // for it — no final barrier, no MPI_Finalize, which would.
+  virtual void RankLost(int rank) = 0;
   // Ends the job's communication; every rank calls it once, last.
   virtual void Finalize() = 0;
 };

@@ -29,6 +29,10 @@ class SingleProcess final : public Communicator {
   std::pair<int, std::string> Receive(int from) override {
     ThrowInternal("a job of one rank receives from rank " + std::to_string(from));
   }
+  std::optional<std::pair<int, std::string>> Poll(int from) override {
+    ThrowInternal("a job of one rank polls rank " + std::to_string(from));
+  }
+  void RankLost(int) override {}
   void Finalize() override {}
 };
 
@@ -75,6 +79,10 @@ class PluginCommunicator final : public Communicator {
   std::pair<int, std::string> Receive(int from) override {
     return Checked([&] { return inner_->Receive(from); });
   }
+  std::optional<std::pair<int, std::string>> Poll(int from) override {
+    return Checked([&] { return inner_->Poll(from); });
+  }
+  void RankLost(int rank) override { inner_->RankLost(rank); }
   void Finalize() override {
     Checked([&] {
       inner_->Finalize();

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -153,18 +154,39 @@ class MpiCommunicator final : public Communicator {
     return {status.MPI_SOURCE, std::move(bytes)};
   }
 
+  std::optional<std::pair<int, std::string>> Poll(int from) override {
+    int flag = 0;
+    MPI_Status status;
+    Check(MPI_Iprobe(from < 0 ? MPI_ANY_SOURCE : from, kPointToPointTag, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
+    if (!flag) return std::nullopt;
+    return Receive(status.MPI_SOURCE);
+  }
+
+  void RankLost(int) override { lost_rank_ = true; }
+
   void Barrier() override {
     Waiting waiting(*this, "a barrier");
     Check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
   }
 
   void Finalize() override {
+    if (lost_rank_) {
+      // MPI_Finalize would wait for the lost rank; the process ends without it.
+      StopWatchdog();
+      WriteBytesSent();
+      return;
+    }
     {
       Waiting waiting(*this, "the job's end");
       Check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
     }
     StopWatchdog();
     Check(MPI_Finalize(), "MPI_Finalize");
+    WriteBytesSent();
+  }
+
+ private:
+  void WriteBytesSent() const {
     if (const char* path = std::getenv("SLUICE_MPI_BYTES"); path && *path) {
       if (FILE* file = std::fopen((std::string(path) + "." + std::to_string(rank_)).c_str(), "w")) {
         std::fprintf(file, "%llu\n", static_cast<unsigned long long>(bytes_sent_));
@@ -173,7 +195,6 @@ class MpiCommunicator final : public Communicator {
     }
   }
 
- private:
   // A reduce to rank 0 and a broadcast, not MPI_Allreduce: an allreduce
   // may add in a different order on each rank (recursive doubling), and
   // ranks whose sums differ in the last bit drift apart step by step.
@@ -241,6 +262,7 @@ class MpiCommunicator final : public Communicator {
   const char* waiting_for_ = nullptr;
   std::chrono::steady_clock::time_point since_;
   bool stop_ = false;
+  bool lost_rank_ = false;
   std::thread watchdog_;
 };
 

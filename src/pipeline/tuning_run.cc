@@ -1,8 +1,10 @@
 #include "pipeline/tuning_run.h"
 
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -359,21 +361,59 @@ class TuningSearch {
   }
 
   // Rank 0's side of the other ranks: a trial to each, and to each that
-  // reports one finished the next, until there are none; then "stop".
+  // reports one finished the next, until there are none; then "stop" to
+  // all. A rank busy with a trial says it is alive every second; one silent
+  // for SLUICE_MPI_TIMEOUT seconds is lost (only a job started with mpirun
+  // --enable-recovery lives on to notice): its trial fails, the search goes on.
   void CoordinateRanks() {
-    int busy = 0;
-    for (int rank = 1; rank < job_.size(); ++rank) busy += Assign(rank) ? 1 : 0;
-    while (busy > 0) {
-      auto [from, bytes] = job_.Receive(-1);
-      --busy;
-      const nlohmann::json message = nlohmann::json::parse(bytes);
-      if (message.contains("interrupted")) {
+    struct Busy {
+      int trial;
+      RunClock::time_point started, heard;
+    };
+    const double silence = RankSilenceSeconds();
+    std::map<int, Busy> busy;
+    std::vector<int> idle, lost;
+    auto assign = [&](int rank) {
+      if (auto trial = Assign(rank)) {
+        busy[rank] = {*trial, RunClock::now(), RunClock::now()};
+      } else {
+        idle.push_back(rank);
+      }
+    };
+    for (int rank = 1; rank < job_.size(); ++rank) assign(rank);
+    while (!busy.empty()) {
+      auto message = job_.Poll(-1);
+      if (!message) {
+        for (auto it = busy.begin(); it != busy.end();) {
+          if (SecondsSince(it->second.heard) <= silence) {
+            ++it;
+            continue;
+          }
+          FailLostTrial(it->first, it->second.trial, silence, SecondsSince(it->second.started));
+          lost.push_back(it->first);
+          job_.RankLost(it->first);
+          it = busy.erase(it);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      const int from = message->first;
+      auto entry = busy.find(from);
+      if (entry == busy.end()) continue;  // a rank already given up as lost
+      const nlohmann::json said = nlohmann::json::parse(message->second);
+      if (said.contains("alive")) {
+        entry->second.heard = RunClock::now();
+        continue;
+      }
+      busy.erase(entry);
+      if (said.contains("interrupted")) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!failure_) failure_ = std::make_exception_ptr(Error(ErrorKind::kInterrupted, "rank " + std::to_string(from) + " stopped"));
+        idle.push_back(from);
         continue;
       }
       TrialRecord record;
-      if (!TrialRecord::FromJson(message.at("record"), space_, &record)) ThrowInternal("a rank's trial is outside the space");
+      if (!TrialRecord::FromJson(said.at("record"), space_, &record)) ThrowInternal("a rank's trial is outside the space");
       record.rank = from;
       try {
         Record(record, nullptr);
@@ -382,37 +422,69 @@ class TuningSearch {
         if (!failure_) failure_ = std::current_exception();
       }
       LogTrial(record);
-      if (Assign(from)) ++busy;
+      assign(from);
     }
+    // Last, so that every rank learns which ranks were lost: their end must
+    // not wait for them.
+    const std::string stop = nlohmann::json({{"stop", true}, {"lost", lost}}).dump();
+    for (int rank : idle) job_.Send(stop, rank);
+  }
+
+  // A lost rank's trial, recorded as failed.
+  void FailLostTrial(int rank, int number, double silence, double seconds) {
+    TrialRecord record;
+    record.number = number;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      record.values = running_.at(number);
+    }
+    record.status = TrialStatus::kFailed;
+    record.score = NAN;
+    record.rank = rank;
+    record.seconds = seconds;
+    char why[160];
+    std::snprintf(why, sizeof why, "rank %d was lost: nothing heard from it for %.0f s (SLUICE_MPI_TIMEOUT)", rank, silence);
+    record.error = why;
+    Record(record, nullptr);
+    LogTrial(record);
+  }
+
+  static double RankSilenceSeconds() {
+    const char* value = std::getenv("SLUICE_MPI_TIMEOUT");
+    return value && std::atof(value) > 0 ? std::atof(value) : 600;
   }
 
   // Hands rank `rank` the next trial, with the finished trials' curves for
-  // its pruning; "stop" when there is none (false).
-  bool Assign(int rank) {
+  // its pruning; its number, or none when there is no trial left to hand.
+  std::optional<int> Assign(int rank) {
     nlohmann::json message;
+    int number = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto next = NextTrial();
-      if (next) {
-        TrialRecord trial;
-        trial.number = next->first;
-        trial.values = next->second;
-        message = {{"trial", trial.ToJson(space_)}, {"finished", finished_losses_}};
-      }
+      if (!next) return std::nullopt;
+      TrialRecord trial;
+      trial.number = number = next->first;
+      trial.values = next->second;
+      message = {{"trial", trial.ToJson(space_)}, {"finished", finished_losses_}};
     }
-    job_.Send(message.is_null() ? std::string(R"({"stop": true})") : message.dump(), rank);
-    return !message.is_null();
+    job_.Send(message.dump(), rank);
+    return number;
   }
 
   // A rank other than 0: the trials rank 0 hands out, one at a time with
   // every thread, each trial's model left in the search's folder (a shared
-  // file system) for rank 0 to keep or remove.
+  // file system) for rank 0 to keep or remove. The trial runs on a thread
+  // of its own; this one (MPI's) tells rank 0 every second that it lives.
   void ServeTrials() {
     trial_threads_ = static_cast<int>(threads_);
     WorkerData kept;
     for (;;) {
       const nlohmann::json message = nlohmann::json::parse(job_.Receive(0).second);
-      if (message.contains("stop")) return;
+      if (message.contains("stop")) {
+        for (const auto& rank : message.value("lost", nlohmann::json::array())) job_.RankLost(rank.get<int>());
+        return;
+      }
       TrialRecord assignment;
       if (!TrialRecord::FromJson(message.at("trial"), space_, &assignment)) ThrowInternal("rank 0 sent a trial outside the space");
       {
@@ -422,12 +494,36 @@ class TuningSearch {
       }
       std::unique_ptr<Model> model;
       TrialRecord record;
-      try {
-        record = RunTrial(assignment.number, assignment.values, kept, &model);
-      } catch (const Error& error) {
-        if (error.kind() != ErrorKind::kInterrupted) throw;
-        job_.Send(R"({"interrupted": true})", 0);
-        return;
+      std::exception_ptr error;
+      std::mutex done_mutex;
+      std::condition_variable done_signal;
+      bool done = false;
+      std::thread trial([&] {
+        try {
+          record = RunTrial(assignment.number, assignment.values, kept, &model);
+        } catch (...) {
+          error = std::current_exception();
+        }
+        std::lock_guard<std::mutex> lock(done_mutex);
+        done = true;
+        done_signal.notify_all();
+      });
+      const std::string alive = nlohmann::json({{"alive", assignment.number}}).dump();
+      for (;;) {
+        std::unique_lock<std::mutex> lock(done_mutex);
+        if (done_signal.wait_for(lock, std::chrono::seconds(1), [&] { return done; })) break;
+        lock.unlock();
+        job_.Send(alive, 0);
+      }
+      trial.join();
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const Error& failure) {
+          if (failure.kind() != ErrorKind::kInterrupted) throw;
+          job_.Send(R"({"interrupted": true})", 0);
+          return;
+        }
       }
       if (model && record.status != TrialStatus::kFailed) SaveTrialModel(ModelDir(work_dir_, record.number), *model);
       job_.Send(nlohmann::json({{"record", record.ToJson(space_)}}).dump(), 0);
