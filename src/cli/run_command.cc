@@ -35,9 +35,6 @@ struct RunArgs {
 // What of `spec` does not run across MPI ranks yet (JoinRanks); empty: all of it.
 std::string NotAcrossRanks(const PipelineSpec& spec) {
   if (!spec.steps.is_null()) return "a pipeline of steps";
-  if (!spec.text_column.empty() && spec.train.checkpoint_every > 0) {
-    return "a text job with checkpoints (train.checkpoint_every)";
-  }
   return "";
 }
 

@@ -29,6 +29,9 @@ const std::atomic<bool>* InstallStopSignalHandlers() {
   action.sa_flags = SA_RESTART;
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
+  // mpirun forwards SIGUSR1 to every rank (a SIGTERM to mpirun ends the job
+  // at once): `kill -USR1 MPIRUN` stops a job across ranks at a checkpoint.
+  sigaction(SIGUSR1, &action, nullptr);
   return &stop_requested;
 }
 

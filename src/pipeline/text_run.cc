@@ -7,11 +7,13 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <algorithm>
 #include <functional>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -98,19 +100,33 @@ std::unique_ptr<CheckpointStore> OpenCheckpoints(const TextLearner& learner, con
                                                  const std::function<void(const std::string&)>& log,
                                                  TextTraining& training) {
   if (!learner.takes_checkpoints() || spec.train.checkpoint_every <= 0) return nullptr;
+  Communicator& job = Job();
   FingerprintBuilder key;
   key.Add(spec.resolved.dump());
   key.Add(corpus.data.value("fingerprint", ""));
   key.Add(std::to_string(threads));
   key.Add(learner.name());
-  // Beside the output, not in it: several learners' go to OUTPUT.checkpoints/LEARNER.
-  const std::string checkpoint_dir = output == spec.output
-                                         ? fs::absolute(output).string() + ".checkpoints"
-                                         : (fs::absolute(spec.output).concat(".checkpoints") / learner.name()).string();
+  if (job.size() > 1) key.Add("ranks=" + std::to_string(job.size()));
+  // Beside the output, not in it: several learners' go to OUTPUT.checkpoints/LEARNER;
+  // across MPI ranks each rank's to a folder of its own (rank-N/) in it.
+  std::string checkpoint_dir = output == spec.output
+                                   ? fs::absolute(output).string() + ".checkpoints"
+                                   : (fs::absolute(spec.output).concat(".checkpoints") / learner.name()).string();
+  if (job.size() > 1) checkpoint_dir += "/rank-" + std::to_string(job.rank());
   auto store = std::make_unique<CheckpointStore>(checkpoint_dir, key.Hex(), spec.checkpoint_keep);
   int skipped = 0;
   const std::string name = learner.name();
-  if (auto latest = store->Latest(&skipped)) {
+  std::optional<CheckpointStore::Checkpoint> latest = store->Latest(&skipped);
+  if (job.size() > 1) {
+    // The ranks resume together from the same step, or start afresh together
+    // (a kill between two ranks' writes leaves them a checkpoint apart).
+    const auto steps = job.AllGather(std::to_string(latest ? latest->progress : 0));
+    if (std::adjacent_find(steps.begin(), steps.end(), std::not_equal_to<>()) != steps.end()) {
+      if (job.rank() == 0) log(name + ": the ranks' newest checkpoints are at different steps; starting from the first step");
+      latest.reset();
+    }
+  }
+  if (latest) {
     training.resume = std::move(latest->model);
     log(name + ": resuming from " + latest->path + " (" + std::to_string(latest->progress) + " steps done)");
   } else if (skipped > 0) {
@@ -214,7 +230,15 @@ LearnerSummary TrainLearner(const std::shared_ptr<const TextLearner>& learner_pt
   training.ranks = ranks;
   std::unique_ptr<CheckpointStore> store = OpenCheckpoints(text_learner, output, spec, corpus, threads, log, training);
   TrainedText trained = text_learner.Train(training);
-  if (store) store->Clear();
+  if (store) {
+    store->Clear();
+    if (ranks) {
+      // The ranks' folders are gone; rank 0 removes the one that held them.
+      Job().Barrier();
+      std::error_code ec;
+      if (ranks->rank == 0) fs::remove(fs::path(store->dir()).parent_path(), ec);
+    }
+  }
   nlohmann::json curve = std::move(trained.curve);
   nlohmann::json model_summary = std::move(trained.summary);
   std::unique_ptr<TextClassifier> model = std::move(trained.model);

@@ -92,9 +92,6 @@ BiLstmModel BiLstmModel::Train(const TextExamples& train, const TextExamples& va
   if (ranks && ranks->size <= 1) ranks = nullptr;
   const double documents = ranks ? ranks->Sum(static_cast<double>(train.size())) : static_cast<double>(train.size());
   if (documents == 0) ThrowInputData("bilstm: no training documents");
-  if (ranks && checkpoints && (checkpoints->every_steps > 0 || !checkpoints->resume.empty())) {
-    ThrowUsage("bilstm: checkpoints are not taken across MPI ranks yet; set train.checkpoint_every to 0 or run in one process");
-  }
   if (vectors) config.dim = vectors->dim;
   const BiLstmBackend& backend = TorchBackend();
   std::unique_ptr<BiLstmNetwork> net;

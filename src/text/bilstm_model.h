@@ -86,7 +86,8 @@ class BiLstmModel : public TextClassifier {
   // gradient, so all take the same clipped Adam step. A rank whose share has
   // run out of batches adds nothing. Validation loss and accuracy are summed
   // over the ranks. At the end the ranks check that they hold the same
-  // weights. Checkpoints are not taken across ranks.
+  // weights. Each rank writes its own checkpoints (its data position and
+  // shuffling stream are its own), at the same steps as the others.
   static BiLstmModel Train(const TextExamples& train, const TextExamples& valid, const BiLstmConfig& config,
                            const WordVectors* vectors, const std::function<void(const BiLstmEpoch&)>& on_epoch,
                            const BiLstmCheckpoints* checkpoints = nullptr, const TextRanks* ranks = nullptr);

@@ -314,7 +314,7 @@ class TorchNetwork : public BiLstmNetwork {
 bool TrainEpochAcrossRanks(Net& net, torch::optim::Adam& optimizer, const std::vector<torch::Tensor>& trainable,
                            const TextExamples& train, const std::vector<std::vector<uint32_t>>& batches,
                            const BiLstmConfig& config, const TextRanks& ranks, const BiLstmCheckpoints* checkpoints,
-                           TrainingPosition& at) {
+                           const std::vector<torch::Tensor>& best, TrainingPosition& at) {
   std::vector<double> counts(static_cast<size_t>(ranks.size), 0.0);
   counts[static_cast<size_t>(ranks.rank)] = static_cast<double>(batches.size());
   ranks.sum_doubles(counts.data(), counts.size());
@@ -322,7 +322,10 @@ bool TrainEpochAcrossRanks(Net& net, torch::optim::Adam& optimizer, const std::v
   size_t gradients = 0;
   for (const auto& t : trainable) gradients += static_cast<size_t>(t.numel());
   std::vector<float> fused(gradients + 3);
-  for (size_t index = 0; index < steps; ++index) {
+  const int every = checkpoints ? checkpoints->every_steps : 0;
+  // Every rank is at the same step of the epoch (they step together), so a
+  // resumed epoch starts at the same index on all.
+  for (size_t index = static_cast<size_t>(at.next_batch); index < steps; ++index) {
     optimizer.zero_grad();
     std::fill(fused.begin(), fused.end(), 0.0f);
     if (index < batches.size()) {
@@ -346,29 +349,39 @@ bool TrainEpochAcrossRanks(Net& net, torch::optim::Adam& optimizer, const std::v
     }
     fused[gradients + 2] = checkpoints && checkpoints->stop_requested && checkpoints->stop_requested() ? 1.0f : 0.0f;
     ranks.sum_floats(fused.data(), fused.size());
-    if (fused[gradients + 2] > 0) return false;
+    // A stop asked of any rank: every rank takes this step, keeps its state
+    // after it in its own checkpoint, and all stop (a step computed but not
+    // taken would draw dropout's random stream twice on resuming).
+    const bool stop = fused[gradients + 2] > 0;
     const float rows = fused[gradients];
     at.loss_sum += fused[gradients + 1];
     ++at.steps;
-    if (rows == 0) continue;
-    {
-      torch::NoGradGuard no_grad;
-      const float* at_value = fused.data();
-      for (const auto& t : trainable) {
-        // The global batch's mean gradient.
-        torch::Tensor mean = torch::from_blob(const_cast<float*>(at_value), t.sizes(), torch::kFloat) / rows;
-        if (t.grad().defined()) {
-          t.mutable_grad().copy_(mean);
-        } else {
-          t.mutable_grad() = mean.clone();
+    at.next_batch = static_cast<int64_t>(index + 1);
+    if (rows > 0) {
+      {
+        torch::NoGradGuard no_grad;
+        const float* at_value = fused.data();
+        for (const auto& t : trainable) {
+          // The global batch's mean gradient.
+          torch::Tensor mean = torch::from_blob(const_cast<float*>(at_value), t.sizes(), torch::kFloat) / rows;
+          if (t.grad().defined()) {
+            t.mutable_grad().copy_(mean);
+          } else {
+            t.mutable_grad() = mean.clone();
+          }
+          at_value += t.numel();
         }
-        at_value += t.numel();
       }
+      if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(trainable, config.clip_norm);
+      optimizer.step();
     }
-    if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(trainable, config.clip_norm);
-    optimizer.step();
+    // Each rank's own checkpoint (its data position and shuffling stream are
+    // its own); what a write says of a stop is the next step's fused flag's.
+    if (every > 0 && (stop || at.steps % every == 0) && checkpoints->write) {
+      checkpoints->write(at.steps, SaveTraining(net, optimizer, best, at));
+    }
+    if (stop) return false;
   }
-  at.next_batch = static_cast<int64_t>(batches.size());
   return true;
 }
 
@@ -453,7 +466,7 @@ std::unique_ptr<BiLstmNetwork> TorchBackendImpl::Train(const TextExamples& train
     }
     const auto batches = BucketedBatches(train, static_cast<size_t>(config.batch_size), rng);
     if (ranks) {
-      if (!TrainEpochAcrossRanks(*net, optimizer, trainable, train, batches, config, *ranks, checkpoints, at)) {
+      if (!TrainEpochAcrossRanks(*net, optimizer, trainable, train, batches, config, *ranks, checkpoints, best, at)) {
         return nullptr;
       }
     }
