@@ -139,6 +139,7 @@ FitPassResult FitPass(const TableSource& source, const PrepPlan& plan, ThreadPoo
     if (state) merged.Merge(*state);
   }
   if (source.shard().active()) {
+    if (checks) checks->MergeShards(source.shard().all_gather);
     MergeShards(source.shard(), merged, result.totals, rejects);
     merged.moments = FoldShardMoments(source.shard(), states, merged.moments.size());
   }

@@ -31,9 +31,6 @@ PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const 
   // rank 0 checks and finishes the output, once every rank is done.
   Communicator& job = Job();
   const bool lead = job.rank() == 0;
-  if (job.size() > 1 && !spec.checks.empty()) {
-    ThrowUsage("checks: data checks do not run across MPI ranks yet; run this prep in one process, or without checks");
-  }
   if (lead) CheckOutputPath(out_dir, OutputKind::kPreparedData, "--out");
   size_t threads = spec.threads > 0 ? static_cast<size_t>(spec.threads) : ThreadPool::DefaultThreads();
   ThreadPool pool(threads);

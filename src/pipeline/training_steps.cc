@@ -63,7 +63,6 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   Communicator& job = shard ? Job() : SingleProcessJob();
   prepared.sharded = job.size() > 1;
   if (job.size() > 1) {
-    if (checks) ThrowUsage("checks: data checks do not run across MPI ranks yet; run this pipeline in one process, or without checks");
     source->SetShard({job.rank(), job.size(), [&job](const std::string& mine) { return job.AllGather(mine); }});
   }
   log("source: " + std::to_string(source->files().size()) + " file(s), " + FormatBytes(source->total_bytes()) +

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "common/error.h"
@@ -292,6 +293,82 @@ void DataChecks::Observe(size_t batch_index, const RecordBatch& batch) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   partials_[batch_index] = std::move(partials);
+}
+
+namespace {
+
+template <typename T>
+void Put(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+template <typename T>
+T Take(const std::string& in, size_t& at) {
+  if (at + sizeof(T) > in.size()) ThrowInternal("a rank's check results are cut short");
+  T value;
+  std::memcpy(&value, in.data() + at, sizeof value);
+  at += sizeof value;
+  return value;
+}
+
+}  // namespace
+
+void DataChecks::MergeShards(const std::function<std::vector<std::string>(const std::string&)>& all_gather) {
+  // This rank's results, check by check, in batch order.
+  std::string mine;
+  for (size_t c = 0; c < checks_.size(); ++c) {
+    int64_t rows = 0, failing = 0;
+    std::vector<std::pair<int64_t, std::string>> examples;
+    uint64_t hashes = 0;
+    for (const auto& [index, partials] : partials_) {
+      rows += partials[c].rows;
+      failing += partials[c].failing;
+      for (const auto& example : partials[c].examples) {
+        if (examples.size() < kExamples) examples.push_back(example);
+      }
+      hashes += partials[c].hashes.size();
+    }
+    Put(mine, rows);
+    Put(mine, failing);
+    Put(mine, static_cast<uint32_t>(examples.size()));
+    for (const auto& [line, value] : examples) {
+      Put(mine, line);
+      Put(mine, static_cast<uint32_t>(value.size()));
+      mine.append(value);
+    }
+    Put(mine, hashes);
+    for (const auto& [index, partials] : partials_) {
+      for (const auto& [hash, line] : partials[c].hashes) {
+        Put(mine, hash);
+        Put(mine, line);
+      }
+    }
+  }
+  std::vector<Partial> merged(checks_.size());
+  for (const auto& theirs : all_gather(mine)) {
+    size_t at = 0;
+    for (size_t c = 0; c < checks_.size(); ++c) {
+      Partial& total = merged[c];
+      total.rows += Take<int64_t>(theirs, at);
+      total.failing += Take<int64_t>(theirs, at);
+      const uint32_t examples = Take<uint32_t>(theirs, at);
+      for (uint32_t e = 0; e < examples; ++e) {
+        const int64_t line = Take<int64_t>(theirs, at);
+        const uint32_t length = Take<uint32_t>(theirs, at);
+        if (at + length > theirs.size()) ThrowInternal("a rank's check results are cut short");
+        if (total.examples.size() < kExamples) total.examples.push_back({line, theirs.substr(at, length)});
+        at += length;
+      }
+      const uint64_t hashes = Take<uint64_t>(theirs, at);
+      for (uint64_t h = 0; h < hashes; ++h) {
+        const uint64_t hash = Take<uint64_t>(theirs, at);
+        total.hashes.push_back({hash, Take<int64_t>(theirs, at)});
+      }
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  partials_.clear();
+  partials_[0] = std::move(merged);
 }
 
 nlohmann::json DataChecks::Finish(int64_t rows_read, const std::string& source_name) {

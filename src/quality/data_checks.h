@@ -18,6 +18,7 @@
 // same however the input was chunked or threaded.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,13 @@ class DataChecks {
   // failed warn check; throws an input-data error (exit 3) naming every
   // failed error check, its column, the share failing and example rows.
   nlohmann::json Finish(int64_t rows, const std::string& source_name);
+  // For a source read in shares by the ranks of an MPI job (after every
+  // batch of this rank's share is observed): every rank's counts, first
+  // examples and unique checks' value hashes, gathered in rank order (input
+  // order) by `all_gather` (every rank's bytes, in rank order, on every
+  // rank), so that Finish gives every rank the whole source's results —
+  // the same as one process's.
+  void MergeShards(const std::function<std::vector<std::string>(const std::string&)>& all_gather);
 
   struct Compiled;
   struct Partial;

@@ -92,5 +92,36 @@ TEST(DataChecks, MistakesAreUsageErrorsBeforeAnyRow) {
   EXPECT_THROW(DataChecks(Parse(R"([{"expression": "fare + 1"}])"), TripSchema()), Error);
 }
 
+// Two shards of the source (two MPI ranks), each checking its own batches,
+// merged in shard order give what one process checking every batch gives:
+// counts, examples in input order, and a unique check's repeats across the
+// shards.
+TEST(DataChecks, ShardsMergedGiveWhatOneProcessGives) {
+  const std::string specs = R"([
+    {"range": "fare", "min": "0", "severity": "warn"},
+    {"completeness": "code", "min": 0.85},
+    {"unique": "id", "severity": "warn"},
+    {"row_count": {"min": 100}},
+    {"expression": "fare > 50", "severity": "warn"}
+  ])";
+  DataChecks whole(Parse(specs), TripSchema()), first(Parse(specs), TripSchema()), second(Parse(specs), TripSchema());
+  whole.Observe(0, Trips(0, 70));
+  whole.Observe(1, Trips(70, 80));
+  first.Observe(0, Trips(0, 70));
+  second.Observe(0, Trips(70, 80));
+  std::string second_bytes;
+  second.MergeShards([&](const std::string& mine) {
+    second_bytes = mine;
+    return std::vector<std::string>{mine};
+  });
+  first.MergeShards([&](const std::string& mine) { return std::vector<std::string>{mine, second_bytes}; });
+  const nlohmann::json expected = whole.Finish(150, "trips.csv");
+  EXPECT_EQ(first.Finish(150, "trips.csv"), expected);
+  EXPECT_EQ(expected[2]["failing"], 50);  // ids 0-49 again at rows 100-149, in the second shard
+  EXPECT_ANY_THROW(DataChecks(Parse(specs), TripSchema()).MergeShards([&](const std::string&) {
+    return std::vector<std::string>{second_bytes.substr(0, 9)};
+  }));
+}
+
 }  // namespace
 }  // namespace sluice
