@@ -47,6 +47,12 @@ class Communicator {
   // --enable-recovery, so the job lives on): the job's end no longer waits
   // for it — no final barrier, no MPI_Finalize, which would.
   virtual void RankLost(int rank) = 0;
+  // Marks a wait on the other ranks that goes through another channel than
+  // this one (XGBoost's own collective in a boosting round) for the same
+  // watchdog as the collectives: longer than SLUICE_MPI_TIMEOUT ends the
+  // process naming this rank and `what`. Ended by EndWait.
+  virtual void BeginWait(const char* what) = 0;
+  virtual void EndWait() = 0;
   // Ends the job's communication; every rank calls it once, last.
   virtual void Finalize() = 0;
 };
@@ -66,6 +72,18 @@ MpiLaunch DetectMpiLaunch();
 // early in main, before any thread starts. Throws a usage error when the
 // plugin cannot be loaded.
 void StartJob(int* argc, char*** argv);
+// A wait marked for the watchdog while it lives (Communicator::BeginWait).
+class WatchedWait {
+ public:
+  WatchedWait(Communicator& job, const char* what) : job_(job) { job_.BeginWait(what); }
+  ~WatchedWait() { job_.EndWait(); }
+  WatchedWait(const WatchedWait&) = delete;
+  WatchedWait& operator=(const WatchedWait&) = delete;
+
+ private:
+  Communicator& job_;
+};
+
 // The job: the one StartJob joined, else a job of one rank.
 Communicator& Job();
 // A job of this process alone, whatever launched it: for work each rank

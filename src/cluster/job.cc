@@ -33,6 +33,8 @@ class SingleProcess final : public Communicator {
     ThrowInternal("a job of one rank polls rank " + std::to_string(from));
   }
   void RankLost(int) override {}
+  void BeginWait(const char*) override {}
+  void EndWait() override {}
   void Finalize() override {}
 };
 
@@ -83,6 +85,8 @@ class PluginCommunicator final : public Communicator {
     return Checked([&] { return inner_->Poll(from); });
   }
   void RankLost(int rank) override { inner_->RankLost(rank); }
+  void BeginWait(const char* what) override { inner_->BeginWait(what); }
+  void EndWait() override { inner_->EndWait(); }
   void Finalize() override {
     Checked([&] {
       inner_->Finalize();

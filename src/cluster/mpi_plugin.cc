@@ -164,6 +164,17 @@ class MpiCommunicator final : public Communicator {
 
   void RankLost(int) override { lost_rank_ = true; }
 
+  void BeginWait(const char* what) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    waiting_for_ = what;
+    since_ = std::chrono::steady_clock::now();
+  }
+
+  void EndWait() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    waiting_for_ = nullptr;
+  }
+
   void Barrier() override {
     Waiting waiting(*this, "a barrier");
     Check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");

@@ -151,11 +151,13 @@ class QuantileData : public TrainingData {
       : num_features_(train.num_features) {
     auto start = Clock::now();
     std::pair<size_t, size_t> rows{train.num_rows(), valid.num_rows()};
+    std::optional<WatchedWait> watched;  // XGBoost merges the ranks' sketches as it builds
     if (job && job->size() > 1) {
       rows = RowsOfAllRanks(*job, rows.first, rows.second);
       if (rows.first > 0) {
         job_ = job;
         collective_ = std::make_unique<XgboostCollective>(*job);
+        watched.emplace(*job, "the training data's quantile sketches (XGBoost's collective)");
       }
     }
     if (rows.first == 0) ThrowInputData("train: the train split is empty");
@@ -394,9 +396,16 @@ class BoostingRun {
   }
 
   bool Boost(int round) {
-    CheckAcrossRanks(XGBoosterUpdateOneIter(booster_, round, data_.train()), "XGBoosterUpdateOneIter", round);
-    rounds_run_ = round + 1;
-    RoundReport report = Evaluate(round);
+    RoundReport report{round, "", 0, 0, false, false};
+    {
+      // Across ranks a round waits on every rank (XGBoost's collective): a
+      // rank hung mid-round ends the job after SLUICE_MPI_TIMEOUT.
+      std::optional<WatchedWait> watched;
+      if (data_.job()) watched.emplace(*data_.job(), "a boosting round (XGBoost's collective)");
+      CheckAcrossRanks(XGBoosterUpdateOneIter(booster_, round, data_.train()), "XGBoosterUpdateOneIter", round);
+      rounds_run_ = round + 1;
+      report = Evaluate(round);
+    }
     bool stop = false;
     if (data_.valid()) {
       metric_ = report.metric;
