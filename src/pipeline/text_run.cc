@@ -9,6 +9,7 @@
 #include <cmath>
 #include <algorithm>
 #include <functional>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -118,11 +119,17 @@ std::unique_ptr<CheckpointStore> OpenCheckpoints(const TextLearner& learner, con
   const std::string name = learner.name();
   std::optional<CheckpointStore::Checkpoint> latest = store->Latest(&skipped);
   if (job.size() > 1) {
-    // The ranks resume together from the same step, or start afresh together
-    // (a kill between two ranks' writes leaves them a checkpoint apart).
-    const auto steps = job.AllGather(std::to_string(latest ? latest->progress : 0));
+    // The ranks resume together from the same step: a kill between two
+    // ranks' writes leaves them a checkpoint apart, so each takes its newest
+    // at or before the step of the rank furthest behind (checkpoint_keep
+    // keeps the one before); failing that, all start afresh together.
+    auto steps = job.AllGather(std::to_string(latest ? latest->progress : 0));
+    int64_t common = INT64_MAX;
+    for (const auto& step : steps) common = std::min<int64_t>(common, std::stoll(step));
+    if (latest && latest->progress > common) latest = store->LatestAtMost(common);
+    steps = job.AllGather(std::to_string(latest ? latest->progress : 0));
     if (std::adjacent_find(steps.begin(), steps.end(), std::not_equal_to<>()) != steps.end()) {
-      if (job.rank() == 0) log(name + ": the ranks' newest checkpoints are at different steps; starting from the first step");
+      if (job.rank() == 0) log(name + ": the ranks hold no checkpoint of one same step; starting from the first step");
       latest.reset();
     }
   }

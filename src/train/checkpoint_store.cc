@@ -1,6 +1,7 @@
 #include "train/checkpoint_store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -45,8 +46,17 @@ CheckpointStore::CheckpointStore(std::string dir, std::string key, int keep)
     : dir_(std::move(dir)), key_(std::move(key)), keep_(std::max(1, keep)) {}
 
 std::optional<CheckpointStore::Checkpoint> CheckpointStore::Latest(int* skipped) const {
+  return Newest(INT64_MAX, skipped);
+}
+
+std::optional<CheckpointStore::Checkpoint> CheckpointStore::LatestAtMost(int64_t progress) const {
+  return Newest(progress, nullptr);
+}
+
+std::optional<CheckpointStore::Checkpoint> CheckpointStore::Newest(int64_t at_most, int* skipped) const {
   if (skipped) *skipped = 0;
   for (const auto& [progress, path] : CheckpointFiles(dir_)) {
+    if (progress > at_most) continue;
     std::string content;
     try {
       content = ReadFileToString(path);

@@ -30,12 +30,17 @@ class CheckpointStore {
   // The newest usable checkpoint; `skipped` (if given) counts the files
   // passed over as stale or damaged.
   std::optional<Checkpoint> Latest(int* skipped = nullptr) const;
+  // The newest usable checkpoint at or before `progress` (ranks that write
+  // at the same steps agree on one that all of them hold).
+  std::optional<Checkpoint> LatestAtMost(int64_t progress) const;
   void Write(int64_t progress, const nlohmann::json& state, std::string_view model) const;
   // Removes the directory (after a training that finished).
   void Clear() const;
   const std::string& dir() const { return dir_; }
 
  private:
+  std::optional<Checkpoint> Newest(int64_t at_most, int* skipped) const;
+
   std::string dir_, key_;
   int keep_;
 };

@@ -34,6 +34,13 @@ TEST(CheckpointStore, KeepsTheNewestAndPassesOverForeignOrDamagedFiles) {
   EXPECT_EQ(skipped, 1);
   // Another training's key never matches.
   EXPECT_FALSE(CheckpointStore(dir, "key-b", 2).Latest().has_value());
+  // At or before a step (ranks agreeing on one they all hold).
+  store.Write(40, {{"best", 40}}, "e");
+  store.Write(50, {{"best", 50}}, "f");
+  ASSERT_TRUE(store.LatestAtMost(45).has_value());
+  EXPECT_EQ(store.LatestAtMost(45)->progress, 40);
+  EXPECT_EQ(store.LatestAtMost(50)->progress, 50);
+  EXPECT_FALSE(store.LatestAtMost(39).has_value());  // keep 2: 40 and 50 only
   store.Clear();
   EXPECT_FALSE(fs::exists(dir));
 }
