@@ -48,6 +48,32 @@ int Count(uint64_t bytes, const char* what) {
   return static_cast<int>(bytes);
 }
 
+// Where each rank's bytes go in a gathered buffer (MPI's counts and
+// displacements, which are ints), the buffer, and the buffer cut back into
+// the ranks' strings.
+struct Layout {
+  Layout(const std::vector<uint64_t>& rank_sizes, const char* what) : sizes(rank_sizes) {
+    uint64_t total = 0;
+    for (uint64_t size : sizes) {
+      counts.push_back(Count(size, what));
+      offsets.push_back(Count(total, what));
+      total += size;
+    }
+    all.assign(static_cast<size_t>(Count(total, what)), '\0');
+  }
+
+  std::vector<std::string> Split() const {
+    std::vector<std::string> out;
+    out.reserve(sizes.size());
+    for (size_t r = 0; r < sizes.size(); ++r) out.push_back(all.substr(static_cast<size_t>(offsets[r]), sizes[r]));
+    return out;
+  }
+
+  std::vector<uint64_t> sizes;
+  std::vector<int> counts, offsets;
+  std::string all;
+};
+
 class MpiCommunicator final : public Communicator {
  public:
   static constexpr int kPointToPointTag = 17;
@@ -84,21 +110,11 @@ class MpiCommunicator final : public Communicator {
     bytes_sent_ += sizeof my_size + my_size;
     std::vector<uint64_t> sizes(static_cast<size_t>(size_));
     Check(MPI_Allgather(&my_size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD), "MPI_Allgather");
-    std::vector<int> counts(sizes.size()), offsets(sizes.size());
-    uint64_t total = 0;
-    for (size_t r = 0; r < sizes.size(); ++r) {
-      counts[r] = Count(sizes[r], "all-gather");
-      offsets[r] = Count(total, "all-gather");
-      total += sizes[r];
-    }
-    std::string all(Count(total, "all-gather"), '\0');
-    Check(MPI_Allgatherv(mine.data(), counts[static_cast<size_t>(rank_)], MPI_BYTE, all.data(), counts.data(),
-                         offsets.data(), MPI_BYTE, MPI_COMM_WORLD),
+    Layout layout(sizes, "all-gather");
+    Check(MPI_Allgatherv(mine.data(), layout.counts[static_cast<size_t>(rank_)], MPI_BYTE, layout.all.data(),
+                         layout.counts.data(), layout.offsets.data(), MPI_BYTE, MPI_COMM_WORLD),
           "MPI_Allgatherv");
-    std::vector<std::string> out;
-    out.reserve(sizes.size());
-    for (size_t r = 0; r < sizes.size(); ++r) out.push_back(all.substr(static_cast<size_t>(offsets[r]), sizes[r]));
-    return out;
+    return layout.Split();
   }
 
   std::vector<std::string> Gather(const std::string& mine, int root) override {
@@ -108,21 +124,11 @@ class MpiCommunicator final : public Communicator {
     const bool am_root = rank_ == root;
     std::vector<uint64_t> sizes(am_root ? static_cast<size_t>(size_) : 0);
     Check(MPI_Gather(&my_size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Gather");
-    std::vector<int> counts(sizes.size()), offsets(sizes.size());
-    uint64_t total = 0;
-    for (size_t r = 0; r < sizes.size(); ++r) {
-      counts[r] = Count(sizes[r], "gather");
-      offsets[r] = Count(total, "gather");
-      total += sizes[r];
-    }
-    std::string all(Count(total, "gather"), '\0');
-    Check(MPI_Gatherv(mine.data(), Count(my_size, "gather"), MPI_BYTE, all.data(), counts.data(), offsets.data(),
-                      MPI_BYTE, root, MPI_COMM_WORLD),
+    Layout layout(sizes, "gather");
+    Check(MPI_Gatherv(mine.data(), Count(my_size, "gather"), MPI_BYTE, layout.all.data(), layout.counts.data(),
+                      layout.offsets.data(), MPI_BYTE, root, MPI_COMM_WORLD),
           "MPI_Gatherv");
-    std::vector<std::string> out;
-    out.reserve(sizes.size());
-    for (size_t r = 0; r < sizes.size(); ++r) out.push_back(all.substr(static_cast<size_t>(offsets[r]), sizes[r]));
-    return out;
+    return layout.Split();
   }
 
   void SumInPlace(float* values, size_t count) override { Sum(values, count, MPI_FLOAT); }
