@@ -20,7 +20,7 @@ struct TuneArgs {
   std::vector<std::string> overrides;
   std::string strategy;
   int trials = 0;
-  int parallel = 0;
+  std::string parallel;  // a number, or auto
   std::string warm_start;
   std::string early_stopping;
   int threads = -1;
@@ -38,8 +38,8 @@ CommandAction AddTuneCommand(CLI::App& app) {
   command->add_option("--set", args->overrides, "Override a key of the file: KEY=VALUE (repeatable)");
   command->add_option("--strategy", args->strategy, "bayesian, grid or random (tune.strategy)");
   command->add_option("--trials", args->trials, "How many trials (tune.trials)")->check(CLI::PositiveNumber);
-  command->add_option("--parallel", args->parallel, "Trials at once, threads split between them (tune.parallel)")
-      ->check(CLI::PositiveNumber);
+  command->add_option("--parallel", args->parallel, "Trials at once, threads split between them, or auto (tune.parallel)")
+      ->check(CLI::PositiveNumber | CLI::IsMember({"auto"}));
   command->add_option("--warm-start", args->warm_start, "An earlier search's artifact or trials.jsonl (tune.warm_start)");
   command->add_option("--early-stopping", args->early_stopping, "none or median (tune.early_stopping)");
   command->add_option("--threads", args->threads, "Worker threads in all (default: the file's `threads`, else every core)");
@@ -50,7 +50,7 @@ CommandAction AddTuneCommand(CLI::App& app) {
     std::vector<std::string> overrides = args->overrides;
     if (!args->strategy.empty()) overrides.push_back("tune.strategy=" + args->strategy);
     if (args->trials > 0) overrides.push_back("tune.trials=" + std::to_string(args->trials));
-    if (args->parallel > 0) overrides.push_back("tune.parallel=" + std::to_string(args->parallel));
+    if (!args->parallel.empty()) overrides.push_back("tune.parallel=" + args->parallel);
     if (!args->warm_start.empty()) overrides.push_back("tune.warm_start=" + args->warm_start);
     if (!args->early_stopping.empty()) overrides.push_back("tune.early_stopping=" + args->early_stopping);
     PipelineSpec spec = LoadPipeline(args->pipeline, overrides);

@@ -22,7 +22,7 @@ struct TuneSpec {
   bool enabled = false;
   std::string strategy = "bayesian";
   int trials = 0;          // 0: 30, or the whole grid for strategy grid
-  int parallel = 1;        // trials at once, the threads split between them
+  int parallel = 0;        // trials at once, the threads split between them; 0: auto
   uint64_t seed = 42;      // tune.seed, else the pipeline's seed
   int grid_points = 5;
   int initial_points = 0;  // bayesian's space-filling start (0: from the space)

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "cluster/communicator.h"
@@ -27,6 +28,7 @@
 #include "pipeline/training_steps.h"
 #include "train/metrics.h"
 #include "tune/median_pruner.h"
+#include "tune/parallel_trials.h"
 #include "tune/search_strategy.h"
 #include "tune/trial_journal.h"
 #include "tune/trial_record.h"
@@ -123,9 +125,7 @@ class TuningSearch {
           if (!quiet) LogInfo(line);
         }),
         cache_(pool_, log_),
-        work_dir_(fs::absolute(spec.output).string() + ".tune"),
-        pruner_(tune_.early_stopping_warmup > 0 ? tune_.early_stopping_warmup : std::max(1, spec.train.rounds / 4),
-                tune_.early_stopping_min_trials) {}
+        work_dir_(fs::absolute(spec.output).string() + ".tune") {}
 
   // Under MPI rank 0 runs the search (the strategy, the journal, the
   // artifact) and trials of its own, and hands further trials to the other
@@ -243,7 +243,8 @@ class TuningSearch {
         best_loss_ = record.Loss();
         best_number_ = record.number;
       }
-      next_number_ = std::max(next_number_, record.number + 1);
+      recorded_.insert(record.number);
+      values_[record.number] = record.values;
     }
     // Models of trials that are no longer the best (a kill between saving a
     // better one and removing the old) go.
@@ -260,17 +261,32 @@ class TuningSearch {
   void NoteFinished(const TrialRecord& record) {
     history_.done.push_back({record.values, record.Loss()});
     if (record.status != TrialStatus::kOk) return;
+    finished_losses_.push_back(Losses(record));  // for the other ranks' pruners
+  }
+
+  // A finished trial's validation curve as losses (minimised).
+  static std::vector<double> Losses(const TrialRecord& record) {
     std::vector<double> losses = record.curve;
     if (record.higher_is_better) {
       for (auto& value : losses) value = -value;
     }
-    pruner_.AddFinished(losses);
-    finished_losses_.push_back(std::move(losses));  // for the other ranks' pruners
+    return losses;
   }
 
   void Search() {
-    parallel_ = std::max(1, std::min(tune_.parallel, std::max(1, total_ - launched_)));
-    trial_threads_ = std::max(1, static_cast<int>(threads_) / parallel_);
+    // The workers come from the whole search (not the trials left), so a
+    // resumed search proposes with the lag and threads the first one had.
+    int workers = tune_.parallel;
+    if (workers == 0) {
+      workers = job_.size() > 1 ? 1
+                                : AutoParallelTrials({tune_.strategy, total_, static_cast<int>(threads_), WorkerBytes(),
+                                                      PhysicalMemoryBytes()});
+    }
+    trial_threads_ = std::max(1, static_cast<int>(threads_) / workers);
+    // Under MPI trials finish on other ranks in an order no rank decides:
+    // proposals there see what has finished when they are made.
+    lag_ = job_.size() > 1 ? -1 : ProposalLag(workers);
+    parallel_ = std::max(1, std::min(workers, std::max(1, total_ - launched_)));
     if (launched_ < total_) {
       log_("tune: " + tune_.strategy + " search, " + std::to_string(total_ - launched_) + " trial(s) to run" +
            (parallel_ > 1 ? ", " + std::to_string(parallel_) + " at a time with " + std::to_string(trial_threads_) +
@@ -319,42 +335,102 @@ class TuningSearch {
                      journal_->path() + " (run the same command again to resume)");
   }
 
-  // The next trial to launch, under mutex_; none once the trials are all
-  // launched, the space is exhausted, a stop is asked or a trial threw.
-  std::optional<std::pair<int, ParamValues>> NextTrial() {
-    if (failure_ || exhausted_ || launched_ >= total_) return std::nullopt;
-    if (options_.stop_requested && options_.stop_requested->load()) return std::nullopt;
-    history_.pending.clear();
-    for (const auto& [running_number, running_values] : running_) history_.pending.push_back(running_values);
-    auto proposal = strategy_->Propose(history_, next_number_ - 1);
-    if (!proposal) {
-      exhausted_ = true;
-      return std::nullopt;
-    }
+  // One worker's training data, estimated for tune.parallel: auto (the
+  // float copies of train and valid it starts from, twice over for what
+  // the learner builds from them).
+  uint64_t WorkerBytes() const {
+    uint64_t bytes = 0;
+    for (size_t split = 0; split < 2; ++split) bytes += base_->data.splits[split].size_bytes();
+    return 2 * bytes;
+  }
+
+  struct Launch {
+    int number;
+    ParamValues values;
+    MedianPruner pruner;  // the finished trials this one is compared with
+  };
+
+  bool Stopping() const {
+    return failure_ || exhausted_ || (options_.stop_requested && options_.stop_requested->load());
+  }
+
+  // The next trial to launch, under `lock` on mutex_; none once the trials
+  // are all launched, the space is exhausted, a stop is asked or a trial
+  // threw. Numbers a killed search left unfinished come first. With a lag
+  // (tune/parallel_trials.h) it waits until every trial below number - lag
+  // has finished and every lower number has its proposal (a worker may be
+  // waiting with one), and proposes from those alone.
+  std::optional<Launch> NextTrial(std::unique_lock<std::mutex>& lock) {
+    if (Stopping() || launched_ >= total_) return std::nullopt;
+    while (recorded_.count(next_number_)) ++next_number_;
     const int number = next_number_++;
     ++launched_;
+    unproposed_.insert(number);
+    auto give_back = [&] {
+      --launched_;
+      unproposed_.erase(number);
+      finished_.notify_all();
+      return std::nullopt;
+    };
+    SearchHistory view;
+    MedianPruner pruner = FreshPruner();
+    if (lag_ >= 0) {
+      const int seen_below = number - lag_;
+      auto waits = [&] {
+        return *unproposed_.begin() < number || (!running_.empty() && running_.begin()->first < seen_below);
+      };
+      while (!Stopping() && waits()) finished_.wait_for(lock, std::chrono::milliseconds(100));
+      if (Stopping()) return give_back();
+      for (const auto& record : warm_) view.done.push_back({record.values, record.Loss()});
+      std::vector<const TrialRecord*> seen;
+      for (const auto& record : records_) {
+        if (record.number < seen_below) seen.push_back(&record);
+      }
+      std::sort(seen.begin(), seen.end(), [](const TrialRecord* a, const TrialRecord* b) { return a->number < b->number; });
+      for (const TrialRecord* record : seen) {
+        view.done.push_back({record->values, record->Loss()});
+        if (record->status == TrialStatus::kOk) pruner.AddFinished(Losses(*record));
+      }
+      for (int earlier = std::max(1, seen_below); earlier < number; ++earlier) {
+        auto values = values_.find(earlier);
+        if (values != values_.end()) view.pending.push_back(values->second);
+      }
+    } else {
+      view.done = history_.done;
+      for (const auto& [running_number, running_values] : running_) view.pending.push_back(running_values);
+      for (const auto& losses : finished_losses_) pruner.AddFinished(losses);
+    }
+    auto proposal = strategy_->Propose(view, number - 1);
+    if (!proposal) {
+      exhausted_ = true;
+      return give_back();
+    }
     running_[number] = *proposal;
-    return std::make_pair(number, *proposal);
+    values_[number] = *proposal;
+    unproposed_.erase(number);
+    finished_.notify_all();
+    return Launch{number, *proposal, std::move(pruner)};
   }
 
   // A worker: proposes a trial, runs it, and again, until NextTrial has none.
   void Work() {
     WorkerData kept;
     for (;;) {
-      std::optional<std::pair<int, ParamValues>> next;
+      std::optional<Launch> next;
       {
-        std::lock_guard<std::mutex> lock(mutex_);
-        next = NextTrial();
+        std::unique_lock<std::mutex> lock(mutex_);
+        next = NextTrial(lock);
       }
       if (!next) return;
       try {
         std::unique_ptr<Model> model;
-        TrialRecord record = RunTrial(next->first, next->second, kept, &model);
+        TrialRecord record = RunTrial(next->number, next->values, next->pruner, kept, &model);
         Record(record, model.get());
         LogTrial(record);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!failure_) failure_ = std::current_exception();
+        finished_.notify_all();
         return;
       }
     }
@@ -460,12 +536,12 @@ class TuningSearch {
     nlohmann::json message;
     int number = 0;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto next = NextTrial();
+      std::unique_lock<std::mutex> lock(mutex_);
+      auto next = NextTrial(lock);
       if (!next) return std::nullopt;
       TrialRecord trial;
-      trial.number = number = next->first;
-      trial.values = next->second;
+      trial.number = number = next->number;
+      trial.values = next->values;
       message = {{"trial", trial.ToJson(space_)}, {"finished", finished_losses_}};
     }
     job_.Send(message.dump(), rank);
@@ -487,11 +563,8 @@ class TuningSearch {
       }
       TrialRecord assignment;
       if (!TrialRecord::FromJson(message.at("trial"), space_, &assignment)) ThrowInternal("rank 0 sent a trial outside the space");
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        pruner_ = FreshPruner();
-        for (const auto& losses : message.at("finished")) pruner_.AddFinished(losses.get<std::vector<double>>());
-      }
+      MedianPruner pruner = FreshPruner();
+      for (const auto& losses : message.at("finished")) pruner.AddFinished(losses.get<std::vector<double>>());
       std::unique_ptr<Model> model;
       TrialRecord record;
       std::exception_ptr error;
@@ -500,7 +573,7 @@ class TuningSearch {
       bool done = false;
       std::thread trial([&] {
         try {
-          record = RunTrial(assignment.number, assignment.values, kept, &model);
+          record = RunTrial(assignment.number, assignment.values, pruner, kept, &model);
         } catch (...) {
           error = std::current_exception();
         }
@@ -543,14 +616,15 @@ class TuningSearch {
   }
 
   // Trains and scores one trial; a failure of its own is its record's.
-  TrialRecord RunTrial(int number, const ParamValues& values, WorkerData& kept, std::unique_ptr<Model>* model) {
+  TrialRecord RunTrial(int number, const ParamValues& values, const MedianPruner& pruner, WorkerData& kept,
+                       std::unique_ptr<Model>* model) {
     TrialRecord record;
     record.number = number;
     record.values = values;
     record.threads = trial_threads_;
     auto start = RunClock::now();
     try {
-      *model = Train(TrialSpec(spec_, space_, values), kept, record);
+      *model = Train(TrialSpec(spec_, space_, values), pruner, kept, record);
       Score(**model, record);
     } catch (const Error& error) {
       if (error.kind() == ErrorKind::kInterrupted) throw;
@@ -580,7 +654,8 @@ class TuningSearch {
 
   // Trains the trial's model, on the worker's kept data when the trial's
   // prepared data and data key are the ones it was built for.
-  std::unique_ptr<Model> Train(const PipelineSpec& trial_spec, WorkerData& kept, TrialRecord& record) {
+  std::unique_ptr<Model> Train(const PipelineSpec& trial_spec, const MedianPruner& pruner, WorkerData& kept,
+                               TrialRecord& record) {
     auto prepared = cache_.Get(trial_spec);
     TrainConfig config = trial_spec.train;
     config.threads = trial_threads_;
@@ -593,8 +668,7 @@ class TuningSearch {
       config.prune = [&](const RoundReport& report) {
         double loss = MetricHigherIsBetter(report.metric) ? -report.valid_value : report.valid_value;
         best_so_far = std::min(best_so_far, loss);
-        std::lock_guard<std::mutex> lock(mutex_);
-        return pruner_.ShouldPrune(report.round, best_so_far);
+        return pruner.ShouldPrune(report.round, best_so_far);
       };
     }
     auto observer = [&](const RoundReport& report) {
@@ -652,6 +726,7 @@ class TuningSearch {
     }
     records_.push_back(record);
     NoteFinished(record);
+    finished_.notify_all();
   }
 
   TuningRecord SearchRecord(const TrialRecord& best) const {
@@ -746,13 +821,17 @@ class TuningSearch {
   int resumed_ = 0;
   int parallel_ = 1;
   int trial_threads_ = 1;
+  int lag_ = 0;  // tune/parallel_trials.h; -1: proposals see what has finished (MPI)
   double search_seconds_ = 0;
 
   // Shared by the workers, under mutex_.
   std::mutex mutex_;
   SearchHistory history_;
   std::map<int, ParamValues> running_;
-  MedianPruner pruner_;
+  std::condition_variable finished_;  // a trial was recorded, or one threw
+  std::map<int, ParamValues> values_;  // every trial launched or recorded, by number
+  std::set<int> recorded_;
+  std::set<int> unproposed_;  // numbers taken by a worker still waiting to propose
   std::vector<TrialRecord> records_;
   int best_number_ = -1;
   double best_loss_ = INFINITY;
