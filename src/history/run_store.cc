@@ -7,6 +7,7 @@
 #include <ctime>
 #include <random>
 
+#include "common/uri.h"
 #include "common/error.h"
 #include "common/process_stat.h"
 
@@ -50,7 +51,15 @@ constexpr const char* kRunColumns =
 }  // namespace
 
 nlohmann::json RunInvocation::ToJson() const {
-  return {{"verb", verb}, {"pipeline", pipeline}, {"overrides", overrides}, {"threads", threads}, {"cwd", cwd}};
+  // Never a password: an override naming a database keeps its user, not
+  // its secret (a resumed run finds it in PGPASSWORD or ~/.pgpass).
+  std::vector<std::string> shown;
+  for (const auto& override_text : overrides) {
+    const size_t eq = override_text.find('=');
+    shown.push_back(eq == std::string::npos ? override_text
+                                            : override_text.substr(0, eq + 1) + RedactUri(override_text.substr(eq + 1)));
+  }
+  return {{"verb", verb}, {"pipeline", pipeline}, {"overrides", shown}, {"threads", threads}, {"cwd", cwd}};
 }
 
 RunInvocation RunInvocation::FromJson(const nlohmann::json& json) {

@@ -214,6 +214,18 @@ bool BatchBuilder::AppendBool(size_t index, bool value) {
   return Fail(index, value ? "true" : "false", "is not a timestamp");
 }
 
+bool BatchBuilder::AppendTimestamp(size_t index, int64_t micros) {
+  Column& column = batch_.columns[index];
+  if (column.type() == DataType::kTimestamp) {
+    column.AppendInt(micros);
+    return true;
+  }
+  std::string text;
+  sluice::AppendTimestamp(text, micros);  // the free function (data/value_parser.h)
+  if (column.type() == DataType::kString || column.type() == DataType::kCategorical) return AppendText(index, text, true);
+  return Fail(index, text, "is a timestamp, not a number");
+}
+
 void BatchBuilder::RejectRow(int64_t line, std::string reason, std::string_view text) {
   size_t rows = batch_.lines.size();
   for (auto& column : batch_.columns) column.Truncate(rows);

@@ -32,6 +32,8 @@ class BatchBuilder {
   bool AppendInt(size_t index, int64_t value);
   bool AppendDouble(size_t index, double value);
   bool AppendBool(size_t index, bool value);
+  // Microseconds since 1970-01-01 UTC (a database's timestamp).
+  bool AppendTimestamp(size_t index, int64_t micros);
   void AppendNull(size_t index) { batch_.columns[index].AppendNull(); }
 
   // Ends the row: every column must have received exactly one field.

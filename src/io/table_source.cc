@@ -20,6 +20,7 @@
 #include "io/byte_stream.h"
 #include "io/csv_record.h"
 #include "io/file_set.h"
+#include "io/postgres/postgres_connection.h"
 #include "io/jsonl_parser.h"
 #include "io/parquet/parquet_reader.h"
 #include "io/parquet/plain_value.h"
@@ -33,6 +34,22 @@ namespace fs = std::filesystem;
 std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
   std::unique_ptr<TableSource> source(new TableSource());
   source->options_ = options;
+  if (IsPostgresUri(options.uri)) {
+    PostgresSourceOptions database;
+    database.uri = options.uri;
+    database.query = options.query;
+    database.table = options.table;
+    database.column_types = options.column_types;
+    database.conversion = options.conversion;
+    database.chunk_bytes = options.chunk_bytes;
+    source->postgres_ = PostgresSource::Open(database);
+    source->files_ = {source->postgres_->name()};
+    source->schema_ = source->file_schema_ = source->data_schema_ = source->postgres_->schema();
+    return source;
+  }
+  if (!options.query.empty() || !options.table.empty()) {
+    ThrowUsage(options.uri + ": source.query and source.table are for a database (a postgres:// uri)");
+  }
   source->files_ = ResolveFiles(options.uri);
   source->format_ = FormatOf(source->files_[0], options.format);
   if (options.format == "tsv" || (options.format == "auto" && EndsWith(StripCompression(source->files_[0]), ".tsv"))) {
@@ -119,6 +136,11 @@ void TableSource::AddPartitionColumns(RecordBatch& batch) const {
 }
 
 void TableSource::Project(const std::vector<std::string>& columns) {
+  if (postgres_) {
+    postgres_->Project(columns);
+    schema_ = data_schema_ = postgres_->schema();
+    return;
+  }
   for (const auto& name : columns) {
     bool partition = std::any_of(partition_fields_.begin(), partition_fields_.end(),
                                  [&](const Field& f) { return f.name == name; });

@@ -1,6 +1,7 @@
 #pragma once
 // A table read from files: one file, a directory of files or a glob, in CSV
-// (optionally gzip), JSON Lines or Parquet, named by a path or a file:// URI.
+// (optionally gzip), JSON Lines or Parquet, named by a path or a file:// URI;
+// or from a PostgreSQL / Redshift query (a postgres:// URI).
 // Parquet files are read a row group at a time, in parallel. Open()
 // resolves the files and infers the schema from a sample; Scan() streams every
 // row as record batches, parsed in parallel on the pool with a bounded number
@@ -23,13 +24,19 @@
 #include "io/csv_tokenizer.h"
 #include "io/file_set.h"
 #include "io/record_chunker.h"
+#include "io/scan_totals.h"
 #include "io/source_shard.h"
+#include "io/postgres/postgres_source.h"
 #include "io/reject_file.h"
 
 namespace sluice {
 
 struct SourceOptions {
   std::string uri;
+  // A postgres:// or postgresql:// uri reads a database instead of files:
+  // one of these names what (io/postgres/postgres_source.h).
+  std::string query;
+  std::string table;
   // "auto" picks by extension (.jsonl, .ndjson, .json: JSON Lines; .tsv:
   // tab-separated CSV; .parquet, .parq, .pq: Parquet).
   std::string format = "auto";
@@ -50,21 +57,6 @@ struct SourceOptions {
   double max_reject_rate = kDefaultMaxRejectRate;
 };
 
-struct ScanTotals {
-  int64_t rows_read = 0;  // parsed + rejected + pruned + blank
-  int64_t rows_rejected = 0;
-  // Lines with no value at all — empty, spaces only, or (CSV) bare
-  // delimiters — skipped and counted here, never parsed as rows of nulls.
-  int64_t rows_blank = 0;
-  // Rows of Parquet row groups skipped because their statistics show no row
-  // can pass the predicates (see SetPruningPredicates); counted as read.
-  int64_t rows_pruned = 0;
-  size_t num_batches = 0;
-  std::string fingerprint;  // content hash of every input byte
-};
-
-// Called on pool threads; batch_index counts from 0 in input order.
-using BatchConsumer = std::function<void(size_t batch_index, RecordBatch&& batch)>;
 
 class TableSource {
  public:
@@ -136,7 +128,9 @@ class TableSource {
   std::string sample_;  // the text sample schema inference read, until Open() ends
   std::map<std::string, std::string> key_columns_;
   SourceShard shard_;
-  mutable std::optional<TextShardPlan> text_plan_;  // planned at the first sharded scan
+  mutable std::optional<TextShardPlan> text_plan_;
+  // A database source: schema, projection and scan are its own.
+  std::shared_ptr<PostgresSource> postgres_;  // planned at the first sharded scan
 };
 
 }  // namespace sluice

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/uri.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "data/data_type.h"
@@ -187,7 +188,11 @@ void ParseTune(const YAML::Node& tune, PipelineSpec& spec, const SpecReader& rea
     reader.Fail("tune.strategy", "unknown strategy '" + out.strategy + "' (bayesian, grid, random)");
   }
   if (tune["trials"]) out.trials = static_cast<int>(reader.Int(tune["trials"], "tune.trials", 1));
-  if (tune["parallel"]) out.parallel = static_cast<int>(reader.Int(tune["parallel"], "tune.parallel", 1));
+  if (tune["parallel"]) {
+    // auto (0): chosen from the threads, the trials and the data (tune/parallel_trials.h).
+    const bool automatic = tune["parallel"].IsScalar() && tune["parallel"].Scalar() == "auto";
+    out.parallel = automatic ? 0 : static_cast<int>(reader.Int(tune["parallel"], "tune.parallel", 1));
+  }
   if (tune["seed"]) out.seed = static_cast<uint64_t>(reader.Int(tune["seed"], "tune.seed", 0));
   if (tune["grid_points"]) out.grid_points = static_cast<int>(reader.Int(tune["grid_points"], "tune.grid_points", 1));
   if (tune["initial_points"]) {
@@ -274,6 +279,8 @@ void ParseSource(YAML::Node& root, bool needs_source, PipelineSpec& spec, const 
   }
   if (source && source["uri"]) spec.source.uri = reader.String(source["uri"], "source.uri");
   if (source["format"]) spec.source.format = reader.String(source["format"], "source.format");
+  if (source["query"]) spec.source.query = reader.String(source["query"], "source.query");
+  if (source["table"]) spec.source.table = reader.String(source["table"], "source.table");
   if (source["delimiter"]) {
     std::string delimiter = reader.String(source["delimiter"], "source.delimiter");
     if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
@@ -458,6 +465,11 @@ PipelineSpec ParsePipelineChecked(const std::string& yaml_text, const std::strin
   spec.file = file;
   size_t values = 0;
   spec.resolved = ToJson(root, file, values);
+  // The resolved pipeline is recorded (history, artifacts): never a password.
+  if (spec.resolved.contains("source") && spec.resolved["source"].is_object() &&
+      spec.resolved["source"].contains("uri") && spec.resolved["source"]["uri"].is_string()) {
+    spec.resolved["source"]["uri"] = RedactUri(spec.resolved["source"]["uri"].get<std::string>());
+  }
   spec.name = root["name"] ? reader.String(root["name"], "name")
                            : std::filesystem::path(file).stem().string();
   if (root["seed"]) spec.seed = static_cast<uint64_t>(reader.Int(root["seed"], "seed", 0));

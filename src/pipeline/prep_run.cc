@@ -14,6 +14,7 @@
 #include "common/hash.h"
 #include "common/progress.h"
 #include "common/thread_pool.h"
+#include "common/uri.h"
 #include "io/dataset_writer.h"
 #include "io/ordered_batches.h"
 #include "io/reject_file.h"
@@ -62,12 +63,12 @@ PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const 
 
   RejectFile rejects(RankPath(rejects_path, job));
   PrepCache cache(DefaultPrepCacheBytes());
-  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache, checks.get());
+  FitPassResult fit = FitPass(*source, *plan, pool, rejects, RedactUri(spec.source.uri), &cache, checks.get());
   JoinRankFiles(rejects_path, true, job);
   CheckRejectRate(rejects, fit.totals.rows_rejected, fit.totals.rows_read - fit.totals.rows_blank,
                   spec.source.max_reject_rate, "source.max_reject_rate",
                   "rejects -> " + rejects_path + "; nothing else was written");
-  std::vector<CheckOutcome> check_results = FinishChecks(checks.get(), fit.totals, spec.source.uri);
+  std::vector<CheckOutcome> check_results = FinishChecks(checks.get(), fit.totals, RedactUri(spec.source.uri));
   const FittedPrep& fitted = *fit.fitted;
   if (lead) WriteFileAtomically((fs::path(out_dir) / "prep.json").string(), fitted.ToJson().dump(2) + "\n");
 
@@ -152,7 +153,7 @@ PrepSummary RunPrep(const PipelineSpec& spec, const std::string& out_dir, const 
   // Last, so a directory with a manifest is a complete one.
   if (lead) {
     WritePreparedManifest(out_dir, raw_schema,
-                          {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}},
+                          {{"uri", RedactUri(spec.source.uri)}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}},
                           rows, SharesOf(spec.prep.split));
   }
 

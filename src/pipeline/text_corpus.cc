@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/progress.h"
 #include "io/reject_file.h"
+#include "common/uri.h"
 #include "io/table_source.h"
 #include "pipeline/prep_passes.h"
 #include "text/tokenizer.h"
@@ -83,7 +84,7 @@ SplitCounts FitTheta(TextCorpus& corpus, const std::vector<TokenCounts>& part_co
     for (const auto& theirs : job.AllGather(PackStrings(train_labels))) UnpackStrings(theirs, all_labels);
     train_labels = std::move(all_labels);
   }
-  if (train_labels.empty()) ThrowInputData(spec.source.uri + ": no usable row is left in the train split");
+  if (train_labels.empty()) ThrowInputData(RedactUri(spec.source.uri) + ": no usable row is left in the train split");
   corpus.vocabulary = Vocabulary::Fit(counts, params.min_count, params.max_vocabulary);
   corpus.labels = LabelMap::Fit(train_labels);
   SplitCounts split;
@@ -237,7 +238,7 @@ TextCorpus ReadCorpus(const PipelineSpec& spec, const TextParams& params, Thread
 
   const SplitCounts split = FitTheta(corpus, part_counts, spec, params, job);
   AccountRows(corpus, totals, split, cut, params);
-  corpus.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
+  corpus.data = {{"uri", RedactUri(spec.source.uri)}, {"files", source->files()}, {"fingerprint", totals.fingerprint}};
   corpus.read_seconds = SecondsSince(read_start);
   log("text: " + FormatCount(totals.rows_read) + " rows, vocabulary " +
       FormatCount(static_cast<int64_t>(corpus.vocabulary.size())) + ", " + std::to_string(corpus.labels.size()) +

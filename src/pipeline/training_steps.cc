@@ -15,6 +15,7 @@
 #include "common/format.h"
 #include "common/memory.h"
 #include "common/thread_pool.h"
+#include "common/uri.h"
 #include "io/reject_file.h"
 #include "pipeline/pipeline_keys.h"
 #include "pipeline/prep_passes.h"
@@ -80,10 +81,10 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   fs::create_directories(fs::absolute(spec.output).parent_path(), ec);
   RejectFile rejects(RankPath(staged_rejects, job));
   PrepCache cache(DefaultPrepCacheBytes());
-  FitPassResult fit = FitPass(*source, *plan, pool, rejects, spec.source.uri, &cache, checks.get());
+  FitPassResult fit = FitPass(*source, *plan, pool, rejects, RedactUri(spec.source.uri), &cache, checks.get());
   JoinRankFiles(staged_rejects, true, job);
   CheckSourceRejectRate(spec, fit.totals, rejects, staged_rejects);
-  prepared.checks = FinishChecks(checks.get(), fit.totals, spec.source.uri);
+  prepared.checks = FinishChecks(checks.get(), fit.totals, RedactUri(spec.source.uri));
   prepared.fitted = std::move(fit.fitted);
   const FittedPrep& fitted = *prepared.fitted;
   prepared.read_fit_seconds = SecondsSince(fit_start);
@@ -139,7 +140,7 @@ PreparedData PrepareFromSource(const PipelineSpec& spec, ThreadPool& pool, Stage
   const int64_t split_rows[3] = {sums[0], sums[1], sums[2]};
   filtered = {sums[3] + fit.totals.rows_pruned, sums[4], sums[5], sums[6]};
   prepared.rows = RowAccounting(fit.totals, filtered, split_rows);
-  prepared.data = {{"uri", spec.source.uri}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}};
+  prepared.data = {{"uri", RedactUri(spec.source.uri)}, {"files", source->files()}, {"fingerprint", fit.totals.fingerprint}};
   prepared.split = SharesOf(spec.prep.split);
   if (rejects.count() > 0 && job.rank() == 0) {
     prepared.rejects_file = staged_rejects;

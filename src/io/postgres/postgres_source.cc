@@ -1,0 +1,212 @@
+#include "io/postgres/postgres_source.h"
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+
+#include "common/error.h"
+#include "common/hash.h"
+#include "io/postgres/postgres_connection.h"
+
+namespace sluice {
+
+namespace {
+
+// A query as a subquery: trailing blanks and semicolons dropped.
+std::string Subquery(std::string query) {
+  while (!query.empty() && (std::isspace(static_cast<unsigned char>(query.back())) || query.back() == ';')) {
+    query.pop_back();
+  }
+  return query;
+}
+
+struct CopyBuffer {
+  char* data = nullptr;
+  ~CopyBuffer() {
+    if (data) PQfreemem(data);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<PostgresSource> PostgresSource::Open(const PostgresSourceOptions& options) {
+  std::unique_ptr<PostgresSource> source(new PostgresSource());
+  source->options_ = options;
+  source->name_ = RedactUri(options.uri);
+  const std::string table = !options.table.empty() ? options.table : SplitPostgresUri(options.uri).table;
+  const std::string query = Subquery(options.query);
+  if (query.empty() == table.empty()) {
+    ThrowUsage(source->name_ + ": set one of source.query (a SELECT) or source.table (a table's name)");
+  }
+  source->from_ = table.empty() ? "(" + query + ") AS sluice_source" : QuoteQualifiedName(table);
+
+  PostgresConnection conn(options.uri);
+  const std::string describe = "SELECT * FROM " + source->from_;
+  PgResult prepared(PQprepare(conn.get(), "", describe.c_str(), 0, nullptr));
+  if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+    ThrowIo(source->name_ + ": the server refused " + (table.empty() ? "source.query" : "table " + table) + ": " +
+            (prepared ? std::string(PQresultErrorMessage(prepared.get())) : conn.LastError()));
+  }
+  PgResult described(PQdescribePrepared(conn.get(), ""));
+  if (!described || PQresultStatus(described.get()) != PGRES_COMMAND_OK) {
+    ThrowIo(source->name_ + ": cannot describe the query: " + conn.LastError());
+  }
+  std::set<std::string> names;
+  for (int field = 0; field < PQnfields(described.get()); ++field) {
+    const std::string name = PQfname(described.get(), field);
+    if (!names.insert(name).second) {
+      ThrowUsage(source->name_ + ": the query has two columns named '" + name + "' (give one an alias: AS other_name)");
+    }
+    const uint32_t oid = PQftype(described.get(), field);
+    auto column = MapPostgresType(name, oid);
+    if (!column) {
+      PgResult type = conn.Exec("SELECT format_type(" + std::to_string(oid) + ", " +
+                                    std::to_string(PQfmod(described.get(), field)) + ")",
+                                PGRES_TUPLES_OK, "naming a column's type");
+      const std::string type_name = PQgetvalue(type.get(), 0, 0);
+      ThrowUsage(source->name_ + ": column '" + name + "' has type " + type_name +
+                 ", which sluice cannot hold (cast it in source.query, e.g. " + QuoteIdentifier(name) +
+                 "::text or ::double precision)");
+    }
+    auto override_type = options.column_types.find(name);
+    if (override_type != options.column_types.end()) column->type = override_type->second;
+    source->all_columns_.push_back(*column);
+    source->all_schema_.Add({name, column->type});
+  }
+  if (source->all_columns_.empty()) ThrowUsage(source->name_ + ": the query returns no columns");
+  for (const auto& entry : options.column_types) {
+    if (!source->all_schema_.Find(entry.first)) {
+      ThrowUsage("source.schema." + entry.first + ": the query has no column '" + entry.first + "' (columns: " +
+                 source->all_schema_.NameList() + ")");
+    }
+  }
+  source->columns_ = source->all_columns_;
+  source->schema_ = source->all_schema_;
+  return source;
+}
+
+void PostgresSource::Project(const std::vector<std::string>& columns) {
+  for (const auto& name : columns) {
+    if (!all_schema_.Find(name)) {
+      ThrowUsage("source: no column '" + name + "' (columns: " + all_schema_.NameList() + ")");
+    }
+  }
+  columns_.clear();
+  schema_ = Schema();
+  for (const auto& column : all_columns_) {
+    if (std::find(columns.begin(), columns.end(), column.name) == columns.end()) continue;
+    columns_.push_back(column);
+    schema_.Add({column.name, column.type});
+  }
+}
+
+std::string PostgresSource::SelectSql() const {
+  std::string list;
+  for (const auto& column : columns_) list += (list.empty() ? "" : ", ") + QuoteIdentifier(column.name);
+  // No column read (a count of rows): one constant keeps the rows.
+  if (list.empty()) list = "1 AS sluice_row";
+  return "SELECT " + list + " FROM " + from_;
+}
+
+ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
+  PostgresConnection conn(options_.uri);
+  const std::string copy = "COPY (" + SelectSql() + ") TO STDOUT (FORMAT binary)";
+  PgResult started(PQexec(conn.get(), copy.c_str()));
+  if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT) {
+    ThrowIo(name_ + ": the server refused to send the rows: " +
+            (started ? std::string(PQresultErrorMessage(started.get())) : conn.LastError()));
+  }
+  // With no column read the SELECT has one constant column, decoded into nothing.
+  std::vector<PgColumn> wire = columns_;
+  const bool placeholder = wire.empty();
+  if (placeholder) wire.push_back(*MapPostgresType("sluice_row", 23));
+
+  std::atomic<int64_t> rows_read{0}, rows_rejected{0};
+  FingerprintBuilder fingerprint;
+  TaskGroup group(pool);
+  const size_t max_in_flight = pool.num_threads() * 2;
+  size_t batch_index = 0;
+  // Row r of the result is numbered r + 1, its line in the same result
+  // written as CSV with a header: a table exported with \copy ... CSV HEADER
+  // splits into train, valid and test as the table itself does.
+  int64_t next_row = 2;
+  auto chunk = std::make_shared<std::string>();
+  int64_t chunk_first_row = 2, chunk_rows = 0;
+  auto submit = [&] {
+    if (chunk_rows == 0) return;
+    group.Limit(max_in_flight);
+    const size_t index = batch_index++;
+    group.Submit([&, data = chunk, first_row = chunk_first_row, rows = chunk_rows, index, placeholder] {
+      Schema schema = placeholder ? Schema({{"sluice_row", DataType::kInt64}}) : schema_;
+      BatchBuilder builder(schema, options_.conversion);
+      builder.Reserve(static_cast<size_t>(rows));
+      std::string_view rest(*data);
+      for (int64_t row = first_row; !rest.empty(); ++row) {
+        const size_t size = CopyTupleSize(rest, wire.size(), name_);
+        DecodeCopyTuple(rest.substr(0, size), wire, builder, row, name_);
+        rest.remove_prefix(size);
+      }
+      RecordBatch batch = builder.Finish();
+      if (placeholder) {
+        batch.schema = Schema();
+        batch.columns.clear();
+      }
+      batch.source_name = name_;
+      batch.source_bytes = data->size();
+      const int64_t rejected = static_cast<int64_t>(batch.rejects.size());
+      rows_read += rows;
+      rows_rejected += rejected;
+      if (progress) progress->Advance(data->size(), static_cast<uint64_t>(rows));
+      consume(index, std::move(batch));
+    });
+    chunk = std::make_shared<std::string>();
+    chunk_first_row = next_row;
+    chunk_rows = 0;
+  };
+
+  bool header = true, ended = false;
+  for (;;) {
+    CopyBuffer buffer;
+    const int length = PQgetCopyData(conn.get(), &buffer.data, /*async=*/0);
+    if (length == -1) break;
+    if (length < 0) ThrowIo(name_ + ": the row stream broke after " + std::to_string(next_row - 2) + " rows: " + conn.LastError());
+    std::string_view data(buffer.data, static_cast<size_t>(length));
+    fingerprint.Add(data);
+    if (header) {
+      data.remove_prefix(CopyBinaryHeaderSize(data, name_));
+      header = false;
+    }
+    while (!data.empty()) {
+      if (ended) ThrowInputData(name_ + ": bytes after the end of the COPY stream");
+      const size_t size = CopyTupleSize(data, wire.size(), name_);
+      if (size == 0) ThrowInputData(name_ + ": a row cut short in the COPY stream (row " + std::to_string(next_row) + ")");
+      if (size == 2 && static_cast<int16_t>((static_cast<uint8_t>(data[0]) << 8) | static_cast<uint8_t>(data[1])) == -1) {
+        ended = true;
+      } else {
+        chunk->append(data.data(), size);
+        ++chunk_rows;
+        ++next_row;
+      }
+      data.remove_prefix(size);
+    }
+    if (chunk->size() >= options_.chunk_bytes) submit();
+    if (group.failed()) break;
+  }
+  submit();
+  group.Wait();
+  // The query can still fail after rows have come (a division by zero in row N).
+  PgResult finished(PQgetResult(conn.get()));
+  if (!finished || PQresultStatus(finished.get()) != PGRES_COMMAND_OK) {
+    ThrowIo(name_ + ": the query failed after " + std::to_string(next_row - 2) + " rows: " +
+            (finished ? std::string(PQresultErrorMessage(finished.get())) : conn.LastError()));
+  }
+  if (!ended) ThrowInputData(name_ + ": the COPY stream ended without its trailer");
+  ScanTotals totals;
+  totals.rows_read = rows_read;
+  totals.rows_rejected = rows_rejected;
+  totals.num_batches = batch_index;
+  totals.fingerprint = fingerprint.Hex();
+  return totals;
+}
+
+}  // namespace sluice

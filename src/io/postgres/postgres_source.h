@@ -1,0 +1,62 @@
+#pragma once
+// A table read from PostgreSQL or Redshift: source.uri postgres://... with
+// source.query (any SELECT) or source.table (a table or view, optionally
+// schema-qualified). Open() learns the result's columns without running the
+// query (a described prepared statement); Scan() runs it as
+// COPY (SELECT <the columns read> FROM (<query>)) TO STDOUT (FORMAT binary)
+// on a connection of its own, so only the projected columns travel, and
+// streams the rows: the reading thread cuts the stream into chunks of whole
+// rows, the pool decodes them into batches in parallel, and at most two
+// chunks per thread are in flight, so memory does not grow with the result.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "common/thread_pool.h"
+#include "data/schema.h"
+#include "io/batch_builder.h"
+#include "io/postgres/copy_binary.h"
+#include "io/scan_totals.h"
+
+namespace sluice {
+
+struct PostgresSourceOptions {
+  std::string uri;
+  std::string query;  // SELECT ...; or empty with `table`
+  std::string table;  // NAME or SCHEMA.NAME; or ?table= in the URI
+  std::map<std::string, DataType> column_types;  // source.schema overrides
+  TextConversion conversion;
+  size_t chunk_bytes = 1u << 20;
+};
+
+class PostgresSource {
+ public:
+  // Throws an I/O error naming the redacted URI for a connection or query
+  // the server refuses, and a usage error for a column of a type sluice
+  // cannot hold (naming it and the type, with the cast to write).
+  static std::unique_ptr<PostgresSource> Open(const PostgresSourceOptions& options);
+
+  const Schema& schema() const { return schema_; }  // the columns read
+  const Schema& all_columns() const { return all_schema_; }
+  const std::string& name() const { return name_; }  // the URI, password masked
+  void Project(const std::vector<std::string>& columns);
+  ScanTotals Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const;
+  // The SELECT that Scan() copies out.
+  std::string SelectSql() const;
+
+ private:
+  PostgresSource() = default;
+
+  PostgresSourceOptions options_;
+  std::string name_;
+  std::string from_;  // "(query) AS sluice_source" or the quoted table
+  std::vector<PgColumn> all_columns_;
+  std::vector<PgColumn> columns_;  // those read, types as overridden
+  Schema all_schema_;
+  Schema schema_;
+};
+
+}  // namespace sluice
