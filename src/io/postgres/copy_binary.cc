@@ -26,6 +26,21 @@ uint32_t Read32(const char* p) {
 }
 uint64_t Read64(const char* p) { return (static_cast<uint64_t>(Read32(p)) << 32) | Read32(p + 4); }
 
+// An IEEE float (float4) or double (float8) from its network-order bytes.
+template <typename Float>
+double ReadFloat(const char* p) {
+  static_assert(sizeof(Float) == 4 || sizeof(Float) == 8);
+  Float number;
+  if constexpr (sizeof(Float) == 4) {
+    const uint32_t bits = Read32(p);
+    std::memcpy(&number, &bits, sizeof number);
+  } else {
+    const uint64_t bits = Read64(p);
+    std::memcpy(&number, &bits, sizeof number);
+  }
+  return number;
+}
+
 }  // namespace
 
 std::optional<PgColumn> MapPostgresType(const std::string& name, uint32_t oid) {
@@ -142,22 +157,14 @@ bool DecodeCopyTuple(std::string_view tuple, const std::vector<PgColumn>& column
         sized(8);
         ok = builder.AppendInt(index, static_cast<int64_t>(Read64(value)));
         break;
-      case PgWireType::kFloat4: {
+      case PgWireType::kFloat4:
         sized(4);
-        const uint32_t bits = Read32(value);
-        float number;
-        std::memcpy(&number, &bits, 4);
-        ok = builder.AppendDouble(index, number);
+        ok = builder.AppendDouble(index, ReadFloat<float>(value));
         break;
-      }
-      case PgWireType::kFloat8: {
+      case PgWireType::kFloat8:
         sized(8);
-        const uint64_t bits = Read64(value);
-        double number;
-        std::memcpy(&number, &bits, 8);
-        ok = builder.AppendDouble(index, number);
+        ok = builder.AppendDouble(index, ReadFloat<double>(value));
         break;
-      }
       case PgWireType::kNumeric:
         ok = builder.AppendDouble(index, NumericToDouble(std::string_view(value, static_cast<size_t>(length))));
         break;
