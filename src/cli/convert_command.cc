@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/format.h"
 #include "common/output_guard.h"
+#include "common/uri.h"
 #include "common/thread_pool.h"
 #include "io/ordered_batches.h"
 #include "io/reject_file.h"
@@ -36,10 +37,11 @@ CommandAction AddConvertCommand(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
   CLI::App* command = app.add_subcommand("convert", "Convert between CSV, JSON Lines and Parquet (by file extension)");
   command->add_option("input", args->input, "Input file, directory or glob")->required();
-  command->add_option("output", args->output, "Output file: .csv, .jsonl or .parquet; or a dataset directory (ending in /, or with --partition-by)")->required();
+  command->add_option("output", args->output, "Output file: .csv, .jsonl or .parquet; or a dataset directory (ending in /, or with --partition-by); "
+                      "or postgres://.../db?table=NAME for a PostgreSQL table")->required();
   command->add_option("--compression", args->compression, "Parquet codec: zstd, snappy, gzip, none");
   command->add_option("--row-group-rows", args->row_group_rows, "Rows per Parquet row group")->check(CLI::PositiveNumber);
-  command->add_option("--rejects", args->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
+  command->add_option("--rejects", args->rejects, "Rejected rows (default: OUTPUT.rejects.csv; TABLE.rejects.csv for a database table)");
   command->add_option("--threads", args->threads, "Worker threads (default: every core)");
   command->add_option("--partition-by", args->partition_by,
                       "Write a Parquet dataset with Hive-style folders (COLUMN=value/) by these columns");
@@ -76,7 +78,7 @@ CommandAction AddConvertCommand(CLI::App& app) {
     }
     parquet.required_columns.insert(args->parquet_required.begin(), args->parquet_required.end());
     auto writer = TableWriter::Open(args->output, source->schema(), parquet, args->partition_by);
-    std::string rejects_path = args->rejects.empty() ? args->output + ".rejects.csv" : args->rejects;
+    std::string rejects_path = args->rejects.empty() ? DefaultRejectsPath(args->output) : args->rejects;
     CheckOutputPath(rejects_path, OutputKind::kFile, "--rejects");
     RejectFile rejects(rejects_path);
     // Batches finish in any order; the writer takes them in input order.
@@ -107,7 +109,7 @@ CommandAction AddConvertCommand(CLI::App& app) {
                   std::chrono::duration<double>(write_end - read_end).count());
     }
     rejects.Close();
-    std::printf("converted %s rows -> %s\n", FormatCount(written).c_str(), args->output.c_str());
+    std::printf("converted %s rows -> %s\n", FormatCount(written).c_str(), RedactUri(args->output).c_str());
     if (totals.rows_rejected > 0) {
       std::printf("rejected %s rows -> %s; first: %s\n", FormatCount(totals.rows_rejected).c_str(),
                   rejects_path.c_str(), rejects.first().c_str());

@@ -7,6 +7,7 @@
 #include "cluster/communicator.h"
 #include "cli/stop_signals.h"
 #include "common/format.h"
+#include "common/uri.h"
 #include "serve/batch_transform.h"
 
 namespace sluice {
@@ -18,10 +19,11 @@ CommandAction AddTransformCommand(CLI::App& app) {
   command->add_option("--model", options->model_dir, "The artifact directory")->required();
   command->add_option("--input", options->input, "Raw rows: CSV, JSON Lines or Parquet (file, directory, dataset or glob)")->required();
   command->add_option("--output", options->output,
-                      "Output: .csv, .jsonl or .parquet; a directory ending in / for a Parquet dataset")->required();
+                      "Output: .csv, .jsonl or .parquet; a directory ending in / for a Parquet dataset; "
+                      "postgres://.../db?table=NAME for a PostgreSQL table")->required();
   command->add_option("--carry", options->carry, "Input columns to copy beside the prediction (repeatable)")->delimiter(',');
   command->add_option("--prediction-column", options->prediction_column, "Name of the prediction column (default: prediction)");
-  command->add_option("--rejects", options->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
+  command->add_option("--rejects", options->rejects, "Rejected rows (default: OUTPUT.rejects.csv; TABLE.rejects.csv for a database table)");
   command->add_option("--threads", options->threads, "Worker threads (default: every core)");
   command->add_option("--max-reject-rate", options->max_reject_rate,
                       "Largest share of rejected rows (blank lines left out) before exiting 3, after writing the output; "
@@ -33,10 +35,11 @@ CommandAction AddTransformCommand(CLI::App& app) {
     TransformTotals totals = TransformFile(*options);
     if (Job().rank() > 0) return 0;  // rank 0 speaks for the job
     std::printf("transformed %s of %s rows -> %s%s%s\n", FormatCount(totals.rows_predicted).c_str(),
-                FormatCount(totals.rows_read - totals.rows_blank).c_str(), options->output.c_str(),
+                FormatCount(totals.rows_read - totals.rows_blank).c_str(), RedactUri(options->output).c_str(),
                 totals.rows_blank > 0 ? (" (" + FormatCount(totals.rows_blank) + " blank lines skipped)").c_str() : "",
-                totals.rows_rejected > 0 ? ("; rejected " + FormatCount(totals.rows_rejected) + " (null prediction) -> " +
-                                            totals.rejects_file + "; first: " + totals.first_reject).c_str()
+                totals.rows_rejected > 0 ? ("; rejected " + FormatCount(totals.rows_rejected) + " (null prediction)" +
+                                            " -> " + totals.rejects_file +
+                                            "; first: " + totals.first_reject).c_str()
                                          : "");
     return 0;
   };

@@ -1,5 +1,8 @@
 #include "io/reject_file.h"
 
+#include "common/uri.h"
+#include "io/postgres/postgres_connection.h"
+
 #include <cstdio>
 
 #include "common/error.h"
@@ -89,6 +92,18 @@ void CheckRejectRate(const RejectFile& rejects, int64_t rejected, int64_t rows, 
   for (size_t i = 0; i < rejects.firsts().size(); ++i) message += (i == 0 ? "; first: " : "; ") + rejects.firsts()[i];
   if (!context.empty()) message += "; " + context;
   ThrowInputData(message + " (raise " + option + " to accept more)");
+}
+
+std::string DefaultRejectsPath(const std::string& output) {
+  if (IsPostgresUri(output)) {
+    std::string table = SplitPostgresUri(output).table;
+    for (char& c : table) {
+      if (c == '/' || c == '"') c = '_';
+    }
+    return (table.empty() ? "output" : table) + ".rejects.csv";
+  }
+  if (!output.empty() && output.back() == '/') return output.substr(0, output.size() - 1) + ".rejects.csv";
+  return output + ".rejects.csv";
 }
 
 }  // namespace sluice

@@ -52,6 +52,11 @@ class RejectFile {
   std::optional<AtomicFileWriter> writer_;
 };
 
+// Where an output's rejected rows go unless --rejects says: beside a file
+// (OUTPUT.rejects.csv), beside a dataset directory (not in it), and for a
+// database table TABLE.rejects.csv in the working directory.
+std::string DefaultRejectsPath(const std::string& output);
+
 // The share of rejected rows a command accepts before it fails (exit 3)
 // unless told otherwise: a careful default between Spark's PERMISSIVE (any
 // share) and FAILFAST (none), so a file whose rows mostly fail to read is

@@ -4,9 +4,11 @@
 #include "common/error.h"
 #include "common/leftover_files.h"
 #include "common/output_guard.h"
+#include "common/uri.h"
 #include "common/format.h"
 #include "data/value_parser.h"
 #include "io/dataset_writer.h"
+#include "io/postgres/postgres_sink.h"
 #include "io/reject_file.h"
 
 namespace sluice {
@@ -153,6 +155,10 @@ void AppendJsonValue(std::string& out, const Column& column, size_t row) {
 std::unique_ptr<TableWriter> TableWriter::Open(const std::string& path, const Schema& schema,
                                                const ParquetWriteOptions& parquet_options,
                                                const std::vector<std::string>& partition_by) {
+  if (IsPostgresUri(path)) {
+    if (!partition_by.empty()) ThrowUsage(RedactUri(path) + ": a database table has no partition folders (drop --partition-by)");
+    return OpenPostgresTableWriter(path, schema);
+  }
   if (!partition_by.empty() || (!path.empty() && path.back() == '/')) {
     return std::make_unique<DatasetTableWriter>(path, schema, parquet_options, partition_by);
   }

@@ -1,7 +1,8 @@
 #pragma once
 // Writes record batches to a file whose format follows its extension: .csv,
 // .jsonl / .ndjson, or .parquet — or to a Parquet dataset directory when the
-// path ends in '/' or partition columns are given. Batches must come in order
+// path ends in '/' or partition columns are given — or to a PostgreSQL table
+// when it is a postgres://...?table=NAME URI (io/postgres/postgres_sink.h). Batches must come in order
 // (Write is not thread-safe); the output appears under its name on Close().
 
 #include <memory>

@@ -12,6 +12,7 @@
 #include "common/format.h"
 #include "common/thread_pool.h"
 #include "common/output_guard.h"
+#include "common/uri.h"
 #include "io/file_set.h"
 #include "io/ordered_batches.h"
 #include "io/reject_file.h"
@@ -53,6 +54,12 @@ TransformTotals TransformFile(const TransformOptions& options) {
   // rank 0 joins the ranks' outputs in input order.
   Communicator& job = Job();
   const bool output_is_file = options.output.empty() || options.output.back() != '/';
+  const bool output_is_table = IsPostgresUri(options.output);
+  const std::string output_name = RedactUri(options.output);
+  if (job.size() > 1 && output_is_table) {
+    ThrowUsage("--output " + output_name + ": a database table is written by one process in one transaction; "
+               "run the transform without mpirun, or write files from the ranks and load them");
+  }
   if (job.size() > 1 && output_is_file && !EndsWith(options.output, ".csv") && !EndsWith(options.output, ".jsonl") &&
       !EndsWith(options.output, ".ndjson") && !EndsWith(options.output, ".json")) {
     ThrowUsage("--output " + options.output + ": several ranks write a .csv or .jsonl file, or a directory (ending " +
@@ -98,18 +105,14 @@ TransformTotals TransformFile(const TransformOptions& options) {
   parquet.pool = &encode_pool;
   parquet.metadata = {{"sluice.model", model_name}};
   auto writer = TableWriter::Open(RankPath(options.output, job), out_schema, parquet);
-  // Beside the output: for a dataset, beside its directory, not in it.
-  const std::string rejects_path =
-      !options.rejects.empty() ? options.rejects
-      : output_is_file         ? options.output + ".rejects.csv"
-                               : options.output.substr(0, options.output.size() - 1) + ".rejects.csv";
+  const std::string rejects_path = !options.rejects.empty() ? options.rejects : DefaultRejectsPath(options.output);
   RejectFile rejects(RankPath(rejects_path, job));
   OrderedBatches ordered([&](RecordBatch& batch) { writer->Write(std::move(batch)); });
 
   std::atomic<int64_t> predicted{0}, screened{0};
   ScanTotals totals = source->Scan(pool, [&](size_t index, RecordBatch&& batch) {
     if (options.stop_requested && options.stop_requested->load()) {
-      ThrowInterrupted("stopped by a signal; nothing was written to " + options.output);
+      ThrowInterrupted("stopped by a signal; nothing was written to " + output_name);
     }
     const size_t rejected_before = batch.rejects.size();
     scorer->Screen(batch);
@@ -165,7 +168,7 @@ TransformTotals TransformFile(const TransformOptions& options) {
   if (rejects.count() > 0) result.rejects_file = rejects_path;
   CheckRejectRate(rejects, result.rows_rejected, totals.rows_read - totals.rows_blank, options.max_reject_rate,
                   "--max-reject-rate",
-                  "the output was written (" + options.output + ", a null for each rejected row); rejects -> " + rejects_path);
+                  "the output was written (" + output_name + ", a null for each rejected row); rejects -> " + rejects_path);
   return result;
 }
 

@@ -20,6 +20,10 @@ PostgresTarget SplitPostgresUri(const std::string& uri) {
       target.table = value;
       continue;
     }
+    if (key == "if_exists") {
+      target.if_exists = value;
+      continue;
+    }
     kept += (kept.empty() ? "" : "&") + key + "=" + value;
   }
   target.conninfo = uri.substr(0, question) + (kept.empty() ? "" : "?" + kept);

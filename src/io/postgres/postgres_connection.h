@@ -15,11 +15,12 @@
 
 namespace sluice {
 
-// A URI's query parameters that are sluice's own (table=, partition_by=),
+// A URI's query parameters that are sluice's own (table=, if_exists=),
 // taken out: libpq refuses parameters it does not know.
 struct PostgresTarget {
-  std::string conninfo;  // what libpq is given
-  std::string table;     // ?table=NAME, if any
+  std::string conninfo;   // what libpq is given
+  std::string table;      // ?table=NAME, if any
+  std::string if_exists;  // ?if_exists=append, for an output table
 };
 PostgresTarget SplitPostgresUri(const std::string& uri);
 
