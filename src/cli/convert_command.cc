@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <vector>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,8 @@
 #include "common/error.h"
 #include "common/format.h"
 #include "common/output_guard.h"
+#include "io/s3/s3_file.h"
+#include "io/s3/s3_output.h"
 #include "common/uri.h"
 #include "common/thread_pool.h"
 #include "io/ordered_batches.h"
@@ -77,8 +80,16 @@ CommandAction AddConvertCommand(CLI::App& app) {
       parquet.column_storage[column] = ParquetWriteOptions::ParseStorage(spec.substr(equals + 1));
     }
     parquet.required_columns.insert(args->parquet_required.begin(), args->parquet_required.end());
-    auto writer = TableWriter::Open(args->output, source->schema(), parquet, args->partition_by);
-    std::string rejects_path = args->rejects.empty() ? DefaultRejectsPath(args->output) : args->rejects;
+    // An s3:// output is written locally, then uploaded once complete.
+    std::string output = args->output;
+    std::optional<S3Output> s3_output;
+    if (IsS3Uri(output)) {
+      const bool dataset = output.back() == '/' || !args->partition_by.empty();
+      s3_output.emplace(output, dataset ? OutputKind::kDataset : OutputKind::kFile);
+      output = s3_output->local_path();
+    }
+    auto writer = TableWriter::Open(output, source->schema(), parquet, args->partition_by);
+    std::string rejects_path = args->rejects.empty() ? DefaultRejectsPath(output) : args->rejects;
     CheckOutputPath(rejects_path, OutputKind::kFile, "--rejects");
     RejectFile rejects(rejects_path);
     // Batches finish in any order; the writer takes them in input order.
@@ -109,6 +120,10 @@ CommandAction AddConvertCommand(CLI::App& app) {
                   std::chrono::duration<double>(write_end - read_end).count());
     }
     rejects.Close();
+    if (s3_output) {
+      s3_output->Publish();
+      if (args->rejects.empty()) rejects_path = DefaultRejectsPath(args->output);
+    }
     std::printf("converted %s rows -> %s\n", FormatCount(written).c_str(), RedactUri(args->output).c_str());
     if (totals.rows_rejected > 0) {
       std::printf("rejected %s rows -> %s; first: %s\n", FormatCount(totals.rows_rejected).c_str(),

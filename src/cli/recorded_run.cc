@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "cli/stop_signals.h"
 #include "cluster/communicator.h"
@@ -16,6 +17,8 @@
 #include "orchestrate/step_graph.h"
 #include "history/run_recorder.h"
 #include "history/state_database.h"
+#include "io/s3/s3_file.h"
+#include "io/s3/s3_output.h"
 #include "pipeline/summary_table.h"
 #include "pipeline/text_run.h"
 #include "pipeline/training_run.h"
@@ -57,7 +60,8 @@ int RunOnOtherRank(const PipelineSpec& spec) {
 
 }  // namespace
 
-int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
+int RunRecorded(const PipelineSpec& pipeline, const RecordedRunOptions& recorded) {
+  PipelineSpec spec = pipeline;
   if (!spec.steps.is_null() || !recorded.from.empty() || !recorded.only.empty()) {
     if (spec.steps.is_null()) ThrowUsage("--from and --only choose steps of a pipeline with `steps:`; " + spec.file + " has none");
   }
@@ -80,7 +84,15 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     }
   }
   // Refused before anything runs: sluice replaces only a model directory it wrote.
-  if (spec.steps.is_null()) CheckOutputPath(spec.output, OutputKind::kArtifact);
+  // An s3:// output is written locally, then uploaded once the run succeeded.
+  std::optional<S3Output> s3_output;
+  if (spec.steps.is_null() && IsS3Uri(spec.output)) {
+    if (Job().size() > 1) ThrowUsage("output " + spec.output + ": an s3:// output is not written across MPI ranks yet");
+    s3_output.emplace(spec.output, OutputKind::kArtifact);
+    spec.output = s3_output->local_path();
+  } else if (spec.steps.is_null()) {
+    CheckOutputPath(spec.output, OutputKind::kArtifact);
+  }
   if (!recorded.metrics_file.empty()) CheckOutputPath(recorded.metrics_file, OutputKind::kFile, "--metrics-file");
   if (const char* parent = std::getenv("SLUICE_STEP_OF"); parent && *parent && spec.steps.is_null()) {
     // The summary on stdout is the graph's to read; the progress on stderr
@@ -127,6 +139,10 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     } else {
       summary = RunUnrecorded(spec, options);
     }
+    if (s3_output) {
+      if (!recorded.json) LogInfo("uploading " + summary.artifact + " -> " + s3_output->uri());
+      s3_output->Publish();
+    }
   } catch (const Error& error) {
     record_failure(error.exit_code(), error.what(), error.kind() == ErrorKind::kInterrupted);
     throw;
@@ -134,7 +150,9 @@ int RunRecorded(const PipelineSpec& spec, const RecordedRunOptions& recorded) {
     record_failure(1, error.what(), false);
     throw;
   }
+  // The registry keeps the local copy, which serve and predict load.
   std::vector<ModelVersion> registered = recorder.Succeeded(summary, spec.resolved, register_artifact);
+  if (s3_output) summary.artifact = s3_output->uri();
   summary.run_id = recorder.id();
   summary.registered = nlohmann::json::array();
   for (const auto& version : registered) summary.registered.push_back(version.ToJson());

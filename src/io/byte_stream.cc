@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "io/s3/s3_file.h"
 
 namespace sluice {
 
@@ -191,6 +192,7 @@ std::unique_ptr<ByteStream> HashedStream(std::unique_ptr<ByteStream> inner, Bloc
 }
 
 std::unique_ptr<ByteStream> ByteStream::OpenRange(const std::string& path, uint64_t begin, uint64_t end) {
+  if (IsS3Uri(path)) return OpenS3Stream(path, begin, end, false);
   struct stat info;
   int fd = OpenRegularFile(path, info);
   if (GzipMagic(fd)) {
@@ -201,6 +203,7 @@ std::unique_ptr<ByteStream> ByteStream::OpenRange(const std::string& path, uint6
 }
 
 bool ByteStream::IsCompressed(const std::string& path) {
+  if (IsS3Uri(path)) return IsS3ObjectGzip(path);
   struct stat info;
   int fd = OpenRegularFile(path, info);
   const bool gzip = GzipMagic(fd);
@@ -220,6 +223,7 @@ void ByteStream::CheckUnchanged(int fd, uint64_t bytes_read) const {
 }
 
 std::unique_ptr<ByteStream> ByteStream::Open(const std::string& path) {
+  if (IsS3Uri(path)) return OpenS3Stream(path, 0, UINT64_MAX, IsS3ObjectGzip(path));
   struct stat info;
   int fd = OpenRegularFile(path, info);
   if (GzipMagic(fd)) {

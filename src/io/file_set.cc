@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "io/s3/s3_file.h"
 
 namespace sluice {
 
@@ -23,8 +24,9 @@ std::string StripCompression(std::string path) {
 
 namespace {
 
-bool IsDataFile(const fs::path& path) {
-  std::string name = path.filename().string();
+}  // namespace
+
+bool IsDataFileName(const std::string& name) {
   if (name.empty() || name[0] == '.' || name[0] == '_') return false;
   std::string base = StripCompression(name);
   for (const char* ext : {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".txt", ".parquet", ".parq", ".pq"}) {
@@ -32,6 +34,10 @@ bool IsDataFile(const fs::path& path) {
   }
   return false;
 }
+
+namespace {
+
+bool IsDataFile(const fs::path& path) { return IsDataFileName(path.filename().string()); }
 
 // "a%2Fb" -> "a/b", as Hive escapes partition values.
 std::string UnescapePartitionValue(const std::string& text) {
@@ -64,10 +70,11 @@ std::vector<std::pair<std::string, std::string>> PartitionsOf(const std::string&
 }
 
 std::vector<std::string> ResolveFiles(const std::string& uri) {
+  if (IsS3Uri(uri)) return ResolveS3Files(uri);
   std::string path = uri;
   if (path.rfind("file://", 0) == 0) path = path.substr(7);
   if (path.find("://") != std::string::npos) {
-    ThrowUsage("source '" + uri + "': only file:// sources are supported so far");
+    ThrowUsage("source '" + uri + "': sluice reads files (a path or file://), s3:// objects and postgres:// databases");
   }
   if (path.empty()) ThrowUsage("source.uri is empty");
   std::vector<std::string> files;

@@ -2,7 +2,8 @@
 // Which files a source URI names, and what they are: a file, every data
 // file of a directory (also inside Hive-style key=value/ folders), or a
 // glob's matches; each file's format from its name; the partition keys and
-// values of a file's folders. Object stores (s3://) will plug in here.
+// values of a file's folders. s3:// URIs name objects the same ways
+// (io/s3/s3_file.h).
 
 #include <string>
 #include <utility>
@@ -20,6 +21,11 @@ FileFormat FormatOf(const std::string& path, const std::string& format_option);
 
 // Hive's name for a null partition value.
 inline constexpr char kHiveNull[] = "__HIVE_DEFAULT_PARTITION__";
+
+// Whether a file's name (no folders) is a data file a folder's listing
+// takes: .csv .tsv .jsonl .ndjson .json .txt .parquet .parq .pq, optionally
+// .gz, and not hidden (. or _ first, as Spark's _SUCCESS).
+bool IsDataFileName(const std::string& name);
 
 // The path without a trailing .gz.
 std::string StripCompression(std::string path);

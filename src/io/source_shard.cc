@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "io/byte_stream.h"
+#include "io/s3/s3_file.h"
 #include "nlohmann/json.hpp"
 
 namespace sluice {
@@ -138,9 +139,13 @@ TextShardPlan PlanTextShard(const std::vector<std::string>& files, bool quote_aw
   std::vector<Unit> units;
   std::vector<uint64_t> weights, sizes(files.size());
   for (size_t f = 0; f < files.size(); ++f) {
-    struct stat info;
-    if (::stat(files[f].c_str(), &info) != 0) ThrowErrno("cannot stat " + files[f]);
-    sizes[f] = static_cast<uint64_t>(info.st_size);
+    if (IsS3Uri(files[f])) {
+      sizes[f] = S3ObjectInfo(files[f]).size;
+    } else {
+      struct stat info;
+      if (::stat(files[f].c_str(), &info) != 0) ThrowErrno("cannot stat " + files[f]);
+      sizes[f] = static_cast<uint64_t>(info.st_size);
+    }
     plan.compressed[f] = ByteStream::IsCompressed(files[f]);
     if (plan.compressed[f]) {
       units.push_back({f, 0});

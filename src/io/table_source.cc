@@ -25,6 +25,7 @@
 #include "io/parquet/parquet_reader.h"
 #include "io/parquet/plain_value.h"
 #include "io/record_chunker.h"
+#include "io/s3/s3_file.h"
 #include "io/schema_inference.h"
 
 namespace sluice {
@@ -57,6 +58,12 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
     if (!options.csv.quoting_set) source->options_.csv.quoting = false;
   }
   for (const auto& file : source->files_) {
+    if (IsS3Uri(file)) {
+      const S3Object object = S3ObjectInfo(file);
+      source->total_bytes_ += object.size;
+      source->stamps_.push_back({object.size, object.modified_ns});
+      continue;
+    }
     struct stat info;
     if (::stat(file.c_str(), &info) != 0) ThrowErrno("cannot stat " + file);
     if (!S_ISREG(info.st_mode)) {
@@ -75,7 +82,7 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
 
   // Hive-style partition folders become columns after the data columns.
   std::string root = options.uri.rfind("file://", 0) == 0 ? options.uri.substr(7) : options.uri;
-  if (fs::is_directory(root)) {
+  if (IsS3Uri(root) ? IsS3Folder(root) : fs::is_directory(root)) {
     std::vector<std::string> keys;
     for (const auto& [key, value] : PartitionsOf(root, source->files_[0])) keys.push_back(key);
     for (const auto& file : source->files_) {

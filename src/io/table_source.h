@@ -75,6 +75,13 @@ class TableSource {
   // must drop such rows anyway: these are conjuncts of its filter.
   void SetPruningPredicates(std::vector<SimplePredicate> predicates) { predicates_ = std::move(predicates); }
   const std::vector<std::string>& files() const { return files_; }
+  // Each file's size and modification time when opened: a file that changes
+  // before or while it is scanned is an error, not a different table.
+  struct FileStamp {
+    uint64_t size = 0;
+    int64_t modified_ns = 0;
+  };
+  const std::vector<FileStamp>& stamps() const { return stamps_; }
   FileFormat format() const { return format_; }
   uint64_t total_bytes() const { return total_bytes_; }
 
@@ -103,12 +110,6 @@ class TableSource {
   SourceOptions options_;
   FileFormat format_ = FileFormat::kCsv;
   std::vector<std::string> files_;
-  // Each file's size and modification time when opened: a file that changes
-  // before or while it is scanned is an error, not a different table.
-  struct FileStamp {
-    uint64_t size = 0;
-    int64_t modified_ns = 0;
-  };
   std::vector<FileStamp> stamps_;
   uint64_t total_bytes_ = 0;
   void AddPartitionColumns(RecordBatch& batch) const;

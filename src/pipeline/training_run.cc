@@ -39,11 +39,10 @@ std::unique_ptr<StepJournal> OpenStepJournal(const PipelineSpec& spec, size_t th
   if (Job().size() > 1) key.Add("ranks=" + std::to_string(Job().size()));
   if (spec.train_prepared.empty()) {
     auto source = TableSource::Open(spec.source);
-    for (const auto& file : source->files()) {
-      std::error_code ec;
-      auto size = fs::file_size(file, ec);
-      auto modified = fs::last_write_time(file, ec).time_since_epoch().count();
-      key.Add(file + "|" + std::to_string(size) + "|" + std::to_string(modified));
+    for (size_t f = 0; f < source->files().size(); ++f) {
+      // A database has no stamp: its name alone keys the run.
+      const TableSource::FileStamp stamp = f < source->stamps().size() ? source->stamps()[f] : TableSource::FileStamp{};
+      key.Add(source->files()[f] + "|" + std::to_string(stamp.size) + "|" + std::to_string(stamp.modified_ns));
     }
   }
   bool cleared = false;

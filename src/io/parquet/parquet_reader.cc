@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "io/s3/s3_file.h"
 #include "io/parquet/column_chunk_reader.h"
 #include "io/parquet/thrift_compact.h"
 #include "io/parquet/value_converter.h"
@@ -15,7 +16,9 @@ using namespace parquet;
 
 ParquetFile::~ParquetFile() = default;
 
-std::unique_ptr<ParquetFile> ParquetFile::Open(const std::string& path) { return Open(OpenLocalFile(path)); }
+std::unique_ptr<ParquetFile> ParquetFile::Open(const std::string& path) {
+  return Open(IsS3Uri(path) ? OpenS3File(path) : OpenLocalFile(path));
+}
 
 std::unique_ptr<ParquetFile> ParquetFile::Open(std::unique_ptr<RandomAccessFile> source) {
   std::unique_ptr<ParquetFile> file(new ParquetFile());

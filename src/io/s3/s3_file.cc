@@ -1,0 +1,273 @@
+#include "io/s3/s3_file.h"
+
+#include <fnmatch.h>
+#include <zlib.h>
+
+#include <cstring>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "common/error.h"
+#include "io/file_set.h"
+
+namespace sluice {
+
+namespace {
+
+// What listings learned: each object's size, ETag and time, and which URIs
+// are folders.
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, S3Object> objects;
+  std::set<std::string> folders;
+};
+
+Registry& Known() {
+  static Registry registry;
+  return registry;
+}
+
+void Remember(const std::string& bucket, const S3Object& object) {
+  std::lock_guard<std::mutex> lock(Known().mutex);
+  Known().objects["s3://" + bucket + "/" + object.key] = object;
+}
+
+// A data object under a folder: only key=value/ folders between (as a local
+// directory is walked), and a data file's name.
+bool InFolder(const std::string& folder_key, const std::string& key) {
+  std::string rest = key.substr(folder_key.size());
+  size_t slash;
+  while ((slash = rest.find('/')) != std::string::npos) {
+    const std::string part = rest.substr(0, slash);
+    if (part.find('=') == std::string::npos || part[0] == '.' || part[0] == '_') return false;
+    rest = rest.substr(slash + 1);
+  }
+  return IsDataFileName(rest);
+}
+
+class S3File : public RandomAccessFile {
+ public:
+  S3File(std::string uri, S3Object object)
+      : uri_(std::move(uri)), location_(ParseS3Uri(uri_)), object_(std::move(object)) {}
+  const std::string& name() const override { return uri_; }
+  uint64_t size() const override { return object_.size; }
+  void ReadAt(uint64_t offset, size_t length, uint8_t* out) const override {
+    if (offset > object_.size || length > object_.size - offset) ThrowInputData(uri_ + ": read past the end of the object");
+    S3Client::Default().GetRange(location_.bucket, location_.key, offset, length, out, object_.etag);
+  }
+
+ private:
+  std::string uri_;
+  S3Location location_;
+  S3Object object_;
+};
+
+// Bytes [begin, end) of an object, in ranges fetched ahead on threads of
+// their own.
+class S3RangeStream : public ByteStream {
+ public:
+  static constexpr size_t kRangeBytes = 8u << 20;
+  static constexpr size_t kAhead = 4;
+
+  S3RangeStream(std::string uri, const S3Object& object, uint64_t begin, uint64_t end)
+      : location_(ParseS3Uri(uri)), etag_(object.etag), next_(begin), end_(std::min(end, object.size)) {
+    path_ = std::move(uri);
+    file_size_ = object.size;
+    modified_ns_ = object.modified_ns;
+  }
+  ~S3RangeStream() override {
+    for (auto& piece : ahead_) {
+      if (piece.valid()) piece.wait();
+    }
+  }
+
+  size_t Read(char* buffer, size_t size) override {
+    size_t total = 0;
+    while (total < size) {
+      if (offset_ == current_.size()) {
+        Fill();
+        if (ahead_.empty()) break;
+        current_ = ahead_.front().get();  // rethrows the fetch's error
+        ahead_.pop_front();
+        offset_ = 0;
+        continue;
+      }
+      const size_t take = std::min(size - total, current_.size() - offset_);
+      std::memcpy(buffer + total, current_.data() + offset_, take);
+      offset_ += take;
+      total += take;
+      position_ += take;
+    }
+    Fill();
+    return total;
+  }
+  uint64_t position() const override { return position_; }
+
+ private:
+  void Fill() {
+    while (ahead_.size() < kAhead && next_ < end_) {
+      const uint64_t from = next_;
+      const size_t length = static_cast<size_t>(std::min<uint64_t>(kRangeBytes, end_ - from));
+      next_ += length;
+      ahead_.push_back(std::async(std::launch::async, [this, from, length] {
+        std::string bytes(length, '\0');
+        S3Client::Default().GetRange(location_.bucket, location_.key, from, length,
+                                     reinterpret_cast<uint8_t*>(bytes.data()), etag_);
+        return bytes;
+      }));
+    }
+  }
+
+  S3Location location_;
+  std::string etag_;
+  uint64_t next_, end_;
+  std::deque<std::future<std::string>> ahead_;
+  std::string current_;
+  size_t offset_ = 0;
+  uint64_t position_ = 0;
+};
+
+// Gunzips another stream (members read through, as gzip -d does); a stream
+// that ends inside a member is a truncated object.
+class InflateStream : public ByteStream {
+ public:
+  explicit InflateStream(std::unique_ptr<ByteStream> inner) : inner_(std::move(inner)), input_(1u << 20, '\0') {
+    path_ = inner_->path();
+    file_size_ = inner_->file_size();
+    modified_ns_ = inner_->modified_ns();
+    if (inflateInit2(&z_, 15 + 32) != Z_OK) ThrowInternal("zlib inflateInit2 failed");
+  }
+  ~InflateStream() override { inflateEnd(&z_); }
+
+  size_t Read(char* buffer, size_t size) override {
+    size_t total = 0;
+    while (total < size && !done_) {
+      if (z_.avail_in == 0) {
+        const size_t got = inner_->Read(input_.data(), input_.size());
+        if (got == 0) {
+          if (in_member_) {
+            ThrowInputData(path_ + ": the gzip stream ends early, at byte " + std::to_string(inner_->position()) +
+                           " of the object: it is truncated");
+          }
+          done_ = true;
+          break;
+        }
+        z_.next_in = reinterpret_cast<Bytef*>(input_.data());
+        z_.avail_in = static_cast<uInt>(got);
+      }
+      z_.next_out = reinterpret_cast<Bytef*>(buffer + total);
+      z_.avail_out = static_cast<uInt>(std::min<size_t>(size - total, 1u << 30));
+      const uInt before = z_.avail_out;
+      in_member_ = true;
+      const int code = inflate(&z_, Z_NO_FLUSH);
+      total += before - z_.avail_out;
+      if (code == Z_STREAM_END) {
+        in_member_ = false;
+        inflateReset(&z_);  // another member may follow
+      } else if (code != Z_OK && code != Z_BUF_ERROR) {
+        ThrowInputData(path_ + ": corrupt gzip data: " + (z_.msg ? z_.msg : "inflate failed"));
+      }
+    }
+    return total;
+  }
+  uint64_t position() const override { return inner_->position(); }
+
+ private:
+  std::unique_ptr<ByteStream> inner_;
+  std::string input_;
+  z_stream z_{};
+  bool in_member_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+bool IsS3Uri(const std::string& uri) { return uri.rfind("s3://", 0) == 0; }
+
+std::vector<std::string> ResolveS3Files(const std::string& uri) {
+  const S3Location location = ParseS3Uri(uri);
+  S3Client& client = S3Client::Default();
+  const std::string base = "s3://" + location.bucket + "/";
+  std::vector<std::string> files;
+  auto keep = [&](const S3Object& object) {
+    Remember(location.bucket, object);
+    files.push_back(base + object.key);
+  };
+  const size_t wildcard = location.key.find_first_of("*?[");
+  if (wildcard != std::string::npos) {
+    const size_t slash = location.key.rfind('/', wildcard);
+    const std::string prefix = slash == std::string::npos ? "" : location.key.substr(0, slash + 1);
+    for (const auto& object : client.List(location.bucket, prefix)) {
+      if (::fnmatch(location.key.c_str(), object.key.c_str(), FNM_PATHNAME) == 0) keep(object);
+    }
+    if (files.empty()) ThrowUsage("source '" + uri + "': no object matches");
+    return files;
+  }
+  std::string folder = location.key;
+  if (!folder.empty() && folder.back() != '/') {
+    // One object, or a folder named without its trailing slash.
+    const auto objects = client.List(location.bucket, location.key);
+    for (const auto& object : objects) {
+      if (object.key == location.key) {
+        keep(object);
+        return files;
+      }
+    }
+    folder += '/';
+    bool any = false;
+    for (const auto& object : objects) any = any || object.key.rfind(folder, 0) == 0;
+    if (!any) ThrowUsage("source '" + uri + "': no such object, and no object under " + base + folder);
+  }
+  for (const auto& object : client.List(location.bucket, folder)) {
+    if (InFolder(folder, object.key)) keep(object);
+  }
+  if (files.empty()) {
+    ThrowUsage("source '" + uri + "': no .csv, .tsv, .jsonl or .parquet object under " + base + folder);
+  }
+  std::lock_guard<std::mutex> lock(Known().mutex);
+  Known().folders.insert(uri);
+  return files;
+}
+
+bool IsS3Folder(const std::string& uri) {
+  if (!uri.empty() && uri.back() == '/') return true;
+  std::lock_guard<std::mutex> lock(Known().mutex);
+  return Known().folders.count(uri) > 0;
+}
+
+S3Object S3ObjectInfo(const std::string& uri) {
+  {
+    std::lock_guard<std::mutex> lock(Known().mutex);
+    auto found = Known().objects.find(uri);
+    if (found != Known().objects.end()) return found->second;
+  }
+  const S3Location location = ParseS3Uri(uri);
+  auto object = S3Client::Default().Head(location.bucket, location.key);
+  if (!object) ThrowUsage(uri + ": no such object");
+  Remember(location.bucket, *object);
+  return *object;
+}
+
+std::unique_ptr<RandomAccessFile> OpenS3File(const std::string& uri) {
+  return std::make_unique<S3File>(uri, S3ObjectInfo(uri));
+}
+
+std::unique_ptr<ByteStream> OpenS3Stream(const std::string& uri, uint64_t begin, uint64_t end, bool inflate) {
+  auto stream = std::make_unique<S3RangeStream>(uri, S3ObjectInfo(uri), begin, end);
+  if (!inflate) return stream;
+  return std::make_unique<InflateStream>(std::move(stream));
+}
+
+bool IsS3ObjectGzip(const std::string& uri) {
+  const S3Object object = S3ObjectInfo(uri);
+  if (object.size < 2) return false;
+  uint8_t magic[2];
+  const S3Location location = ParseS3Uri(uri);
+  S3Client::Default().GetRange(location.bucket, location.key, 0, 2, magic, object.etag);
+  return magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+}  // namespace sluice
