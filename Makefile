@@ -28,10 +28,11 @@ unit: release
 e2e: release
 	@SLUICE=$(abspath $(SLUICE)) tests/e2e/run.sh
 
-# Independent engines (DuckDB, hyparquet) check sluice's Parquet; npm
-# installs them into tests/interop/node_modules on first use.
+# Independent engines (DuckDB, hyparquet) check sluice's Parquet, and the
+# AWS SDK its S3 against s3rver; npm installs them into
+# tests/interop/node_modules on first use.
 interop: release
-	@cd tests/interop && { [ -d node_modules/@duckdb/node-api ] && [ -d node_modules/hyparquet-compressors ] || npm install --no-audit --no-fund --loglevel=error; }
+	@cd tests/interop && { [ -d node_modules/@duckdb/node-api ] && [ -d node_modules/hyparquet-compressors ] && [ -d node_modules/s3rver ] && [ -d node_modules/@aws-sdk/client-s3 ] || npm install --no-audit --no-fund --loglevel=error; }
 	@cd tests/interop && SLUICE=$(abspath $(SLUICE)) node --test
 
 # The sanitizer build (clang, ASan + UBSan): the unit tests under it, then

@@ -255,7 +255,8 @@ S3Client::Response S3Client::Send(const Request& request) {
     }
   }
   const std::string payload_hash = Sha256Hex(std::string_view(request.body ? request.body : "", request.body_size));
-  const std::string what = request.method + " " + S3Name(request.bucket, request.key);
+  const std::string what =
+      request.method + " " + (request.name.empty() ? S3Name(request.bucket, request.key) : request.name);
 
   std::mt19937_64 random(std::random_device{}());
   std::string last_failure;
@@ -340,7 +341,7 @@ S3Client::Response S3Client::Send(const Request& request) {
 }
 
 void S3Client::Fail(const Request& request, const Response& response, const std::string& what) const {
-  const std::string name = S3Name(request.bucket, request.key);
+  const std::string name = request.name.empty() ? S3Name(request.bucket, request.key) : request.name;
   const std::string code = XmlFirst(response.body, "Code");
   const std::string described = Describe(response);
   if (code == "NoSuchBucket" || (response.status == 404 && request.key.empty())) {
@@ -372,6 +373,7 @@ std::vector<S3Object> S3Client::List(const std::string& bucket, const std::strin
     Request request;
     request.bucket = bucket;
     request.query = {{"list-type", "2"}, {"prefix", prefix}};
+    request.name = S3Name(bucket, prefix);
     if (!token.empty()) request.query.emplace_back("continuation-token", token);
     Response response = Send(request);
     if (response.status != 200) Fail(request, response, "listing objects under '" + prefix + "'");

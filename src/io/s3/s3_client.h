@@ -69,6 +69,7 @@ class S3Client {
     size_t body_size = 0;
     uint8_t* into = nullptr;  // a GET's body goes here (exactly into_size bytes) instead of Response::body
     size_t into_size = 0;
+    std::string name;  // what messages call it; S3Name(bucket, key) when empty
   };
   struct Response {
     long status = 0;

@@ -23,7 +23,12 @@ struct Registry {
   std::mutex mutex;
   std::map<std::string, S3Object> objects;
   std::set<std::string> folders;
+  // The last bytes of objects read as files (a Parquet footer is read each
+  // time the file is opened: once from S3, then from here), by URI + ETag.
+  std::map<std::string, std::shared_ptr<const std::string>> tails;
 };
+
+constexpr uint64_t kTailBytes = 64u << 10;
 
 Registry& Known() {
   static Registry registry;
@@ -56,10 +61,30 @@ class S3File : public RandomAccessFile {
   uint64_t size() const override { return object_.size; }
   void ReadAt(uint64_t offset, size_t length, uint8_t* out) const override {
     if (offset > object_.size || length > object_.size - offset) ThrowInputData(uri_ + ": read past the end of the object");
+    const uint64_t tail_start = object_.size - std::min(object_.size, kTailBytes);
+    if (offset >= tail_start && length > 0) {
+      const auto tail = Tail(tail_start);
+      std::memcpy(out, tail->data() + (offset - tail_start), length);
+      return;
+    }
     S3Client::Default().GetRange(location_.bucket, location_.key, offset, length, out, object_.etag);
   }
 
  private:
+  std::shared_ptr<const std::string> Tail(uint64_t tail_start) const {
+    const std::string id = uri_ + "\n" + object_.etag;
+    {
+      std::lock_guard<std::mutex> lock(Known().mutex);
+      auto found = Known().tails.find(id);
+      if (found != Known().tails.end()) return found->second;
+    }
+    auto bytes = std::make_shared<std::string>(static_cast<size_t>(object_.size - tail_start), '\0');
+    S3Client::Default().GetRange(location_.bucket, location_.key, tail_start, bytes->size(),
+                                 reinterpret_cast<uint8_t*>(bytes->data()), object_.etag);
+    std::lock_guard<std::mutex> lock(Known().mutex);
+    return Known().tails.emplace(id, std::move(bytes)).first->second;
+  }
+
   std::string uri_;
   S3Location location_;
   S3Object object_;

@@ -127,6 +127,7 @@ S3Output::S3Output(std::string uri, OutputKind kind) : uri_(std::move(uri)), kin
   if (key.empty()) ThrowUsage(uri_ + ": name a key under the bucket (s3://" + location.bucket + "/NAME)");
   const std::string name = key.substr(key.rfind('/') + 1);
   local_path_ = (fs::absolute(StateDirectory()) / "s3-staging" / ToHex64(Hash64(uri_)) / name).string();
+  fs::create_directories(fs::path(local_path_).parent_path());
   if (uri_.back() == '/') local_path_ += '/';
 
   S3Client& client = S3Client::Default();

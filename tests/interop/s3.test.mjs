@@ -1,0 +1,253 @@
+// S3 interop: sluice against a real S3 implementation (s3rver) on loopback,
+// with the AWS SDK for JavaScript as the independent client. sluice reads
+// what the SDK wrote and the SDK reads what sluice wrote, byte for byte.
+// sluice talks to s3rver through a proxy in this file that checks every
+// request's SigV4 signature with the SDK's own signer (s3rver does not) and
+// injects faults on demand: 503 SlowDown, dropped connections, 500s on part
+// uploads, a bucket in another region.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import { S3Client, PutObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+const SLUICE = process.env.SLUICE;
+assert.ok(SLUICE, 'set SLUICE to the sluice binary');
+const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-'));
+const KEY_ID = 'S3RVER';
+const SECRET = 'S3RVER';
+const TAXI_YAML = new URL('../../examples/taxi.yaml', import.meta.url).pathname;  // s3rver's one account; the proxy checks signatures against it
+
+// The SDK's signer wants a hash class; node's crypto is one.
+class Sha256 {
+  constructor(secret) { this.hash = secret ? createHmac('sha256', secret) : createHash('sha256'); }
+  update(data) { this.hash.update(typeof data === 'string' ? Buffer.from(data) : data); }
+  async digest() { return new Uint8Array(this.hash.digest()); }
+}
+
+let s3rver, proxy, sdk, s3rverPort, proxyPort;
+// What the proxy does to the next requests: a list of actions taken in
+// order ('503', 'drop', 'region'), and a rule for part uploads.
+const faults = { next: [], failParts: false, seen: [] };
+
+async function checkSignature(req) {
+  const auth = req.headers.authorization;
+  if (!auth) return 'no Authorization header';
+  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+  if (!match) return `malformed Authorization: ${auth}`;
+  const [, keyId, , region, signedHeaders, signature] = match;
+  const url = new URL(req.url, `http://${req.headers.host}`);
+  const headers = {};
+  for (const name of signedHeaders.split(';')) headers[name] = req.headers[name];
+  const query = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  const amzDate = req.headers['x-amz-date'];
+  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T` +
+                               `${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signer = new SignatureV4({ credentials: { accessKeyId: keyId, secretAccessKey: SECRET }, region,
+                                   service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const signed = await signer.sign({ method: req.method, protocol: 'http:', hostname: url.hostname,
+                                     port: Number(url.port), path: url.pathname, query, headers },
+                                   { signingDate, signableHeaders: new Set(signedHeaders.split(';')) });
+  const expected = /Signature=([0-9a-f]{64})/.exec(signed.headers.authorization)[1];
+  return expected === signature ? null : `signature ${signature}, the SDK's signer computes ${expected}`;
+}
+
+function s3Error(res, status, code, message, extraHeaders = {}) {
+  res.writeHead(status, { 'content-type': 'application/xml', ...extraHeaders });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+}
+
+before(async () => {
+  s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(dir, 's3rver'),
+                        configureBuckets: [{ name: 'trips' }, { name: 'models' }] });
+  ({ port: s3rverPort } = await s3rver.run());
+  proxy = http.createServer(async (req, res) => {
+    faults.seen.push(`${req.method} ${req.url} ${req.headers.range ?? ''}`);
+    const problem = await checkSignature(req);
+    if (problem) return s3Error(res, 403, 'SignatureDoesNotMatch', problem);
+    const action = faults.next.shift();
+    if (action === 'drop') return req.socket.destroy();
+    if (action === '503') return s3Error(res, 503, 'SlowDown', 'Please reduce your request rate.');
+    if (action === 'region') {
+      return s3Error(res, 301, 'PermanentRedirect', 'The bucket is in another region.', { 'x-amz-bucket-region': 'eu-west-1' });
+    }
+    if (faults.failParts && req.method === 'PUT' && req.url.includes('partNumber=')) {
+      return s3Error(res, 500, 'InternalError', 'We encountered an internal error.');
+    }
+    const upstream = http.request({ host: '127.0.0.1', port: s3rverPort, method: req.method, path: req.url,
+                                    headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => req.socket.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxyPort = proxy.address().port;
+  sdk = new S3Client({ endpoint: `http://127.0.0.1:${s3rverPort}`, region: 'us-east-1', forcePathStyle: true,
+                       credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } });
+});
+
+after(async () => {
+  proxy?.close();
+  await s3rver?.close();
+  sdk?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// sluice, asynchronously (the servers live in this process), with S3 settings
+// in its environment; resolves to { code, out } (stdout and stderr).
+function sluice(args, env = {}) {
+  return new Promise((resolve) => {
+    execFile(SLUICE, args, {
+      cwd: dir, maxBuffer: 64 << 20,
+      env: { PATH: process.env.PATH, HOME: dir, AWS_ENDPOINT_URL: `http://127.0.0.1:${proxyPort}`,
+             AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_REGION: 'us-east-1', ...env },
+    }, (error, stdout, stderr) => resolve({ code: error ? error.code : 0, out: stdout + stderr }));
+  });
+}
+const ok = async (args, env) => {
+  const { code, out } = await sluice(args, env);
+  assert.equal(code, 0, out);
+  return out;
+};
+const put = (Bucket, Key, Body) => sdk.send(new PutObjectCommand({ Bucket, Key, Body: Buffer.from(Body) }));
+const get = async (Bucket, Key) => Buffer.from(await (await sdk.send(new GetObjectCommand({ Bucket, Key }))).Body.transformToByteArray());
+const keys = async (Bucket, Prefix) => ((await sdk.send(new ListObjectsV2Command({ Bucket, Prefix }))).Contents ?? []).map((o) => o.Key);
+
+// 30,000 generated trips, split in two CSV objects and one Parquet object.
+let trips;
+before(async () => {
+  await ok(['datagen', 'taxi', '--rows', '30000', '--seed', '11', '--out', 'trips.csv']);
+  trips = readFileSync(join(dir, 'trips.csv'), 'utf8');
+  const lines = trips.split('\n');
+  const header = lines[0];
+  const half = 15000;
+  mkdirSync(join(dir, '2015'));
+  writeFileSync(join(dir, '2015/part-a.csv'), lines.slice(0, half + 1).join('\n') + '\n');
+  writeFileSync(join(dir, '2015/part-b.csv'), [header, ...lines.slice(half + 1)].join('\n'));
+  await put('trips', '2015/part-a.csv', readFileSync(join(dir, '2015/part-a.csv')));
+  await put('trips', '2015/part-b.csv', readFileSync(join(dir, '2015/part-b.csv')));
+  await put('trips', '2015/_SUCCESS', '');
+  await ok(['convert', 'trips.csv', 'trips.parquet']);
+  await put('trips', 'parquet/trips.parquet', readFileSync(join(dir, 'trips.parquet')));
+});
+
+test('the taxi run from an S3 prefix into an S3 output equals the run from a local folder, and the SDK reads the model back', async () => {
+  const local = JSON.parse(await ok(['run', TAXI_YAML,
+    '--set', `source.uri=${dir}/2015/`, '--set', 'output=local-model', '--set', 'train.rounds=30', '--json', '--threads', '2']));
+  faults.seen = [];
+  const remote = JSON.parse(await ok(['run', TAXI_YAML,
+    '--set', 'source.uri=s3://trips/2015/', '--set', 'output=s3://models/taxi', '--set', 'train.rounds=30', '--json', '--threads', '2']));
+  assert.deepEqual(remote.rows, local.rows);
+  assert.deepEqual(remote.metrics, local.metrics);
+  assert.equal(remote.artifact, 's3://models/taxi');
+  assert.ok(faults.seen.some((r) => r.startsWith('GET /trips?') && r.includes('list-type=2')), 'listed the prefix');
+  assert.ok(faults.seen.every((r) => !r.includes('_SUCCESS')), 'the _SUCCESS marker is not read');
+  const modelKeys = await keys('models', 'taxi/');
+  assert.ok(modelKeys.includes('taxi/sluice-model.json') && modelKeys.includes('taxi/model.json'), modelKeys.join());
+  assert.deepEqual(await get('models', 'taxi/model.json'), readFileSync(join(dir, 'local-model/model.json')));
+});
+
+test('Parquet is read with ranged GETs: the footer once, then only the column chunks a run needs', async () => {
+  const out = await ok(['convert', 's3://trips/parquet/trips.parquet', 'back.csv', '--threads', '2']);
+  assert.match(out, /converted 29,996 rows/);
+  await ok(['convert', 'trips.parquet', 'local-back.csv', '--threads', '2']);
+  assert.equal(readFileSync(join(dir, 'back.csv'), 'utf8'), readFileSync(join(dir, 'local-back.csv'), 'utf8'));
+  // Six row groups; a pipeline that reads two columns of thirteen.
+  await ok(['convert', 'trips.csv', 'groups.parquet', '--row-group-rows', '5000']);
+  await put('trips', 'parquet/groups.parquet', readFileSync(join(dir, 'groups.parquet')));
+  writeFileSync(join(dir, 'two.yaml'), 'name: two\nsource: {uri: s3://trips/parquet/groups.parquet}\n' +
+    'prep: {features: [trip_distance]}\ntrain: {learner: xgboost, target: fare_amount, rounds: 5}\noutput: two-model\n');
+  faults.seen = [];
+  await ok(['run', 'two.yaml', '--threads', '2']);
+  const gets = faults.seen.filter((r) => r.startsWith('GET /trips/parquet/groups.parquet'));
+  assert.ok(gets.every((r) => / bytes=\d+-\d+$/.test(r)), gets.join('\n'));
+  const size = readFileSync(join(dir, 'groups.parquet')).length;
+  const tail = gets.filter((r) => r.endsWith(`-${size - 1}`));
+  assert.equal(tail.length, 1, `the footer is fetched once:\n${gets.join('\n')}`);
+  const fetched = gets.map((r) => /bytes=(\d+)-(\d+)$/.exec(r)).reduce((sum, m) => sum + Number(m[2]) - Number(m[1]) + 1, 0);
+  assert.ok(fetched < size / 2, `${fetched} bytes fetched of ${size}:\n${gets.join('\n')}`);
+});
+
+test('the SDK reads what sluice wrote, byte for byte; a large object goes up in parts', async () => {
+  await ok(['datagen', 'taxi', '--rows', '200000', '--seed', '12', '--out', 'big.csv']);
+  faults.seen = [];
+  await ok(['convert', 'big.csv', 's3://trips/out/big.csv', '--threads', '2']);
+  await ok(['convert', 'big.csv', 'big-local.csv', '--threads', '2']);
+  const uploaded = await get('trips', 'out/big.csv');
+  assert.ok(uploaded.length > 16 << 20, `${uploaded.length} bytes`);
+  assert.deepEqual(uploaded, readFileSync(join(dir, 'big-local.csv')));
+  assert.ok(faults.seen.some((r) => r.includes('uploads')), 'a multipart upload');
+  assert.ok(faults.seen.filter((r) => r.includes('partNumber=')).length >= 3, 'in parts');
+  // And sluice reads back what it wrote: every row.
+  assert.match(await ok(['convert', 's3://trips/out/big.csv', 'again.parquet', '--threads', '2']), /converted 199,956 rows/);
+});
+
+test('503 SlowDown and dropped connections are retried; a fault that persists fails naming bucket, key and status', async () => {
+  faults.next = ['503', 'drop', '503'];
+  assert.match(await ok(['convert', 's3://trips/2015/part-a.csv', 'retried.csv', '--threads', '2']), /converted 14,998 rows/);
+  assert.equal(faults.next.length, 0);
+  faults.next = Array(50).fill('503');
+  const { code, out } = await sluice(['convert', 's3://trips/2015/part-a.csv', 'never.csv'], { AWS_MAX_ATTEMPTS: '3' });
+  faults.next = [];
+  assert.equal(code, 1, out);
+  assert.match(out, /s3:\/\/trips\/2015\/part-a\.csv: gave up after 3 attempts; the last: HTTP 503 SlowDown/);
+});
+
+test('a multipart upload that fails is aborted: nothing appears under the key, the local data is intact', async () => {
+  faults.failParts = true;
+  const { code, out } = await sluice(['convert', 'big.csv', 's3://trips/out/failed.csv', '--threads', '2'], { AWS_MAX_ATTEMPTS: '2' });
+  faults.failParts = false;
+  assert.equal(code, 1, out);
+  assert.match(out, /HTTP 500 InternalError/);
+  assert.deepEqual(await keys('trips', 'out/failed'), []);
+  assert.ok(faults.seen.some((r) => r.startsWith('DELETE') && r.includes('uploadId=')), 'the upload was aborted');
+});
+
+test('errors get their own messages and exit codes, and the secret appears in none', async () => {
+  const cases = [
+    [['convert', 's3://nosuch/x.csv', 'x.csv'], {}, 2, /no such bucket 'nosuch'/],
+    [['convert', 's3://trips/2015/nosuch.csv', 'x.csv'], {}, 2, /no such object, and no object under s3:\/\/trips\/2015\/nosuch\.csv\//],
+    [['convert', 's3://trips/2015/part-a.csv', 'x.csv'], { AWS_SECRET_ACCESS_KEY: 'wrong-secret-do-not-print' }, 1,
+     /access denied, HTTP 403 SignatureDoesNotMatch.*the credentials came from the environment/],
+    [['convert', 's3://trips/2015/part-a.csv', 'x.csv'], { AWS_PROFILE: 'nosuch' }, 2, /AWS_PROFILE=nosuch: no such profile/],
+  ];
+  for (const [args, env, exitCode, message] of cases) {
+    const { code, out } = await sluice(args, env);
+    assert.equal(code, exitCode, out);
+    assert.match(out, message);
+    assert.ok(!out.includes('wrong-secret-do-not-print') && !out.includes(SECRET + '\n'), out);
+  }
+  faults.next = ['region'];
+  const { code, out } = await sluice(['convert', 's3://trips/2015/part-a.csv', 'x.csv']);
+  faults.next = [];
+  assert.equal(code, 2, out);
+  assert.match(out, /the bucket is in another region \(eu-west-1\).*set AWS_REGION=eu-west-1/);
+});
+
+test('credentials come from a profile in ~/.aws the way the AWS CLI finds them', async () => {
+  writeFileSync(join(dir, 'aws-credentials'), `[default]\naws_access_key_id = nobody\naws_secret_access_key = x\n\n` +
+                `[lab]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`);
+  writeFileSync(join(dir, 'aws-config'), `[profile lab]\nregion = us-east-1\ns3 =\n  addressing_style = path\n`);
+  const env = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'lab',
+                AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws-credentials'), AWS_CONFIG_FILE: join(dir, 'aws-config') };
+  assert.match(await ok(['convert', 's3://trips/2015/part-b.csv', 'profiled.csv'], env), /converted 14,998 rows/);
+});
+
+test('an S3 output never replaces objects sluice did not write', async () => {
+  await put('models', 'notes/readme.txt', 'my notes');
+  const { code, out } = await sluice(['run', TAXI_YAML,
+    '--set', 'source.uri=s3://trips/2015/part-a.csv', '--set', 'output=s3://models/notes', '--set', 'train.rounds=5']);
+  assert.equal(code, 2, out);
+  assert.match(out, /holds objects sluice did not write there \(readme\.txt\)/);
+  assert.deepEqual(await keys('models', 'notes/'), ['notes/readme.txt']);
+  assert.equal((await get('models', 'notes/readme.txt')).toString(), 'my notes');
+});
