@@ -94,9 +94,11 @@ S3Settings LoadS3Settings() {
       ThrowUsage("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
     }
   } else {
-    for (const auto& [section, path] : {std::pair{profile_credentials, credentials_path}, std::pair{profile_config, config_path}}) {
+    for (const auto& [found_section, path] :
+         {std::pair{profile_credentials, credentials_path}, std::pair{profile_config, config_path}}) {
+      const auto* section = found_section;  // a lambda cannot capture a structured binding (clang 14)
       if (!section || !section->count("aws_access_key_id")) continue;
-      auto value = [&](const char* key) {
+      auto value = [section](const char* key) {
         auto found = section->find(key);
         return found == section->end() ? std::string() : found->second;
       };
