@@ -1,6 +1,7 @@
 #include "artifact/scoring_artifact.h"
 
 #include "artifact/text_artifact.h"
+#include "io/s3/s3_file.h"
 
 namespace sluice {
 
@@ -8,7 +9,9 @@ namespace sluice {
 std::unique_ptr<ScoringArtifact> MakeTabularScoring(const std::string& dir);
 std::unique_ptr<ScoringArtifact> MakeTextScoring(const std::string& dir);
 
-std::unique_ptr<ScoringArtifact> ScoringArtifact::Load(const std::string& dir) {
+std::unique_ptr<ScoringArtifact> ScoringArtifact::Load(const std::string& where) {
+  // A model in S3 is loaded from a local copy of its folder.
+  const std::string dir = IsS3Uri(where) ? DownloadS3Folder(where) : where;
   return TextArtifact::IsTextModel(dir) ? MakeTextScoring(dir) : MakeTabularScoring(dir);
 }
 

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sluice {
 
@@ -27,6 +29,11 @@ class RandomAccessFile {
   // files, so that fuzzing sees exact-size buffers). Throws past the end
   // like ReadAt().
   virtual const uint8_t* View(uint64_t offset, size_t length) const { return nullptr; }
+  // A hint: these [offset, offset + length) ranges will be read soon, each
+  // exactly once. Object storage starts fetching them (adjacent ranges as
+  // one request) so the bytes are there when ReadAt asks; a local file has
+  // nothing to do. Safe from many threads.
+  virtual void WillNeed(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const {}
 };
 
 std::unique_ptr<RandomAccessFile> OpenLocalFile(const std::string& path);

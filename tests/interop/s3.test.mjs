@@ -154,6 +154,20 @@ test('the taxi run from an S3 prefix into an S3 output equals the run from a loc
   const modelKeys = await keys('models', 'taxi/');
   assert.ok(modelKeys.includes('taxi/sluice-model.json') && modelKeys.includes('taxi/model.json'), modelKeys.join());
   assert.deepEqual(await get('models', 'taxi/model.json'), readFileSync(join(dir, 'local-model/model.json')));
+  // Batch transform with everything in S3: the model (downloaded once into
+  // the state directory's cache), the input and the output.
+  await ok(['transform', '--model', 's3://models/taxi', '--input', 's3://trips/2015/part-a.csv',
+            '--output', 's3://trips/scores/part-a.csv', '--carry', 'trip_distance', '--threads', '2']);
+  await ok(['transform', '--model', 'local-model', '--input', '2015/part-a.csv', '--output', 'scores-local.csv',
+            '--carry', 'trip_distance', '--threads', '2']);
+  assert.deepEqual(await get('trips', 'scores/part-a.csv'), readFileSync(join(dir, 'scores-local.csv')));
+  // The rejects name the object where the local run names the file.
+  assert.equal((await get('trips', 'scores/part-a.csv.rejects.csv')).toString().replaceAll('s3://trips/', ''),
+               readFileSync(join(dir, 'scores-local.csv.rejects.csv'), 'utf8'));
+  faults.seen = [];
+  await ok(['transform', '--model', 's3://models/taxi', '--input', 's3://trips/2015/part-a.csv',
+            '--output', 'scores-again.csv', '--threads', '2']);
+  assert.ok(!faults.seen.some((r) => r.startsWith('GET /models/taxi/')), 'the cached model is reused');
 });
 
 test('Parquet is read with ranged GETs: the footer once, then only the column chunks a run needs', async () => {

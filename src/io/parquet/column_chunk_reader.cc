@@ -80,10 +80,7 @@ ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const SchemaE
       physical_(element.type.value_or(PhysicalType::kByteArray)),
       max_definition_(element.repetition == Repetition::kOptional ? 1 : 0) {
   Located(where_, [&] {
-    int64_t start = meta.data_page_offset;
-    if (meta.dictionary_page_offset && *meta.dictionary_page_offset > 0 && *meta.dictionary_page_offset < start) {
-      start = *meta.dictionary_page_offset;
-    }
+    const int64_t start = ColumnChunkStart(meta);
     uint64_t data_end = file.size() - 8;
     if (start < 4 || meta.total_compressed_size < 0 || static_cast<uint64_t>(start) > data_end ||
         static_cast<uint64_t>(meta.total_compressed_size) > data_end - static_cast<uint64_t>(start)) {

@@ -22,6 +22,16 @@
 
 namespace sluice::parquet {
 
+// Where a column chunk's bytes start: its dictionary page when it has one
+// before the data pages, else its first data page.
+inline int64_t ColumnChunkStart(const ColumnMetaData& meta) {
+  int64_t start = meta.data_page_offset;
+  if (meta.dictionary_page_offset && *meta.dictionary_page_offset > 0 && *meta.dictionary_page_offset < start) {
+    start = *meta.dictionary_page_offset;
+  }
+  return start;
+}
+
 class ColumnChunkReader {
  public:
   // `group_rows` is the row group's row count; a flat column has one value

@@ -100,6 +100,19 @@ RecordBatch ParquetFile::ReadRowGroup(size_t group, const std::vector<size_t>& c
 void ParquetFile::ReadRowGroup(size_t group, const std::vector<size_t>& columns, int64_t first_row, size_t batch_rows,
                                const std::function<void(RecordBatch&&)>& sink, ThreadPool* pool) const {
   const RowGroup& row_group = metadata_.row_groups.at(group);
+  // Object storage fetches this group's chunks together, and the next
+  // group's while this one decodes.
+  for (size_t g = group; g < std::min(group + 2, metadata_.row_groups.size()); ++g) {
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    for (size_t column : columns) {
+      const auto& meta = metadata_.row_groups[g].columns[column].meta;
+      const int64_t start = parquet::ColumnChunkStart(meta);
+      if (start >= 0 && meta.total_compressed_size > 0) {
+        ranges.emplace_back(static_cast<uint64_t>(start), static_cast<uint64_t>(meta.total_compressed_size));
+      }
+    }
+    file_->WillNeed(ranges);
+  }
   std::vector<std::unique_ptr<parquet::ColumnChunkReader>> readers;
   for (size_t column : columns) {
     readers.push_back(std::make_unique<parquet::ColumnChunkReader>(

@@ -1,16 +1,22 @@
 #include "io/s3/s3_file.h"
 
 #include <fnmatch.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstring>
+#include <algorithm>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "common/error.h"
+#include "common/hash.h"
+#include "common/state_directory.h"
 #include "io/file_set.h"
 
 namespace sluice {
@@ -67,10 +73,72 @@ class S3File : public RandomAccessFile {
       std::memcpy(out, tail->data() + (offset - tail_start), length);
       return;
     }
+    if (ReadPrefetched(offset, length, out)) return;
     S3Client::Default().GetRange(location_.bucket, location_.key, offset, length, out, object_.etag);
   }
 
+  void WillNeed(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const override {
+    std::vector<std::pair<uint64_t, uint64_t>> sorted = ranges;
+    std::sort(sorted.begin(), sorted.end());
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t i = 0; i < sorted.size();) {
+      // Adjacent ranges (no gap) become one request.
+      const uint64_t start = sorted[i].first;
+      uint64_t end = start + sorted[i].second;
+      for (++i; i < sorted.size() && sorted[i].first == end; ++i) end += sorted[i].second;
+      if (end > object_.size || start >= end || prefetched_.count(start)) continue;
+      if (pending_bytes_ + (end - start) > kMaxPrefetchBytes) return;  // enough in flight
+      pending_bytes_ += end - start;
+      const size_t length = static_cast<size_t>(end - start);
+      Prefetch& entry = prefetched_[start];
+      entry.length = length;
+      entry.bytes = std::async(std::launch::async, [this, start, length] {
+                      auto bytes = std::make_shared<std::string>(length, '\0');
+                      S3Client::Default().GetRange(location_.bucket, location_.key, start, length,
+                                                   reinterpret_cast<uint8_t*>(bytes->data()), object_.etag);
+                      return std::shared_ptr<const std::string>(std::move(bytes));
+                    }).share();
+    }
+  }
+
+  ~S3File() override {
+    for (auto& [start, entry] : prefetched_) {
+      if (entry.bytes.valid()) entry.bytes.wait();
+    }
+  }
+
  private:
+  // Bytes fetched ahead (WillNeed), dropped once every byte was read.
+  struct Prefetch {
+    size_t length = 0;
+    size_t consumed = 0;
+    std::shared_future<std::shared_ptr<const std::string>> bytes;
+  };
+  static constexpr uint64_t kMaxPrefetchBytes = 512u << 20;
+
+  bool ReadPrefetched(uint64_t offset, size_t length, uint8_t* out) const {
+    std::shared_future<std::shared_ptr<const std::string>> bytes;
+    uint64_t start = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto found = prefetched_.upper_bound(offset);
+      if (found == prefetched_.begin()) return false;
+      --found;
+      start = found->first;
+      if (offset + length > start + found->second.length) return false;
+      bytes = found->second.bytes;
+    }
+    const std::shared_ptr<const std::string> data = bytes.get();  // rethrows the fetch's error
+    std::memcpy(out, data->data() + (offset - start), length);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = prefetched_.find(start);
+    if (found != prefetched_.end() && (found->second.consumed += length) >= found->second.length) {
+      pending_bytes_ -= found->second.length;
+      prefetched_.erase(found);
+    }
+    return true;
+  }
+
   std::shared_ptr<const std::string> Tail(uint64_t tail_start) const {
     const std::string id = uri_ + "\n" + object_.etag;
     {
@@ -88,6 +156,9 @@ class S3File : public RandomAccessFile {
   std::string uri_;
   S3Location location_;
   S3Object object_;
+  mutable std::mutex mutex_;
+  mutable std::map<uint64_t, Prefetch> prefetched_;
+  mutable uint64_t pending_bytes_ = 0;
 };
 
 // Bytes [begin, end) of an object, in ranges fetched ahead on threads of
@@ -293,6 +364,65 @@ bool IsS3ObjectGzip(const std::string& uri) {
   const S3Location location = ParseS3Uri(uri);
   S3Client::Default().GetRange(location.bucket, location.key, 0, 2, magic, object.etag);
   return magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+std::string DownloadS3Folder(const std::string& uri) {
+  namespace fs = std::filesystem;
+  const S3Location location = ParseS3Uri(uri);
+  std::string prefix = location.key;
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (!prefix.empty()) prefix += '/';
+  S3Client& client = S3Client::Default();
+  const std::vector<S3Object> objects = client.List(location.bucket, prefix);
+  if (objects.empty()) ThrowUsage(uri + ": no object under s3://" + location.bucket + "/" + prefix);
+  if (objects.size() > kMaxFolderObjects) {
+    ThrowUsage(uri + ": " + std::to_string(objects.size()) + " objects under it; a model folder holds at most " +
+               std::to_string(kMaxFolderObjects));
+  }
+  uint64_t total = 0;
+  std::string index;  // key and ETag of each object: what the cached copy holds
+  for (const auto& object : objects) {
+    total += object.size;
+    index += object.key + "\t" + object.etag + "\n";
+    const std::string relative = object.key.substr(prefix.size());
+    // A key that would climb out of the folder is refused, never followed.
+    if (relative.empty() || relative.front() == '/' || ("/" + relative + "/").find("/../") != std::string::npos ||
+        ("/" + relative + "/").find("/./") != std::string::npos) {
+      ThrowUsage(uri + ": object key '" + object.key + "' cannot be a file in a local folder");
+    }
+  }
+  if (total > kMaxFolderBytes) {
+    ThrowUsage(uri + ": " + std::to_string(total) + " bytes under it; a model folder holds at most " +
+               std::to_string(kMaxFolderBytes));
+  }
+  const fs::path cache = fs::absolute(StateDirectory()) / "s3-cache" / ToHex64(Hash64(uri));
+  const fs::path folder = cache / "model";
+  {
+    std::ifstream held((cache / "index").string());
+    std::string cached((std::istreambuf_iterator<char>(held)), std::istreambuf_iterator<char>());
+    if (held && cached == index && fs::is_directory(folder)) return folder.string();
+  }
+  const fs::path fresh = cache / ("download.tmp-" + std::to_string(::getpid()));
+  fs::remove_all(fresh);
+  fs::create_directories(fresh);
+  for (const auto& object : objects) {
+    const fs::path target = fresh / object.key.substr(prefix.size());
+    fs::create_directories(target.parent_path());
+    std::string bytes(object.size, '\0');
+    client.GetRange(location.bucket, object.key, 0, object.size, reinterpret_cast<uint8_t*>(bytes.data()), object.etag);
+    std::ofstream out(target, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) ThrowIo("cannot write " + target.string() + " (a copy of " + S3Name(location.bucket, object.key) + ")");
+  }
+  // The new copy replaces the old one whole: renamed aside, then away.
+  const fs::path old = cache / ("old.tmp-" + std::to_string(::getpid()));
+  std::error_code ignored;
+  if (fs::exists(folder)) fs::rename(folder, old);
+  fs::rename(fresh, folder);
+  fs::remove_all(old, ignored);
+  std::ofstream((cache / "index").string(), std::ios::trunc) << index;
+  return folder.string();
 }
 
 }  // namespace sluice

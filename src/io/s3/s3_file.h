@@ -37,4 +37,14 @@ std::unique_ptr<ByteStream> OpenS3Stream(const std::string& uri, uint64_t begin,
 // Whether the object starts with gzip's magic bytes.
 bool IsS3ObjectGzip(const std::string& uri);
 
+// A folder of objects (a model artifact) as a local directory: every object
+// under the prefix downloaded into the state directory's s3-cache/<hash of
+// the URI>/, reused while every object's ETag is the one downloaded, else
+// downloaded anew into a fresh folder renamed over the old one (so a reader
+// never sees half a download). At most kMaxFolderObjects objects and
+// kMaxFolderBytes bytes: a usage error past either. Returns the directory.
+std::string DownloadS3Folder(const std::string& uri);
+inline constexpr size_t kMaxFolderObjects = 10000;
+inline constexpr uint64_t kMaxFolderBytes = 16ull << 30;
+
 }  // namespace sluice
