@@ -7,6 +7,7 @@
 #include "cluster/communicator.h"
 #include "cli/stop_signals.h"
 #include "common/format.h"
+#include "common/uri.h"
 #include "serve/batch_transform.h"
 
 namespace sluice {
@@ -18,7 +19,7 @@ CommandAction AddPredictCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand("predict", "Score raw rows with a model artifact, one prediction per input row");
   command->add_option("--model", options->model_dir, "The artifact directory")->required();
   command->add_option("--input", options->input, "Raw rows: CSV, JSON Lines or Parquet (file, directory or glob)")->required();
-  command->add_option("--output", options->output, "Predictions: .csv, .jsonl or .parquet")->required();
+  command->add_option("--output", options->output, "Predictions: .csv, .jsonl or .parquet (a path or s3://); or postgres://.../db?table=NAME")->required();
   command->add_option("--rejects", options->rejects, "Rejected rows (default: OUTPUT.rejects.csv)");
   command->add_option("--threads", options->threads, "Worker threads (default: every core)");
   command->add_option("--max-reject-rate", options->max_reject_rate,
@@ -31,7 +32,7 @@ CommandAction AddPredictCommand(CLI::App& app) {
     TransformTotals totals = TransformFile(*options);
     if (Job().rank() > 0) return 0;  // rank 0 speaks for the job
     std::printf("predicted %s of %s rows -> %s%s\n", FormatCount(totals.rows_predicted).c_str(),
-                FormatCount(totals.rows_read - totals.rows_blank).c_str(), options->output.c_str(),
+                FormatCount(totals.rows_read - totals.rows_blank).c_str(), RedactUri(options->output).c_str(),
                 totals.rows_blank > 0 ? (" (" + FormatCount(totals.rows_blank) + " blank lines skipped)").c_str() : "");
     if (totals.rows_rejected > 0) {
       std::printf("rejected %s rows (empty prediction) -> %s; first: %s\n", FormatCount(totals.rows_rejected).c_str(),

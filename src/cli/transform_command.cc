@@ -1,18 +1,12 @@
 #include <cstdio>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "cli/commands.h"
 #include "cli/mpi_job.h"
 #include "cluster/communicator.h"
 #include "cli/stop_signals.h"
-#include "common/error.h"
 #include "common/format.h"
-#include "common/output_guard.h"
-#include "io/reject_file.h"
-#include "io/s3/s3_file.h"
-#include "io/s3/s3_output.h"
 #include "common/uri.h"
 #include "serve/batch_transform.h"
 
@@ -38,20 +32,7 @@ CommandAction AddTransformCommand(CLI::App& app) {
   return [options]() {
     JoinRanks(options->model_dir + "\n" + options->input + "\n" + options->output, "transform", "");
     options->stop_requested = InstallStopSignalHandlers();
-    // An s3:// output is written locally, then uploaded once complete.
-    std::optional<S3Output> s3_output;
-    TransformOptions local = *options;
-    if (IsS3Uri(options->output)) {
-      if (Job().size() > 1) ThrowUsage("--output " + options->output + ": an s3:// output is not written across MPI ranks yet");
-      s3_output.emplace(options->output, options->output.back() == '/' ? OutputKind::kDataset : OutputKind::kFile);
-      local.output = s3_output->local_path();
-      CheckOutputPath(local.output, options->output.back() == '/' ? OutputKind::kDataset : OutputKind::kFile, "--output");
-    }
-    TransformTotals totals = TransformFile(local);
-    if (s3_output) {
-      s3_output->Publish();
-      if (!totals.rejects_file.empty() && options->rejects.empty()) totals.rejects_file = DefaultRejectsPath(options->output);
-    }
+    TransformTotals totals = TransformFile(*options);
     if (Job().rank() > 0) return 0;  // rank 0 speaks for the job
     std::printf("transformed %s of %s rows -> %s%s%s\n", FormatCount(totals.rows_predicted).c_str(),
                 FormatCount(totals.rows_read - totals.rows_blank).c_str(), RedactUri(options->output).c_str(),

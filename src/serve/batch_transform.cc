@@ -16,6 +16,8 @@
 #include "io/file_set.h"
 #include "io/ordered_batches.h"
 #include "io/reject_file.h"
+#include "io/s3/s3_file.h"
+#include "io/s3/s3_output.h"
 #include "io/table_source.h"
 #include "io/table_writer.h"
 #include "nlohmann/json.hpp"
@@ -47,9 +49,29 @@ void JoinRankOutputs(const TransformOptions& options, const std::string& rejects
   rejects.SetWholeSource(std::move(firsts), count);
 }
 
+// A local file, dataset or a database table.
+TransformTotals TransformToPlace(const TransformOptions& options);
+
 }  // namespace
 
 TransformTotals TransformFile(const TransformOptions& options) {
+  if (!IsS3Uri(options.output)) return TransformToPlace(options);
+  // An s3:// output is written locally, then uploaded once complete.
+  if (Job().size() > 1) ThrowUsage("--output " + options.output + ": an s3:// output is not written across MPI ranks yet");
+  const OutputKind kind = options.output.back() == '/' ? OutputKind::kDataset : OutputKind::kFile;
+  S3Output s3_output(options.output, kind);
+  TransformOptions local = options;
+  local.output = s3_output.local_path();
+  CheckOutputPath(local.output, kind, "--output");
+  TransformTotals totals = TransformToPlace(local);
+  s3_output.Publish();
+  if (!totals.rejects_file.empty() && options.rejects.empty()) totals.rejects_file = DefaultRejectsPath(options.output);
+  return totals;
+}
+
+namespace {
+
+TransformTotals TransformToPlace(const TransformOptions& options) {
   // Under MPI each rank scores its share of the input (docs/distributed.md);
   // rank 0 joins the ranks' outputs in input order.
   Communicator& job = Job();
@@ -171,5 +193,7 @@ TransformTotals TransformFile(const TransformOptions& options) {
                   "the output was written (" + output_name + ", a null for each rejected row); rejects -> " + rejects_path);
   return result;
 }
+
+}  // namespace
 
 }  // namespace sluice

@@ -44,6 +44,9 @@ struct TransformTotals {
   std::string first_reject;
 };
 
+// Scores options.input into options.output: a file, a dataset directory, a
+// postgres://...?table= table, or an s3:// object or prefix (written
+// locally, uploaded when complete: io/s3/s3_output.h).
 TransformTotals TransformFile(const TransformOptions& options);
 
 }  // namespace sluice
