@@ -1,9 +1,13 @@
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "common/error.h"
+#include "io/s3/s3_file.h"
+#include "io/s3/s3_output.h"
 #include "cli/mpi_job.h"
 #include "cluster/communicator.h"
 #include "common/format.h"
@@ -38,7 +42,16 @@ CommandAction AddPrepCommand(CLI::App& app) {
     if (args->threads >= 0) spec.threads = args->threads;
     RunOptions options;
     options.quiet = args->json;
-    const PrepSummary summary = RunPrep(spec, args->out, options);
+    // An s3:// output is written locally, then uploaded once complete.
+    std::optional<S3Output> s3_output;
+    std::string out = args->out;
+    if (IsS3Uri(out)) {
+      if (Job().size() > 1) ThrowUsage("--out " + out + ": an s3:// output is not written across MPI ranks yet");
+      s3_output.emplace(out, OutputKind::kPreparedData);
+      out = s3_output->local_path();
+    }
+    const PrepSummary summary = RunPrep(spec, out, options);
+    if (s3_output) s3_output->Publish();
     if (Job().rank() > 0) return 0;  // rank 0 speaks for the job
     if (args->json) {
       std::printf("%s\n", summary.ToJson().dump(2).c_str());

@@ -8,6 +8,7 @@
 #include "cluster/rank_outputs.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "io/s3/s3_file.h"
 #include "io/table_source.h"
 
 namespace sluice {
@@ -99,8 +100,10 @@ void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, con
   WriteFileAtomically((fs::path(dir) / "manifest.json").string(), manifest.dump(2) + "\n");
 }
 
-PreparedData LoadPreparedData(const std::string& dir, ThreadPool& pool, bool shard) {
+PreparedData LoadPreparedData(const std::string& where, ThreadPool& pool, bool shard) {
   shard = shard && Job().size() > 1;
+  // Prepared data in S3 is read from a local copy of its folder.
+  const std::string dir = IsS3Uri(where) ? DownloadS3Folder(where) : where;
   if (!fs::is_directory(dir)) ThrowUsage("train.prepared: " + dir + " is not a directory");
   PreparedData prepared;
   const std::string prep_path = (fs::path(dir) / "prep.json").string();

@@ -170,6 +170,19 @@ test('the taxi run from an S3 prefix into an S3 output equals the run from a loc
   assert.ok(!faults.seen.some((r) => r.startsWith('GET /models/taxi/')), 'the cached model is reused');
 });
 
+test('prep writes prepared data to S3 and a run trains from it: the rows and metrics of the local prep and run', async () => {
+  const prep = (out) => ok(['prep', TAXI_YAML, '--set', `source.uri=${dir}/trips.csv`, '--out', out, '--threads', '2']);
+  await prep('prepared-local');
+  await prep('s3://trips/prepared/taxi');
+  assert.ok((await keys('trips', 'prepared/taxi/')).includes('prepared/taxi/prep.json'));
+  const train = async (prepared, output) => JSON.parse(await ok(['run', TAXI_YAML, '--set', `train.prepared=${prepared}`,
+    '--set', `output=${output}`, '--set', 'train.rounds=20', '--json', '--threads', '2']));
+  const local = await train('prepared-local', 'from-local-prep');
+  const remote = await train('s3://trips/prepared/taxi', 'from-s3-prep');
+  assert.deepEqual(remote.rows, local.rows);
+  assert.deepEqual(remote.metrics, local.metrics);
+});
+
 test('Parquet is read with ranged GETs: the footer once, then only the column chunks a run needs', async () => {
   const out = await ok(['convert', 's3://trips/parquet/trips.parquet', 'back.csv', '--threads', '2']);
   assert.match(out, /converted 29,996 rows/);

@@ -376,7 +376,7 @@ std::string DownloadS3Folder(const std::string& uri) {
   const std::vector<S3Object> objects = client.List(location.bucket, prefix);
   if (objects.empty()) ThrowUsage(uri + ": no object under s3://" + location.bucket + "/" + prefix);
   if (objects.size() > kMaxFolderObjects) {
-    ThrowUsage(uri + ": " + std::to_string(objects.size()) + " objects under it; a model folder holds at most " +
+    ThrowUsage(uri + ": " + std::to_string(objects.size()) + " objects under it; a folder read whole holds at most " +
                std::to_string(kMaxFolderObjects));
   }
   uint64_t total = 0;
@@ -392,7 +392,7 @@ std::string DownloadS3Folder(const std::string& uri) {
     }
   }
   if (total > kMaxFolderBytes) {
-    ThrowUsage(uri + ": " + std::to_string(total) + " bytes under it; a model folder holds at most " +
+    ThrowUsage(uri + ": " + std::to_string(total) + " bytes under it; a folder read whole holds at most " +
                std::to_string(kMaxFolderBytes));
   }
   const fs::path cache = fs::absolute(StateDirectory()) / "s3-cache" / ToHex64(Hash64(uri));

@@ -37,7 +37,7 @@ std::unique_ptr<ByteStream> OpenS3Stream(const std::string& uri, uint64_t begin,
 // Whether the object starts with gzip's magic bytes.
 bool IsS3ObjectGzip(const std::string& uri);
 
-// A folder of objects (a model artifact) as a local directory: every object
+// A folder of objects (a model artifact, prepared data) as a local directory: every object
 // under the prefix downloaded into the state directory's s3-cache/<hash of
 // the URI>/, reused while every object's ETag is the one downloaded, else
 // downloaded anew into a fresh folder renamed over the old one (so a reader
