@@ -24,6 +24,10 @@ PostgresTarget SplitPostgresUri(const std::string& uri) {
       target.if_exists = value;
       continue;
     }
+    if (key == "read") {
+      target.read = value;
+      continue;
+    }
     kept += (kept.empty() ? "" : "&") + key + "=" + value;
   }
   target.conninfo = uri.substr(0, question) + (kept.empty() ? "" : "?" + kept);

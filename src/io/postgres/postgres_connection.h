@@ -21,6 +21,7 @@ struct PostgresTarget {
   std::string conninfo;   // what libpq is given
   std::string table;      // ?table=NAME, if any
   std::string if_exists;  // ?if_exists=append, for an output table
+  std::string read;       // ?read=copy|cursor, how a source's rows travel
 };
 PostgresTarget SplitPostgresUri(const std::string& uri);
 

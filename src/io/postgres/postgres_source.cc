@@ -110,11 +110,15 @@ std::string PostgresSource::SelectSql() const {
 
 ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
   PostgresConnection conn(options_.uri);
-  const std::string copy = "COPY (" + SelectSql() + ") TO STDOUT (FORMAT binary)";
-  PgResult started(PQexec(conn.get(), copy.c_str()));
-  if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT) {
-    ThrowIo(name_ + ": the server refused to send the rows: " +
-            (started ? std::string(PQresultErrorMessage(started.get())) : conn.LastError()));
+  const std::string read = SplitPostgresUri(options_.uri).read;
+  if (!read.empty() && read != "copy" && read != "cursor") {
+    ThrowUsage(name_ + ": read=" + read + ": use read=copy (binary COPY, the default) or read=cursor (FETCH)");
+  }
+  bool cursor = read == "cursor";
+  if (read.empty()) {
+    // Redshift speaks PostgreSQL's protocol but has no COPY ... TO STDOUT.
+    PgResult version = conn.Exec("SELECT version()", PGRES_TUPLES_OK, "asking the server's version");
+    cursor = std::string(PQgetvalue(version.get(), 0, 0)).find("Redshift") != std::string::npos;
   }
   // With no column read the SELECT has one constant column, decoded into nothing.
   std::vector<PgColumn> wire = columns_;
@@ -134,6 +138,7 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
   int64_t chunk_first_row = 2, chunk_rows = 0;
   auto submit = [&] {
     if (chunk_rows == 0) return;
+    fingerprint.Add(*chunk);
     group.Limit(max_in_flight);
     const size_t index = batch_index++;
     group.Submit([&, data = chunk, first_row = chunk_first_row, rows = chunk_rows, index, placeholder] {
@@ -163,50 +168,115 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
     chunk_first_row = next_row;
     chunk_rows = 0;
   };
+  // One row, as a COPY tuple's bytes, into the chunk being filled.
+  auto add_tuple = [&](std::string_view tuple) {
+    chunk->append(tuple.data(), tuple.size());
+    ++chunk_rows;
+    ++next_row;
+  };
 
-  bool header = true, ended = false;
-  for (;;) {
-    CopyBuffer buffer;
-    const int length = PQgetCopyData(conn.get(), &buffer.data, /*async=*/0);
-    if (length == -1) break;
-    if (length < 0) ThrowIo(name_ + ": the row stream broke after " + std::to_string(next_row - 2) + " rows: " + conn.LastError());
-    std::string_view data(buffer.data, static_cast<size_t>(length));
-    fingerprint.Add(data);
-    if (header) {
-      data.remove_prefix(CopyBinaryHeaderSize(data, name_));
-      header = false;
+  if (cursor) {
+    ReadThroughCursor(conn, wire.size(), [&](std::string_view tuple) {
+      add_tuple(tuple);
+      if (chunk->size() >= options_.chunk_bytes) submit();
+      return !group.failed();
+    });
+    submit();
+    group.Wait();
+  } else {
+    const std::string copy = "COPY (" + SelectSql() + ") TO STDOUT (FORMAT binary)";
+    PgResult started(PQexec(conn.get(), copy.c_str()));
+    if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT) {
+      ThrowIo(name_ + ": the server refused to send the rows: " +
+              (started ? std::string(PQresultErrorMessage(started.get())) : conn.LastError()));
     }
-    while (!data.empty()) {
-      if (ended) ThrowInputData(name_ + ": bytes after the end of the COPY stream");
-      const size_t size = CopyTupleSize(data, wire.size(), name_);
-      if (size == 0) ThrowInputData(name_ + ": a row cut short in the COPY stream (row " + std::to_string(next_row) + ")");
-      if (size == 2 && static_cast<int16_t>((static_cast<uint8_t>(data[0]) << 8) | static_cast<uint8_t>(data[1])) == -1) {
-        ended = true;
-      } else {
-        chunk->append(data.data(), size);
-        ++chunk_rows;
-        ++next_row;
+    bool header = true, ended = false;
+    for (;;) {
+      CopyBuffer buffer;
+      const int length = PQgetCopyData(conn.get(), &buffer.data, /*async=*/0);
+      if (length == -1) break;
+      if (length < 0) ThrowIo(name_ + ": the row stream broke after " + std::to_string(next_row - 2) + " rows: " + conn.LastError());
+      std::string_view data(buffer.data, static_cast<size_t>(length));
+      if (header) {
+        data.remove_prefix(CopyBinaryHeaderSize(data, name_));
+        header = false;
       }
-      data.remove_prefix(size);
+      while (!data.empty()) {
+        if (ended) ThrowInputData(name_ + ": bytes after the end of the COPY stream");
+        const size_t size = CopyTupleSize(data, wire.size(), name_);
+        if (size == 0) ThrowInputData(name_ + ": a row cut short in the COPY stream (row " + std::to_string(next_row) + ")");
+        if (size == 2 && static_cast<int16_t>((static_cast<uint8_t>(data[0]) << 8) | static_cast<uint8_t>(data[1])) == -1) {
+          ended = true;
+        } else {
+          add_tuple(data.substr(0, size));
+        }
+        data.remove_prefix(size);
+      }
+      if (chunk->size() >= options_.chunk_bytes) submit();
+      if (group.failed()) break;
     }
-    if (chunk->size() >= options_.chunk_bytes) submit();
-    if (group.failed()) break;
+    submit();
+    group.Wait();
+    // The query can still fail after rows have come (a division by zero in row N).
+    PgResult finished(PQgetResult(conn.get()));
+    if (!finished || PQresultStatus(finished.get()) != PGRES_COMMAND_OK) {
+      ThrowIo(name_ + ": the query failed after " + std::to_string(next_row - 2) + " rows: " +
+              (finished ? std::string(PQresultErrorMessage(finished.get())) : conn.LastError()));
+    }
+    if (!ended) ThrowInputData(name_ + ": the COPY stream ended without its trailer");
   }
-  submit();
-  group.Wait();
-  // The query can still fail after rows have come (a division by zero in row N).
-  PgResult finished(PQgetResult(conn.get()));
-  if (!finished || PQresultStatus(finished.get()) != PGRES_COMMAND_OK) {
-    ThrowIo(name_ + ": the query failed after " + std::to_string(next_row - 2) + " rows: " +
-            (finished ? std::string(PQresultErrorMessage(finished.get())) : conn.LastError()));
-  }
-  if (!ended) ThrowInputData(name_ + ": the COPY stream ended without its trailer");
   ScanTotals totals;
   totals.rows_read = rows_read;
   totals.rows_rejected = rows_rejected;
   totals.num_batches = batch_index;
   totals.fingerprint = fingerprint.Hex();
   return totals;
+}
+
+void PostgresSource::ReadThroughCursor(PostgresConnection& conn, size_t num_columns,
+                                       const std::function<bool(std::string_view)>& tuple) const {
+  // A cursor lives in a transaction; each FETCH brings kFetchRows rows in
+  // binary result format, whose values are a COPY tuple's field bytes.
+  constexpr int kFetchRows = 20000;
+  conn.Exec("BEGIN", PGRES_COMMAND_OK, "BEGIN");
+  conn.Exec("DECLARE sluice_rows NO SCROLL CURSOR FOR " + SelectSql(), PGRES_COMMAND_OK,
+            "the server refused to send the rows");
+  const std::string fetch = "FETCH FORWARD " + std::to_string(kFetchRows) + " FROM sluice_rows";
+  std::string bytes;
+  int64_t fetched = 0;
+  for (;;) {
+    PgResult result(PQexecParams(conn.get(), fetch.c_str(), 0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
+    if (!result || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+      ThrowIo(name_ + ": the query failed after " + std::to_string(fetched) + " rows: " +
+              (result ? std::string(PQresultErrorMessage(result.get())) : conn.LastError()));
+    }
+    const int rows = PQntuples(result.get());
+    if (static_cast<size_t>(PQnfields(result.get())) != num_columns) {
+      ThrowInputData(name_ + ": the cursor returned " + std::to_string(PQnfields(result.get())) + " columns for " +
+                     std::to_string(num_columns));
+    }
+    for (int row = 0; row < rows; ++row) {
+      bytes.clear();
+      auto put = [&bytes](uint32_t value, int width) {
+        for (int shift = (width - 1) * 8; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((value >> shift) & 0xff));
+      };
+      put(static_cast<uint32_t>(num_columns), 2);
+      for (int field = 0; field < static_cast<int>(num_columns); ++field) {
+        if (PQgetisnull(result.get(), row, field)) {
+          put(0xffffffffu, 4);
+          continue;
+        }
+        const int length = PQgetlength(result.get(), row, field);
+        put(static_cast<uint32_t>(length), 4);
+        bytes.append(PQgetvalue(result.get(), row, field), static_cast<size_t>(length));
+      }
+      if (!tuple(bytes)) return;
+    }
+    fetched += rows;
+    if (rows < kFetchRows) break;
+  }
+  conn.Exec("CLOSE sluice_rows", PGRES_COMMAND_OK, "closing the cursor");
+  conn.Exec("COMMIT", PGRES_COMMAND_OK, "COMMIT");
 }
 
 }  // namespace sluice

@@ -4,11 +4,15 @@
 // schema-qualified). Open() learns the result's columns without running the
 // query (a described prepared statement); Scan() runs it as
 // COPY (SELECT <the columns read> FROM (<query>)) TO STDOUT (FORMAT binary)
-// on a connection of its own, so only the projected columns travel, and
+// on a connection of its own, so only the projected columns travel — or,
+// on Redshift (which has no COPY TO STDOUT) and with ?read=cursor, through a
+// cursor: DECLARE ... NO SCROLL CURSOR, then FETCH FORWARD in binary result
+// format, each row's values the same bytes a COPY tuple holds — and
 // streams the rows: the reading thread cuts the stream into chunks of whole
 // rows, the pool decodes them into batches in parallel, and at most two
 // chunks per thread are in flight, so memory does not grow with the result.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +23,7 @@
 #include "data/schema.h"
 #include "io/batch_builder.h"
 #include "io/postgres/copy_binary.h"
+#include "io/postgres/postgres_connection.h"
 #include "io/scan_totals.h"
 
 namespace sluice {
@@ -49,6 +54,10 @@ class PostgresSource {
 
  private:
   PostgresSource() = default;
+  // Hands each row of SelectSql(), fetched through a cursor, to `tuple` as
+  // a COPY tuple's bytes, until it returns false.
+  void ReadThroughCursor(PostgresConnection& conn, size_t num_columns,
+                         const std::function<bool(std::string_view)>& tuple) const;
 
   PostgresSourceOptions options_;
   std::string name_;
