@@ -40,6 +40,7 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
     database.uri = options.uri;
     database.query = options.query;
     database.table = options.table;
+    database.partition_by = options.partition_by;
     database.column_types = options.column_types;
     database.conversion = options.conversion;
     database.chunk_bytes = options.chunk_bytes;
@@ -48,8 +49,8 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
     source->schema_ = source->file_schema_ = source->data_schema_ = source->postgres_->schema();
     return source;
   }
-  if (!options.query.empty() || !options.table.empty()) {
-    ThrowUsage(options.uri + ": source.query and source.table are for a database (a postgres:// uri)");
+  if (!options.query.empty() || !options.table.empty() || !options.partition_by.empty()) {
+    ThrowUsage(options.uri + ": source.query, source.table and source.partition_by are for a database (a postgres:// uri)");
   }
   source->files_ = ResolveFiles(options.uri);
   source->format_ = FormatOf(source->files_[0], options.format);

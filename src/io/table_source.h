@@ -37,6 +37,8 @@ struct SourceOptions {
   // one of these names what (io/postgres/postgres_source.h).
   std::string query;
   std::string table;
+  // A column whose value ranges are read on connections of their own.
+  std::string partition_by;
   // "auto" picks by extension (.jsonl, .ndjson, .json: JSON Lines; .tsv:
   // tab-separated CSV; .parquet, .parq, .pq: Parquet).
   std::string format = "auto";

@@ -281,6 +281,7 @@ void ParseSource(YAML::Node& root, bool needs_source, PipelineSpec& spec, const 
   if (source["format"]) spec.source.format = reader.String(source["format"], "source.format");
   if (source["query"]) spec.source.query = reader.String(source["query"], "source.query");
   if (source["table"]) spec.source.table = reader.String(source["table"], "source.table");
+  if (source["partition_by"]) spec.source.partition_by = reader.String(source["partition_by"], "source.partition_by");
   if (source["delimiter"]) {
     std::string delimiter = reader.String(source["delimiter"], "source.delimiter");
     if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";

@@ -207,4 +207,19 @@ bool DecodeCopyTuple(std::string_view tuple, const std::vector<PgColumn>& column
   return true;
 }
 
+size_t CopyRowSplitter::NextRow(std::string_view data) {
+  if (ended_) ThrowInputData(where_ + ": bytes after the end of the COPY stream");
+  const size_t size = CopyTupleSize(data, num_columns_, where_);
+  if (size == 0) ThrowInputData(where_ + ": a row cut short in the COPY stream");
+  if (size == 2 && static_cast<int16_t>((static_cast<uint8_t>(data[0]) << 8) | static_cast<uint8_t>(data[1])) == -1) {
+    ended_ = true;
+    return kTrailer;
+  }
+  return size;
+}
+
+void CopyRowSplitter::Finish() const {
+  if (!ended_) ThrowInputData(where_ + ": the COPY stream ended without its trailer");
+}
+
 }  // namespace sluice

@@ -56,6 +56,41 @@ size_t CopyTupleSize(std::string_view data, size_t num_columns, const std::strin
 bool DecodeCopyTuple(std::string_view tuple, const std::vector<PgColumn>& columns, BatchBuilder& builder, int64_t row,
                      const std::string& where);
 
+// Cuts the data of a COPY ... TO STDOUT (FORMAT binary) stream, as libpq
+// hands it over message by message, into rows: the header is checked and
+// skipped, each whole tuple handed on, the trailer noted. A row cut short,
+// bytes after the trailer or a stream without one are input-data errors
+// naming `where`.
+class CopyRowSplitter {
+ public:
+  CopyRowSplitter(size_t num_columns, std::string where) : num_columns_(num_columns), where_(std::move(where)) {}
+  // `data` holds whole rows (libpq's messages do); each goes to `row`.
+  template <typename RowFn>
+  void Add(std::string_view data, RowFn&& row) {
+    if (header_) {
+      data.remove_prefix(CopyBinaryHeaderSize(data, where_));
+      header_ = false;
+    }
+    while (!data.empty()) {
+      const size_t size = NextRow(data);
+      if (size != kTrailer) row(data.substr(0, size));
+      data.remove_prefix(size == kTrailer ? 2 : size);
+    }
+  }
+  // Throws unless the trailer came.
+  void Finish() const;
+
+ private:
+  static constexpr size_t kTrailer = static_cast<size_t>(-1);
+  // The size of the row at the start of `data`, or kTrailer.
+  size_t NextRow(std::string_view data);
+
+  size_t num_columns_;
+  std::string where_;
+  bool header_ = true;
+  bool ended_ = false;
+};
+
 // numeric's binary form as a double (NaN for NaN and the infinities).
 double NumericToDouble(std::string_view value);
 

@@ -28,6 +28,10 @@ PostgresTarget SplitPostgresUri(const std::string& uri) {
       target.read = value;
       continue;
     }
+    if (key == "partition_by") {
+      target.partition_by = value;
+      continue;
+    }
     kept += (kept.empty() ? "" : "&") + key + "=" + value;
   }
   target.conninfo = uri.substr(0, question) + (kept.empty() ? "" : "?" + kept);

@@ -22,6 +22,7 @@ struct PostgresTarget {
   std::string table;      // ?table=NAME, if any
   std::string if_exists;  // ?if_exists=append, for an output table
   std::string read;       // ?read=copy|cursor, how a source's rows travel
+  std::string partition_by;  // ?partition_by=COLUMN (source.partition_by for a verb without a pipeline)
 };
 PostgresTarget SplitPostgresUri(const std::string& uri);
 

@@ -32,6 +32,7 @@ struct CopyBuffer {
 std::unique_ptr<PostgresSource> PostgresSource::Open(const PostgresSourceOptions& options) {
   std::unique_ptr<PostgresSource> source(new PostgresSource());
   source->options_ = options;
+  if (source->options_.partition_by.empty()) source->options_.partition_by = SplitPostgresUri(options.uri).partition_by;
   source->name_ = RedactUri(options.uri);
   const std::string table = !options.table.empty() ? options.table : SplitPostgresUri(options.uri).table;
   const std::string query = Subquery(options.query);
@@ -108,7 +109,37 @@ std::string PostgresSource::SelectSql() const {
   return "SELECT " + list + " FROM " + from_;
 }
 
+RecordBatch PostgresSource::DecodeChunk(const std::string& data, int64_t first_row, int64_t rows,
+                                        const std::vector<PgColumn>& wire) const {
+  // With no column read the SELECT has one constant column, decoded into nothing.
+  const bool placeholder = columns_.empty();
+  Schema schema = placeholder ? Schema({{"sluice_row", DataType::kInt64}}) : schema_;
+  BatchBuilder builder(schema, options_.conversion);
+  builder.Reserve(static_cast<size_t>(rows));
+  std::string_view rest(data);
+  for (int64_t row = first_row; !rest.empty(); ++row) {
+    const size_t size = CopyTupleSize(rest, wire.size(), name_);
+    DecodeCopyTuple(rest.substr(0, size), wire, builder, row, name_);
+    rest.remove_prefix(size);
+  }
+  RecordBatch batch = builder.Finish();
+  if (placeholder) {
+    batch.schema = Schema();
+    batch.columns.clear();
+  }
+  batch.source_name = name_;
+  batch.source_bytes = data.size();
+  return batch;
+}
+
+std::vector<PgColumn> PostgresSource::WireColumns() const {
+  std::vector<PgColumn> wire = columns_;
+  if (wire.empty()) wire.push_back(*MapPostgresType("sluice_row", 23));
+  return wire;
+}
+
 ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
+  if (!options_.partition_by.empty()) return ScanPartitioned(pool, consume, progress);
   PostgresConnection conn(options_.uri);
   const std::string read = SplitPostgresUri(options_.uri).read;
   if (!read.empty() && read != "copy" && read != "cursor") {
@@ -120,10 +151,7 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
     PgResult version = conn.Exec("SELECT version()", PGRES_TUPLES_OK, "asking the server's version");
     cursor = std::string(PQgetvalue(version.get(), 0, 0)).find("Redshift") != std::string::npos;
   }
-  // With no column read the SELECT has one constant column, decoded into nothing.
-  std::vector<PgColumn> wire = columns_;
-  const bool placeholder = wire.empty();
-  if (placeholder) wire.push_back(*MapPostgresType("sluice_row", 23));
+  const std::vector<PgColumn> wire = WireColumns();
 
   std::atomic<int64_t> rows_read{0}, rows_rejected{0};
   FingerprintBuilder fingerprint;
@@ -141,23 +169,8 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
     fingerprint.Add(*chunk);
     group.Limit(max_in_flight);
     const size_t index = batch_index++;
-    group.Submit([&, data = chunk, first_row = chunk_first_row, rows = chunk_rows, index, placeholder] {
-      Schema schema = placeholder ? Schema({{"sluice_row", DataType::kInt64}}) : schema_;
-      BatchBuilder builder(schema, options_.conversion);
-      builder.Reserve(static_cast<size_t>(rows));
-      std::string_view rest(*data);
-      for (int64_t row = first_row; !rest.empty(); ++row) {
-        const size_t size = CopyTupleSize(rest, wire.size(), name_);
-        DecodeCopyTuple(rest.substr(0, size), wire, builder, row, name_);
-        rest.remove_prefix(size);
-      }
-      RecordBatch batch = builder.Finish();
-      if (placeholder) {
-        batch.schema = Schema();
-        batch.columns.clear();
-      }
-      batch.source_name = name_;
-      batch.source_bytes = data->size();
+    group.Submit([&, data = chunk, first_row = chunk_first_row, rows = chunk_rows, index] {
+      RecordBatch batch = DecodeChunk(*data, first_row, rows, wire);
       const int64_t rejected = static_cast<int64_t>(batch.rejects.size());
       rows_read += rows;
       rows_rejected += rejected;
@@ -190,28 +203,13 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
       ThrowIo(name_ + ": the server refused to send the rows: " +
               (started ? std::string(PQresultErrorMessage(started.get())) : conn.LastError()));
     }
-    bool header = true, ended = false;
+    CopyRowSplitter rows(wire.size(), name_);
     for (;;) {
       CopyBuffer buffer;
       const int length = PQgetCopyData(conn.get(), &buffer.data, /*async=*/0);
       if (length == -1) break;
       if (length < 0) ThrowIo(name_ + ": the row stream broke after " + std::to_string(next_row - 2) + " rows: " + conn.LastError());
-      std::string_view data(buffer.data, static_cast<size_t>(length));
-      if (header) {
-        data.remove_prefix(CopyBinaryHeaderSize(data, name_));
-        header = false;
-      }
-      while (!data.empty()) {
-        if (ended) ThrowInputData(name_ + ": bytes after the end of the COPY stream");
-        const size_t size = CopyTupleSize(data, wire.size(), name_);
-        if (size == 0) ThrowInputData(name_ + ": a row cut short in the COPY stream (row " + std::to_string(next_row) + ")");
-        if (size == 2 && static_cast<int16_t>((static_cast<uint8_t>(data[0]) << 8) | static_cast<uint8_t>(data[1])) == -1) {
-          ended = true;
-        } else {
-          add_tuple(data.substr(0, size));
-        }
-        data.remove_prefix(size);
-      }
+      rows.Add(std::string_view(buffer.data, static_cast<size_t>(length)), add_tuple);
       if (chunk->size() >= options_.chunk_bytes) submit();
       if (group.failed()) break;
     }
@@ -223,7 +221,7 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
       ThrowIo(name_ + ": the query failed after " + std::to_string(next_row - 2) + " rows: " +
               (finished ? std::string(PQresultErrorMessage(finished.get())) : conn.LastError()));
     }
-    if (!ended) ThrowInputData(name_ + ": the COPY stream ended without its trailer");
+    rows.Finish();
   }
   ScanTotals totals;
   totals.rows_read = rows_read;

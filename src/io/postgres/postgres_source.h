@@ -32,6 +32,7 @@ struct PostgresSourceOptions {
   std::string uri;
   std::string query;  // SELECT ...; or empty with `table`
   std::string table;  // NAME or SCHEMA.NAME; or ?table= in the URI
+  std::string partition_by;  // a column whose ranges are read in parallel
   std::map<std::string, DataType> column_types;  // source.schema overrides
   TextConversion conversion;
   size_t chunk_bytes = 1u << 20;
@@ -54,6 +55,13 @@ class PostgresSource {
 
  private:
   PostgresSource() = default;
+  // The columns as the SELECT returns them: those read, or one placeholder.
+  std::vector<PgColumn> WireColumns() const;
+  // COPY tuples (whole rows) into a batch, rows numbered from first_row.
+  RecordBatch DecodeChunk(const std::string& data, int64_t first_row, int64_t rows,
+                          const std::vector<PgColumn>& wire) const;
+  // source.partition_by: postgres_partitioned_scan.cc.
+  ScanTotals ScanPartitioned(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const;
   // Hands each row of SelectSql(), fetched through a cursor, to `tuple` as
   // a COPY tuple's bytes, until it returns false.
   void ReadThroughCursor(PostgresConnection& conn, size_t num_columns,
