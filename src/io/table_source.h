@@ -39,6 +39,8 @@ struct SourceOptions {
   std::string table;
   // A column whose value ranges are read on connections of their own.
   std::string partition_by;
+  // The S3-compatible endpoint of s3:// URIs (io/s3/s3_settings.h).
+  std::string endpoint;
   // "auto" picks by extension (.jsonl, .ndjson, .json: JSON Lines; .tsv:
   // tab-separated CSV; .parquet, .parq, .pq: Parquet).
   std::string format = "auto";

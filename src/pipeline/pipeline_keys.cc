@@ -18,6 +18,7 @@ const std::vector<PipelineKey>& PipelineKeys() {
       {"source.format", "string", "auto", "csv, tsv, jsonl, parquet, or auto (by extension)."},
       {"source.query", "string", "none", "With a postgres:// or postgresql:// source.uri (PostgreSQL or Redshift): the SELECT whose rows are the input. Only the columns the pipeline reads are fetched (docs/connectors.md)."},
       {"source.table", "string", "none", "With a postgres:// source.uri: a table or view to read whole, NAME or SCHEMA.NAME (or ?table=NAME in the uri); instead of source.query."},
+      {"source.endpoint", "url", "none", "The S3-compatible endpoint (http://HOST:PORT or https://...) of every s3:// URI the pipeline names, ahead of AWS_ENDPOINT_URL and the profile's endpoint_url (docs/connectors.md)."},
       {"source.partition_by", "string", "none", "With a postgres:// source.uri: a numeric, date or timestamp column whose value range is split into one range per thread, each read on a connection of its own in one shared snapshot (docs/connectors.md). Rows are numbered range by range, so the split differs from an unpartitioned read's but repeats exactly."},
       {"source.delimiter", "string", ",", "CSV field delimiter (one character)."},
       {"source.quote", "string", "\" (none for .tsv)", "The character that quotes CSV fields, or none. Tab-separated files have no quoting unless this is set."},

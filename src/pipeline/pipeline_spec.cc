@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "data/data_type.h"
 #include "data/timestamp_format.h"
+#include "io/s3/s3_settings.h"
 #include "data/value_parser.h"
 #include "pipeline/pipeline_keys.h"
 
@@ -282,6 +283,7 @@ void ParseSource(YAML::Node& root, bool needs_source, PipelineSpec& spec, const 
   if (source["query"]) spec.source.query = reader.String(source["query"], "source.query");
   if (source["table"]) spec.source.table = reader.String(source["table"], "source.table");
   if (source["partition_by"]) spec.source.partition_by = reader.String(source["partition_by"], "source.partition_by");
+  if (source["endpoint"]) spec.source.endpoint = reader.String(source["endpoint"], "source.endpoint");
   if (source["delimiter"]) {
     std::string delimiter = reader.String(source["delimiter"], "source.delimiter");
     if (delimiter == "\\t" || delimiter == "tab") delimiter = "\t";
@@ -533,7 +535,10 @@ PipelineSpec LoadPipeline(const std::string& file, const std::vector<std::string
   if (auto size = std::filesystem::file_size(file, ec); !ec && size > kMaxPipelineFileBytes) {
     ThrowUsage(file + ": " + std::to_string(size) + " bytes; a pipeline file may be at most 4 MiB");
   }
-  return ParsePipeline(ReadFileToString(file), file, overrides);
+  PipelineSpec spec = ParsePipeline(ReadFileToString(file), file, overrides);
+  // The pipeline's S3 endpoint holds for every s3:// URI the verb touches.
+  if (!spec.source.endpoint.empty()) SetS3Endpoint(spec.source.endpoint);
+  return spec;
 }
 
 }  // namespace sluice

@@ -260,13 +260,17 @@ test('errors get their own messages and exit codes, and the secret appears in no
   assert.match(out, /the bucket is in another region \(eu-west-1\).*set AWS_REGION=eu-west-1/);
 });
 
-test('credentials come from a profile in ~/.aws the way the AWS CLI finds them', async () => {
+test('credentials come from a profile in ~/.aws the way the AWS CLI finds them; a pipeline may name its endpoint', async () => {
   writeFileSync(join(dir, 'aws-credentials'), `[default]\naws_access_key_id = nobody\naws_secret_access_key = x\n\n` +
                 `[lab]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`);
   writeFileSync(join(dir, 'aws-config'), `[profile lab]\nregion = us-east-1\ns3 =\n  addressing_style = path\n`);
   const env = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'lab',
                 AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws-credentials'), AWS_CONFIG_FILE: join(dir, 'aws-config') };
   assert.match(await ok(['convert', 's3://trips/2015/part-b.csv', 'profiled.csv'], env), /converted 14,998 rows/);
+  // A pipeline's source.endpoint comes before AWS_ENDPOINT_URL (here a port nothing listens on).
+  writeFileSync(join(dir, 'endpoint.yaml'), `name: endpoint\nsource: {uri: s3://trips/2015/part-a.csv, endpoint: "http://127.0.0.1:${proxyPort}"}\n` +
+    'prep: {features: [trip_distance]}\ntrain: {learner: xgboost, target: fare_amount, rounds: 3}\noutput: endpoint-model\n');
+  await ok(['run', 'endpoint.yaml', '--threads', '2'], { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_MAX_ATTEMPTS: '1' });
 });
 
 test('an S3 output never replaces objects sluice did not write', async () => {

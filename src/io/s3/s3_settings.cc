@@ -60,7 +60,22 @@ std::string HomeFile(const char* override_variable, const char* name) {
   return home.empty() ? "" : home + "/.aws/" + name;
 }
 
+std::mutex& OverrideMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::string& EndpointOverride() {
+  static std::string endpoint;
+  return endpoint;
+}
+
 }  // namespace
+
+void SetS3Endpoint(const std::string& endpoint) {
+  std::lock_guard<std::mutex> lock(OverrideMutex());
+  EndpointOverride() = endpoint;
+}
 
 S3Settings LoadS3Settings() {
   S3Settings settings;
@@ -115,7 +130,13 @@ S3Settings LoadS3Settings() {
       break;
     }
   }
-  for (const std::string& candidate : {Env("AWS_ENDPOINT_URL_S3"), Env("AWS_ENDPOINT_URL"), setting("endpoint_url")}) {
+  std::string chosen_endpoint;
+  {
+    std::lock_guard<std::mutex> lock(OverrideMutex());
+    chosen_endpoint = EndpointOverride();
+  }
+  for (const std::string& candidate :
+       {chosen_endpoint, Env("AWS_ENDPOINT_URL_S3"), Env("AWS_ENDPOINT_URL"), setting("endpoint_url")}) {
     if (!candidate.empty()) {
       settings.endpoint = candidate;
       break;

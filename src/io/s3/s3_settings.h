@@ -7,7 +7,8 @@
 //                AWS_CONFIG_FILE (~/.aws/config); none: requests go unsigned
 //                (public buckets)
 //   region       AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1
-//   endpoint     AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's
+//   endpoint     a pipeline's source.endpoint (SetS3Endpoint), else
+//                AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's
 //                endpoint_url; else https://s3.REGION.amazonaws.com
 //   addressing   the profile's `s3 = \n addressing_style = path|virtual`;
 //                path-style by default for a custom endpoint (MinIO, s3rver,
@@ -35,6 +36,9 @@ struct S3Settings {
 // names but no file holds, or an endpoint that is not http(s)://.
 const S3Settings& DefaultS3Settings();
 S3Settings LoadS3Settings();
+// The endpoint every s3:// URI of this process goes to (a pipeline's
+// source.endpoint), ahead of the environment; set before the first request.
+void SetS3Endpoint(const std::string& endpoint);
 
 // s3://bucket/key -> {bucket, key}; a usage error for anything else.
 struct S3Location {
