@@ -74,6 +74,7 @@ before(async () => {
     if (problem) return s3Error(res, 403, 'SignatureDoesNotMatch', problem);
     const action = faults.next.shift();
     if (action === 'drop') return req.socket.destroy();
+    if (action === 'hang') return;  // never answers: the client must give up on its own
     if (action === '503') return s3Error(res, 503, 'SlowDown', 'Please reduce your request rate.');
     if (action === 'region') {
       return s3Error(res, 301, 'PermanentRedirect', 'The bucket is in another region.', { 'x-amz-bucket-region': 'eu-west-1' });
@@ -218,10 +219,13 @@ test('the SDK reads what sluice wrote, byte for byte; a large object goes up in 
   assert.match(await ok(['convert', 's3://trips/out/big.csv', 'again.parquet', '--threads', '2']), /converted 199,956 rows/);
 });
 
-test('503 SlowDown and dropped connections are retried; a fault that persists fails naming bucket, key and status', async () => {
-  faults.next = ['503', 'drop', '503'];
-  assert.match(await ok(['convert', 's3://trips/2015/part-a.csv', 'retried.csv', '--threads', '2']), /converted 14,998 rows/);
+test('503 SlowDown, dropped connections and a server that stops answering are retried; a fault that persists fails naming bucket, key and status', async () => {
+  faults.next = ['503', 'drop', 'hang', '503'];
+  const started = Date.now();
+  assert.match(await ok(['convert', 's3://trips/2015/part-a.csv', 'retried.csv', '--threads', '2'],
+                        { SLUICE_S3_STALL_SECONDS: '1' }), /converted 14,998 rows/);
   assert.equal(faults.next.length, 0);
+  assert.ok(Date.now() - started < 15000, `${Date.now() - started} ms`);
   faults.next = Array(50).fill('503');
   const { code, out } = await sluice(['convert', 's3://trips/2015/part-a.csv', 'never.csv'], { AWS_MAX_ATTEMPTS: '3' });
   faults.next = [];

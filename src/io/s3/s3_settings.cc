@@ -153,6 +153,13 @@ S3Settings LoadS3Settings() {
     while (!settings.endpoint.empty() && settings.endpoint.back() == '/') settings.endpoint.pop_back();
     settings.path_style = style != "virtual";
   }
+  const std::string stall = Env("SLUICE_S3_STALL_SECONDS");
+  if (!stall.empty()) {
+    char* end = nullptr;
+    const long value = std::strtol(stall.c_str(), &end, 10);
+    if (*end != '\0' || value < 1 || value > 3600) ThrowUsage("SLUICE_S3_STALL_SECONDS=" + stall + ": expected 1 to 3600");
+    settings.stall_seconds = static_cast<int>(value);
+  }
   const std::string attempts = Env("AWS_MAX_ATTEMPTS");
   if (!attempts.empty()) {
     char* end = nullptr;

@@ -14,6 +14,9 @@
 //                path-style by default for a custom endpoint (MinIO, s3rver,
 //                Ceph), virtual-hosted for AWS
 //   attempts     AWS_MAX_ATTEMPTS (5 by default): tries of one request
+//   stall        SLUICE_S3_STALL_SECONDS (30 by default): a request that
+//                moves under 1 KiB/s that long (a server that stopped
+//                answering) is cut and tried again
 // A secret never leaves this struct but as a signature.
 
 #include <string>
@@ -29,6 +32,7 @@ struct S3Settings {
   std::string endpoint;          // scheme://host[:port], no trailing slash
   bool path_style = false;
   int max_attempts = 5;
+  int stall_seconds = 30;
 };
 
 // Reads the environment and the AWS files (once per process; later calls
