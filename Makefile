@@ -36,7 +36,7 @@ interop: release
 	@cd tests/interop && SLUICE=$(abspath $(SLUICE)) node --test
 
 # The sanitizer build (clang, ASan + UBSan): the unit tests under it, then
-# every fuzz target under libFuzzer for FUZZ_SECONDS each (20 by default).
+# every fuzz target under libFuzzer for FUZZ_SECONDS each (15 by default).
 fuzz: deps
 	@tests/fuzz/run.sh
 

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The sanitizer build: clang with ASan and UBSan (and libFuzzer's coverage).
 # Builds every fuzz target and the unit tests there, runs the unit tests
-# under the sanitizers, then each fuzz target for FUZZ_SECONDS (default 20)
+# under the sanitizers, then each fuzz target for FUZZ_SECONDS (default 15)
 # from its seed corpus (tests/fuzz/corpus/TARGET/, the regression seeds of
 # earlier findings among them). A finding fails the run and leaves the input
 # under build/fuzz/findings/; keep it in the corpus once fixed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-seconds="${FUZZ_SECONDS:-20}"
+seconds="${FUZZ_SECONDS:-15}"
 build="$root/build/fuzz"
-targets=(parquet_reader csv_tokenizer jsonl_parser expression pipeline_yaml invocation_codec http_request)
+targets=(parquet_reader csv_tokenizer jsonl_parser expression pipeline_yaml invocation_codec http_request copy_binary)
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DSLUICE_FUZZ=ON -DSLUICE_TESTS=ON >/dev/null
 cmake --build "$build" -j "$(nproc)"

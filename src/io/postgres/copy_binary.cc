@@ -184,7 +184,14 @@ bool DecodeCopyTuple(std::string_view tuple, const std::vector<PgColumn>& column
           builder.AppendNull(index);  // -infinity, infinity
           break;
         }
-        ok = builder.AppendTimestamp(index, (days + kPgEpochDays) * 86400LL * 1000000LL);
+        // PostgreSQL's dates reach 5874897 AD; sluice's microseconds end in
+        // 294247 AD: a later (or much earlier) date rejects its row.
+        int64_t micros = 0;
+        if (__builtin_mul_overflow(static_cast<int64_t>(days) + kPgEpochDays, int64_t{86400000000}, &micros)) {
+          builder.RejectRow(row, "column " + columns[index].name + ": date out of the range sluice holds", "");
+          return true;
+        }
+        ok = builder.AppendTimestamp(index, micros);
         break;
       }
       case PgWireType::kTimestamp: {
@@ -194,7 +201,12 @@ bool DecodeCopyTuple(std::string_view tuple, const std::vector<PgColumn>& column
           builder.AppendNull(index);
           break;
         }
-        ok = builder.AppendTimestamp(index, micros + kPgEpochMicros);
+        int64_t unix_micros = 0;
+        if (__builtin_add_overflow(micros, kPgEpochMicros, &unix_micros)) {
+          builder.RejectRow(row, "column " + columns[index].name + ": timestamp out of the range sluice holds", "");
+          return true;
+        }
+        ok = builder.AppendTimestamp(index, unix_micros);
         break;
       }
     }

@@ -117,6 +117,28 @@ TEST(CopyBinary, NullsNaNAndInfinitiesAreMissingValues) {
   for (size_t c = 0; c < columns.size(); ++c) EXPECT_TRUE(batch.columns[c].IsNull(0)) << columns[c].name;
 }
 
+TEST(CopyBinary, DatesAndTimestampsPastSluicesRangeRejectTheirRowNotOverflow) {
+  // Found by the copy_binary fuzzer: PostgreSQL's dates reach 5874897 AD,
+  // past the microseconds an int64 holds.
+  auto columns = Columns({{"day", 1082}, {"at", 1114}});
+  TextConversion conversion;
+  BatchBuilder builder(SchemaOf(columns), conversion);
+  Tuple far_date(2);
+  far_date.Int(2147483000, 4).Int(0, 8);
+  ASSERT_TRUE(DecodeCopyTuple(far_date.data(), columns, builder, 2, "t"));
+  Tuple far_time(2);
+  far_time.Int(0, 4).Int(INT64_MAX - 5, 8);
+  ASSERT_TRUE(DecodeCopyTuple(far_time.data(), columns, builder, 3, "t"));
+  Tuple fine(2);
+  fine.Int(1, 4).Int(1, 8);
+  ASSERT_TRUE(DecodeCopyTuple(fine.data(), columns, builder, 4, "t"));
+  RecordBatch batch = builder.Finish();
+  ASSERT_EQ(1u, batch.num_rows());
+  ASSERT_EQ(2u, batch.rejects.size());
+  EXPECT_NE(batch.rejects[0].reason.find("column day: date out of the range sluice holds"), std::string::npos);
+  EXPECT_NE(batch.rejects[1].reason.find("column at: timestamp out of the range sluice holds"), std::string::npos);
+}
+
 TEST(CopyBinary, NumericIsTheDoubleNearestItsDecimal) {
   EXPECT_EQ(0.1, NumericToDouble(Numeric({1000}, -1, 0)));                 // 0.1
   EXPECT_EQ(123456789.000001, NumericToDouble(Numeric({1, 2345, 6789, 0, 100}, 2, 0)));
