@@ -71,7 +71,7 @@ CommandAction AddServeCommand(CLI::App& app) {
   command->add_option("--model", args->models,
                       "A model: DIR, NAME=DIR or registry:NAME[@VERSION|@STAGE] (repeatable; the first answers /invocations; "
                       "default: SageMaker's /opt/ml/model)");
-  command->add_option("--model-root", options.model_root, "Directory POST /models may load models from (default: loading by API is off)");
+  command->add_option("--model-root", options.model_root, "Directory (or s3://bucket/prefix/) POST /models may load models from (default: loading by API is off)");
   command->add_option("--host", options.host, "Address to bind (default 127.0.0.1; 0.0.0.0 inside a SageMaker container, where /opt/ml exists)");
   command->add_option("--port", options.port, "Port (default $SAGEMAKER_BIND_TO_PORT or 8080; 0 picks a free one and prints it)");
   command->add_option("--threads", options.threads, "Worker threads scoring large requests, loading and reloading (default: one per core)");

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "io/s3/s3_file.h"
 #include "nlohmann/json.hpp"
 
 namespace sluice {
@@ -262,11 +263,27 @@ void ModelRoutes::LoadModel(const HttpRequest& request, HttpResponse& response) 
   if (!ModelRegistry::ValidName(name)) {
     return Reply(response, 400, "model name " + Quoted(name) + ": use letters, digits, '.', '_' and '-' only");
   }
-  if (!fs::path(url).is_absolute()) url = (fs::path(options_.model_root) / url).string();
-  if (!Inside(options_.model_root, url)) return Reply(response, 403, Quoted(url) + " is not inside --model-root");
-  std::error_code ec;
-  if (!fs::is_regular_file(fs::path(url) / "sluice-model.json", ec)) {
-    return Reply(response, 400, Quoted(url) + " is not a sluice model (no sluice-model.json)");
+  if (IsS3Uri(options_.model_root)) {
+    // A root in S3: the model's prefix must lie under it, no '.' or '..'
+    // segment and no empty one, so a client cannot name another bucket or
+    // climb out; the folder is downloaded (and cached) by the load.
+    std::string root = options_.model_root;
+    if (root.back() != '/') root += '/';
+    if (!IsS3Uri(url)) url = root + url;
+    const std::string rest = url.rfind(root, 0) == 0 ? url.substr(root.size()) : "";
+    const std::string segments = "/" + rest + "/";
+    if (rest.empty() || segments.find("/../") != std::string::npos || segments.find("/./") != std::string::npos ||
+        rest.find("//") != std::string::npos) {
+      return Reply(response, 403, Quoted(url) + " is not a folder inside --model-root " + options_.model_root);
+    }
+  } else {
+    if (IsS3Uri(url)) return Reply(response, 403, Quoted(url) + " is not inside --model-root (a local directory)");
+    if (!fs::path(url).is_absolute()) url = (fs::path(options_.model_root) / url).string();
+    if (!Inside(options_.model_root, url)) return Reply(response, 403, Quoted(url) + " is not inside --model-root");
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::path(url) / "sluice-model.json", ec)) {
+      return Reply(response, 400, Quoted(url) + " is not a sluice model (no sluice-model.json)");
+    }
   }
   try {
     registry_.Add(name, url);

@@ -7,7 +7,7 @@
 // uploads, a bucket in another region.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -169,6 +169,45 @@ test('the taxi run from an S3 prefix into an S3 output equals the run from a loc
   await ok(['transform', '--model', 's3://models/taxi', '--input', 's3://trips/2015/part-a.csv',
             '--output', 'scores-again.csv', '--threads', '2']);
   assert.ok(!faults.seen.some((r) => r.startsWith('GET /models/taxi/')), 'the cached model is reused');
+});
+
+test('serve loads models from S3: --model NAME=s3://..., and POST /models only under an s3:// --model-root', async () => {
+  const server = spawn(SLUICE, ['serve', '--model', 'taxi=s3://models/taxi', '--model-root', 's3://models/', '--port', '0'], {
+    cwd: dir, env: { PATH: process.env.PATH, HOME: dir, AWS_ENDPOINT_URL: `http://127.0.0.1:${proxyPort}`,
+                     AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_REGION: 'us-east-1' } });
+  try {
+    let said = '';
+    const port = await new Promise((resolve, reject) => {
+      const look = (chunk) => {
+        said += chunk;
+        const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(said);
+        if (m) resolve(Number(m[1]));
+      };
+      server.stdout.on('data', look);
+      server.stderr.on('data', look);
+      server.on('exit', () => reject(new Error(`serve exited: ${said}`)));
+    });
+    const call = async (path, body, type = 'application/json') => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+      return { status: res.status, text: await res.text() };
+    };
+    // One trip as SageMaker sends it: no header, no target.
+    const row = readFileSync(join(dir, '2015/part-a.csv'), 'utf8').split('\n')[1].split(',').slice(0, 12).join(',') + '\n';
+    const direct = await call('/models/taxi/invocations', row, 'text/csv');
+    assert.equal(direct.status, 200, direct.text);
+    const loaded = await call('/models', JSON.stringify({ model_name: 'again', url: 'taxi' }));
+    assert.equal(loaded.status, 200, loaded.text);
+    const again = await call('/models/again/invocations', row, 'text/csv');
+    assert.equal(again.text, direct.text);
+    for (const url of ['../trips/2015', 's3://trips/scores', 's3://models/../trips', 'taxi/../../x', './taxi']) {
+      const refused = await call('/models', JSON.stringify({ model_name: 'x', url }));
+      assert.equal(refused.status, 403, `${url}: ${refused.text}`);
+    }
+    const missing = await call('/models', JSON.stringify({ model_name: 'y', url: 'nosuch' }));
+    assert.equal(missing.status, 400, missing.text);
+  } finally {
+    server.kill('SIGTERM');
+  }
 });
 
 test('prep writes prepared data to S3 and a run trains from it: the rows and metrics of the local prep and run', async () => {
