@@ -295,6 +295,8 @@ S3Client::Response S3Client::Send(const Request& request) {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    // Large receive buffers: fewer reads and callbacks per MiB of a range.
+    curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
     // A transfer that stalls (under 1 KiB/s for stall_seconds) is cut and retried.
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
