@@ -152,7 +152,14 @@ int RunRecorded(const PipelineSpec& pipeline, const RecordedRunOptions& recorded
   }
   // The registry keeps the local copy, which serve and predict load.
   std::vector<ModelVersion> registered = recorder.Succeeded(summary, spec.resolved, register_artifact);
-  if (s3_output) summary.artifact = s3_output->uri();
+  if (s3_output) {
+    // What the summary names, as it now lies in S3.
+    std::string local = s3_output->local_path(), uri = s3_output->uri();
+    while (local.size() > 1 && local.back() == '/') local.pop_back();
+    while (uri.size() > 5 && uri.back() == '/') uri.pop_back();
+    summary.artifact = uri;
+    if (summary.rejects_file.rfind(local + "/", 0) == 0) summary.rejects_file = uri + summary.rejects_file.substr(local.size());
+  }
   summary.run_id = recorder.id();
   summary.registered = nlohmann::json::array();
   for (const auto& version : registered) summary.registered.push_back(version.ToJson());

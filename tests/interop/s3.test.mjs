@@ -150,6 +150,8 @@ test('the taxi run from an S3 prefix into an S3 output equals the run from a loc
   assert.deepEqual(remote.rows, local.rows);
   assert.deepEqual(remote.metrics, local.metrics);
   assert.equal(remote.artifact, 's3://models/taxi');
+  assert.equal(remote.rejects_file, 's3://models/taxi/rejects.csv');  // where it now lies, not the staging copy
+  assert.ok((await keys('models', 'taxi/')).includes('taxi/rejects.csv'));
   assert.ok(faults.seen.some((r) => r.startsWith('GET /trips?') && r.includes('list-type=2')), 'listed the prefix');
   assert.ok(faults.seen.every((r) => !r.includes('_SUCCESS')), 'the _SUCCESS marker is not read');
   const modelKeys = await keys('models', 'taxi/');
