@@ -16,22 +16,18 @@ PostgresTarget SplitPostgresUri(const std::string& uri) {
   }
   std::string kept;
   for (const auto& [key, value] : UriQueryParams(uri.substr(question + 1))) {
-    if (key == "table") {
-      target.table = value;
-      continue;
+    static const std::pair<const char*, std::string PostgresTarget::*> kOwn[] = {
+        {"table", &PostgresTarget::table},
+        {"if_exists", &PostgresTarget::if_exists},
+        {"read", &PostgresTarget::read},
+        {"partition_by", &PostgresTarget::partition_by}};
+    bool own = false;
+    for (const auto& [name, member] : kOwn) {
+      if (key != name) continue;
+      target.*member = value;
+      own = true;
     }
-    if (key == "if_exists") {
-      target.if_exists = value;
-      continue;
-    }
-    if (key == "read") {
-      target.read = value;
-      continue;
-    }
-    if (key == "partition_by") {
-      target.partition_by = value;
-      continue;
-    }
+    if (own) continue;
     kept += (kept.empty() ? "" : "&") + key + "=" + value;
   }
   target.conninfo = uri.substr(0, question) + (kept.empty() ? "" : "?" + kept);

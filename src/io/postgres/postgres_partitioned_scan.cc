@@ -235,12 +235,7 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
 
   FingerprintBuilder fingerprint;
   for (uint64_t hash : batch_hashes) fingerprint.Add(hash);
-  ScanTotals totals;
-  totals.rows_read = rows_read;
-  totals.rows_rejected = rows_rejected;
-  totals.num_batches = num_batches;
-  totals.fingerprint = fingerprint.Hex();
-  return totals;
+  return Totals(rows_read, rows_rejected, num_batches, fingerprint.Hex());
 }
 
 }  // namespace sluice

@@ -223,11 +223,15 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
     }
     rows.Finish();
   }
+  return Totals(rows_read, rows_rejected, batch_index, fingerprint.Hex());
+}
+
+ScanTotals PostgresSource::Totals(int64_t rows_read, int64_t rows_rejected, size_t num_batches, std::string fingerprint) {
   ScanTotals totals;
   totals.rows_read = rows_read;
   totals.rows_rejected = rows_rejected;
-  totals.num_batches = batch_index;
-  totals.fingerprint = fingerprint.Hex();
+  totals.num_batches = num_batches;
+  totals.fingerprint = std::move(fingerprint);
   return totals;
 }
 

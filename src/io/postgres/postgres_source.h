@@ -60,6 +60,8 @@ class PostgresSource {
   // COPY tuples (whole rows) into a batch, rows numbered from first_row.
   RecordBatch DecodeChunk(const std::string& data, int64_t first_row, int64_t rows,
                           const std::vector<PgColumn>& wire) const;
+  // A database scan's totals: no blank or pruned rows there.
+  static ScanTotals Totals(int64_t rows_read, int64_t rows_rejected, size_t num_batches, std::string fingerprint);
   // source.partition_by: postgres_partitioned_scan.cc.
   ScanTotals ScanPartitioned(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const;
   // Hands each row of SelectSql(), fetched through a cursor, to `tuple` as

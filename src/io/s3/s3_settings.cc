@@ -60,6 +60,18 @@ std::string HomeFile(const char* override_variable, const char* name) {
   return home.empty() ? "" : home + "/.aws/" + name;
 }
 
+// Variable `name` as a whole number from 1 to `most`; `fallback` when unset.
+int IntFromEnv(const char* name, int fallback, long most) {
+  const std::string text = Env(name);
+  if (text.empty()) return fallback;
+  char* end = nullptr;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (*end != '\0' || value < 1 || value > most) {
+    ThrowUsage(std::string(name) + "=" + text + ": expected 1 to " + std::to_string(most));
+  }
+  return static_cast<int>(value);
+}
+
 std::mutex& OverrideMutex() {
   static std::mutex mutex;
   return mutex;
@@ -153,20 +165,8 @@ S3Settings LoadS3Settings() {
     while (!settings.endpoint.empty() && settings.endpoint.back() == '/') settings.endpoint.pop_back();
     settings.path_style = style != "virtual";
   }
-  const std::string stall = Env("SLUICE_S3_STALL_SECONDS");
-  if (!stall.empty()) {
-    char* end = nullptr;
-    const long value = std::strtol(stall.c_str(), &end, 10);
-    if (*end != '\0' || value < 1 || value > 3600) ThrowUsage("SLUICE_S3_STALL_SECONDS=" + stall + ": expected 1 to 3600");
-    settings.stall_seconds = static_cast<int>(value);
-  }
-  const std::string attempts = Env("AWS_MAX_ATTEMPTS");
-  if (!attempts.empty()) {
-    char* end = nullptr;
-    const long value = std::strtol(attempts.c_str(), &end, 10);
-    if (*end != '\0' || value < 1 || value > 100) ThrowUsage("AWS_MAX_ATTEMPTS=" + attempts + ": expected 1 to 100");
-    settings.max_attempts = static_cast<int>(value);
-  }
+  settings.stall_seconds = IntFromEnv("SLUICE_S3_STALL_SECONDS", settings.stall_seconds, 3600);
+  settings.max_attempts = IntFromEnv("AWS_MAX_ATTEMPTS", settings.max_attempts, 100);
   return settings;
 }
 
