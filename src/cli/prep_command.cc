@@ -46,8 +46,9 @@ CommandAction AddPrepCommand(CLI::App& app) {
     std::optional<S3Output> s3_output;
     std::string out = args->out;
     if (IsS3Uri(out)) {
-      if (Job().size() > 1) ThrowUsage("--out " + out + ": an s3:// output is not written across MPI ranks yet");
-      s3_output.emplace(out, OutputKind::kPreparedData);
+      s3_output.emplace(
+          out, OutputKind::kPreparedData,
+          SourceShard{Job().rank(), Job().size(), [](const std::string& mine) { return Job().AllGather(mine); }});
       out = s3_output->local_path();
     }
     const PrepSummary summary = RunPrep(spec, out, options);

@@ -87,8 +87,9 @@ int RunRecorded(const PipelineSpec& pipeline, const RecordedRunOptions& recorded
   // An s3:// output is written locally, then uploaded once the run succeeded.
   std::optional<S3Output> s3_output;
   if (spec.steps.is_null() && IsS3Uri(spec.output)) {
-    if (Job().size() > 1) ThrowUsage("output " + spec.output + ": an s3:// output is not written across MPI ranks yet");
-    s3_output.emplace(spec.output, OutputKind::kArtifact);
+    s3_output.emplace(
+        spec.output, OutputKind::kArtifact,
+        SourceShard{Job().rank(), Job().size(), [](const std::string& mine) { return Job().AllGather(mine); }});
     spec.output = s3_output->local_path();
   } else if (spec.steps.is_null()) {
     CheckOutputPath(spec.output, OutputKind::kArtifact);

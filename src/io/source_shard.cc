@@ -1,8 +1,6 @@
 #include "io/source_shard.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -66,34 +64,27 @@ struct Piece {
   }
 };
 
-// Reads the piece's bytes once: counts, candidates and block hashes.
+// Reads the piece's bytes once: counts, candidates and block hashes. A
+// ranged stream, so an S3 object's piece is one ranged GET.
 void Survey(const std::string& path, bool quote_aware, char quote, Piece& piece) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) ThrowErrno("cannot open " + path);
+  std::unique_ptr<ByteStream> stream = ByteStream::OpenRange(path, piece.from > 0 ? piece.from - 1 : 0, piece.to);
   std::string buffer(kFingerprintBlockBytes, '\0');
   BlockHasher hasher(piece.from / kFingerprintBlockBytes);
-  auto read_at = [&](uint64_t offset, size_t size) {
-    size_t total = 0;
-    while (total < size) {
-      ssize_t n = ::pread(fd, buffer.data() + total, size - total, static_cast<off_t>(offset + total));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const int error = errno;
-        ::close(fd);
-        if (n < 0) ThrowIo("cannot read " + path + ": " + std::strerror(error));
-        ThrowInputData(path + ": shorter than when the source was opened (changed by another process?)");
-      }
-      total += static_cast<size_t>(n);
+  auto read_next = [&](size_t size) {
+    for (size_t total = 0; total < size;) {
+      const size_t n = stream->Read(buffer.data() + total, size - total);
+      if (n == 0) ThrowInputData(path + ": shorter than when the source was opened (changed by another process?)");
+      total += n;
     }
   };
   if (piece.from > 0) {
-    read_at(piece.from - 1, 1);
+    read_next(1);
     piece.newline_before = buffer[0] == '\n';
   }
   bool odd = false;
   for (uint64_t offset = piece.from; offset < piece.to; offset += kFingerprintBlockBytes) {
     const size_t size = static_cast<size_t>(std::min<uint64_t>(kFingerprintBlockBytes, piece.to - offset));
-    read_at(offset, size);
+    read_next(size);
     hasher.Update(buffer.data(), size);
     const char* data = buffer.data();
     // Until both candidates are found, byte by byte; then only counts.
@@ -120,7 +111,6 @@ void Survey(const std::string& path, bool quote_aware, char quote, Piece& piece)
       if (more % 2) odd = !odd;
     }
   }
-  ::close(fd);
   piece.hashes = hasher.Finish();
 }
 

@@ -41,6 +41,7 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
     database.query = options.query;
     database.table = options.table;
     database.partition_by = options.partition_by;
+    database.partitions = options.partitions;
     database.column_types = options.column_types;
     database.conversion = options.conversion;
     database.chunk_bytes = options.chunk_bytes;
@@ -49,8 +50,9 @@ std::unique_ptr<TableSource> TableSource::Open(const SourceOptions& options) {
     source->schema_ = source->file_schema_ = source->data_schema_ = source->postgres_->schema();
     return source;
   }
-  if (!options.query.empty() || !options.table.empty() || !options.partition_by.empty()) {
-    ThrowUsage(options.uri + ": source.query, source.table and source.partition_by are for a database (a postgres:// uri)");
+  if (!options.query.empty() || !options.table.empty() || !options.partition_by.empty() || options.partitions != 0) {
+    ThrowUsage(options.uri + ": source.query, source.table, source.partition_by and source.partitions are for a "
+               "database (a postgres:// uri)");
   }
   source->files_ = ResolveFiles(options.uri);
   source->format_ = FormatOf(source->files_[0], options.format);

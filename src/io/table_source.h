@@ -39,6 +39,7 @@ struct SourceOptions {
   std::string table;
   // A column whose value ranges are read on connections of their own.
   std::string partition_by;
+  int64_t partitions = 0;  // source.partitions: how many ranges of partition_by (0: one per reader)
   // The S3-compatible endpoint of s3:// URIs (io/s3/s3_settings.h).
   std::string endpoint;
   // "auto" picks by extension (.jsonl, .ndjson, .json: JSON Lines; .tsv:

@@ -41,13 +41,7 @@ std::vector<TextShare> TableSource::TextShares() const {
 }
 
 ScanTotals TableSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
-  if (postgres_) {
-    if (shard_.active()) {
-      ThrowUsage(postgres_->name() + ": reading a database across MPI ranks is not supported yet; run this step in "
-                 "one process, or convert the table to Parquet first (sluice convert)");
-    }
-    return postgres_->Scan(pool, consume, progress);
-  }
+  if (postgres_) return postgres_->Scan(pool, consume, progress, shard_);
   if (format_ == FileFormat::kParquet) return ScanParquet(pool, consume, progress);
   std::atomic<int64_t> rows_read{0}, rows_rejected{0}, rows_blank{0};
   // The fingerprint hashes every input byte in blocks (io/byte_stream.h), so

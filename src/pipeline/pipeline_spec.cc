@@ -283,6 +283,10 @@ void ParseSource(YAML::Node& root, bool needs_source, PipelineSpec& spec, const 
   if (source["query"]) spec.source.query = reader.String(source["query"], "source.query");
   if (source["table"]) spec.source.table = reader.String(source["table"], "source.table");
   if (source["partition_by"]) spec.source.partition_by = reader.String(source["partition_by"], "source.partition_by");
+  if (source["partitions"]) {
+    spec.source.partitions = reader.Int(source["partitions"], "source.partitions", 1);
+    if (spec.source.partitions > 4096) reader.Fail("source.partitions", "at most 4096 ranges");
+  }
   if (source["endpoint"]) spec.source.endpoint = reader.String(source["endpoint"], "source.endpoint");
   if (source["delimiter"]) {
     std::string delimiter = reader.String(source["delimiter"], "source.delimiter");

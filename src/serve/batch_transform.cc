@@ -57,9 +57,10 @@ TransformTotals TransformToPlace(const TransformOptions& options);
 TransformTotals TransformFile(const TransformOptions& options) {
   if (!IsS3Uri(options.output)) return TransformToPlace(options);
   // An s3:// output is written locally, then uploaded once complete.
-  if (Job().size() > 1) ThrowUsage("--output " + options.output + ": an s3:// output is not written across MPI ranks yet");
   const OutputKind kind = options.output.back() == '/' ? OutputKind::kDataset : OutputKind::kFile;
-  S3Output s3_output(options.output, kind);
+  S3Output s3_output(options.output, kind, SourceShard{Job().rank(), Job().size(), [](const std::string& mine) {
+                                                         return Job().AllGather(mine);
+                                                       }});
   TransformOptions local = options;
   local.output = s3_output.local_path();
   CheckOutputPath(local.output, kind, "--output");

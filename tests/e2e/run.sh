@@ -13,6 +13,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 export SLUICE
 export SLUICE_SOURCE_DIR="$(cd "$here/../.." && pwd)"
 filter="${1:-}"
+# Each case prints its wall time, so CI's budget can be watched case by case.
+suite_started=$SECONDS
 passed=0
 failed=0
 failures=()
@@ -27,8 +29,10 @@ while IFS= read -r cmd_file; do
   cp -r "$case_dir" "$work"
   expected_exit=0
   [ -f "$case_dir/expect_exit" ] && expected_exit="$(tr -d '[:space:]' < "$case_dir/expect_exit")"
+  started=$SECONDS
   output="$(cd "$work" && timeout 300 bash ./cmd 2>&1)"
   code=$?
+  took="$((SECONDS - started)) s"
   problems=()
   [ "$code" = "$expected_exit" ] || problems+=("exit code $code, expected $expected_exit")
   if [ -f "$case_dir/expect_output" ]; then
@@ -45,16 +49,16 @@ while IFS= read -r cmd_file; do
   fi
   if [ ${#problems[@]} -eq 0 ]; then
     passed=$((passed + 1))
-    echo "ok   $name"
+    echo "ok   $name ($took)"
   else
     failed=$((failed + 1))
     failures+=("$name")
-    echo "FAIL $name"
+    echo "FAIL $name ($took)"
     printf '     %s\n' "${problems[@]}"
     echo "$output" | tail -n 15 | sed 's/^/     | /'
   fi
 done < <(find "$here" -mindepth 2 -name cmd -type f | sort)
 
 echo
-echo "e2e: $passed passed, $failed failed"
+echo "e2e: $passed passed, $failed failed in $((SECONDS - suite_started)) s"
 [ "$failed" -eq 0 ]

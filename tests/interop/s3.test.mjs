@@ -327,3 +327,68 @@ test('an S3 output never replaces objects sluice did not write', async () => {
   assert.deepEqual(await keys('models', 'notes/'), ['notes/readme.txt']);
   assert.equal((await get('models', 'notes/readme.txt')).toString(), 'my notes');
 });
+
+// `mpirun -n N sluice ...` with the same S3 settings in every rank's
+// environment (mpirun's own, inherited), stdin closed (mpirun forwards it).
+function mpi(ranks, args) {
+  return new Promise((resolve) => {
+    const child = spawn('mpirun', ['--allow-run-as-root', '--oversubscribe', '--mca', 'btl', 'self,tcp',
+      '--mca', 'btl_tcp_if_include', 'lo', '--mca', 'oob_tcp_if_include', 'lo', '-n', String(ranks), SLUICE, ...args], {
+      cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: dir, AWS_ENDPOINT_URL: `http://127.0.0.1:${proxyPort}`,
+             AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_REGION: 'us-east-1' } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.on('close', (code) => resolve({ code, stdout, out: stdout + stderr }));
+  });
+}
+
+test('across MPI ranks an S3 source is shared out and S3 outputs are written once, as one process writes them', async () => {
+  // Two ranks split the CSV objects under a prefix by byte ranges: the rows,
+  // the rejects and θ are one process's; rank 0 alone uploads the artifact.
+  const one = JSON.parse(await ok(['run', TAXI_YAML, '--set', 'source.uri=s3://trips/2015/', '--set', 'output=mpi-one',
+    '--set', 'train.rounds=20', '--json', '--threads', '1']));
+  const ran = await mpi(2, ['run', TAXI_YAML, '--set', 'source.uri=s3://trips/2015/', '--set', 'output=s3://models/taxi-mpi',
+    '--set', 'train.rounds=20', '--json', '--threads', '1']);
+  assert.equal(ran.code, 0, ran.out);
+  const two = JSON.parse(ran.stdout);
+  assert.deepEqual(two.rows, one.rows);
+  assert.equal(two.rank_hosts.length, 2);
+  assert.ok(Math.abs(two.metrics.rmse / one.metrics.rmse - 1) < 0.05, `${two.metrics.rmse} vs ${one.metrics.rmse}`);
+  assert.equal(two.artifact, 's3://models/taxi-mpi');
+  const objects = await keys('models', 'taxi-mpi/');
+  assert.ok(objects.includes('taxi-mpi/sluice-model.json') && objects.includes('taxi-mpi/model.json'), objects.join());
+  assert.ok(!objects.some((k) => k.includes('rank-')), `a rank's file was uploaded: ${objects.join()}`);
+  assert.equal((await get('models', 'taxi-mpi/rejects.csv')).toString(), readFileSync(join(dir, 'mpi-one/rejects.csv'), 'utf8'));
+
+  // prep across 3 ranks into S3: the same θ and prepared rows as one process.
+  await ok(['prep', TAXI_YAML, '--set', 'source.uri=s3://trips/2015/', '--out', 's3://trips/prepared/mpi-one', '--threads', '1']);
+  const prep = await mpi(3, ['prep', TAXI_YAML, '--set', 'source.uri=s3://trips/2015/', '--out', 's3://trips/prepared/mpi-three',
+    '--threads', '1']);
+  assert.equal(prep.code, 0, prep.out);
+  assert.deepEqual(await get('trips', 'prepared/mpi-three/prep.json'), await get('trips', 'prepared/mpi-one/prep.json'));
+  // Each rank wrote its own part files; rank 0 renamed them in rank order.
+  const three = await keys('trips', 'prepared/mpi-three/');
+  assert.ok(three.includes('prepared/mpi-three/manifest.json') && !three.some((k) => k.includes('rank-')), three.join());
+  for (const part of ['train', 'valid', 'test']) {
+    await ok(['convert', `s3://trips/prepared/mpi-one/${part}/`, `mpi-one-${part}.csv`]);
+    await ok(['convert', `s3://trips/prepared/mpi-three/${part}/`, `mpi-three-${part}.csv`]);
+    assert.ok(readFileSync(join(dir, `mpi-one-${part}.csv`)).equals(readFileSync(join(dir, `mpi-three-${part}.csv`))), part);
+  }
+
+  // transform across 2 ranks into one S3 object: one process's bytes.
+  await ok(['transform', '--model', 'mpi-one', '--input', 's3://trips/2015/', '--output', 'mpi-scores.csv', '--threads', '1']);
+  const scored = await mpi(2, ['transform', '--model', 'mpi-one', '--input', 's3://trips/2015/',
+    '--output', 's3://trips/mpi-scores.csv', '--threads', '1']);
+  assert.equal(scored.code, 0, scored.out);
+  assert.deepEqual(await get('trips', 'mpi-scores.csv'), readFileSync(join(dir, 'mpi-scores.csv')));
+
+  // A destination sluice may not replace is refused by every rank, before any work.
+  await put('models', 'mine/keep.txt', 'keep');
+  const refused = await mpi(2, ['run', TAXI_YAML, '--set', 'source.uri=s3://trips/2015/', '--set', 'output=s3://models/mine',
+    '--set', 'train.rounds=5', '--threads', '1']);
+  assert.notEqual(refused.code, 0, refused.out);
+  assert.equal(refused.out.match(/holds objects sluice did not write there \(keep\.txt\)/g)?.length, 2, refused.out);
+  assert.deepEqual(await keys('models', 'mine/'), ['mine/keep.txt']);
+});

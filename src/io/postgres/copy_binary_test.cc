@@ -185,6 +185,12 @@ TEST(PostgresUri, APasswordIsNeverShown) {
   PostgresTarget target = SplitPostgresUri("postgres://ann:pw@db/trips?table=predictions&sslmode=disable");
   EXPECT_EQ("postgres://ann:pw@db/trips?sslmode=disable", target.conninfo);
   EXPECT_EQ("predictions", target.table);
+  // A source's own parameters are sluice's too: libpq never sees them.
+  target = SplitPostgresUri("postgres://db/trips?partition_by=day&connect_timeout=3&partitions=8&read=copy");
+  EXPECT_EQ("postgres://db/trips?connect_timeout=3", target.conninfo);
+  EXPECT_EQ("day", target.partition_by);
+  EXPECT_EQ("8", target.partitions);
+  EXPECT_EQ("copy", target.read);
   EXPECT_EQ("\"public\".\"odd \"\"name\"\"\"", QuoteQualifiedName("public.odd \"name\""));
 }
 

@@ -20,7 +20,8 @@ PostgresTarget SplitPostgresUri(const std::string& uri) {
         {"table", &PostgresTarget::table},
         {"if_exists", &PostgresTarget::if_exists},
         {"read", &PostgresTarget::read},
-        {"partition_by", &PostgresTarget::partition_by}};
+        {"partition_by", &PostgresTarget::partition_by},
+        {"partitions", &PostgresTarget::partitions}};
     bool own = false;
     for (const auto& [name, member] : kOwn) {
       if (key != name) continue;
@@ -92,6 +93,14 @@ PgResult PostgresConnection::Exec(const std::string& sql, ExecStatusType expecte
     ThrowIo(name_ + ": " + what + ": " + message);
   }
   return result;
+}
+
+void PostgresConnection::FixRowOrder() {
+  for (const char* setting : {"SET max_parallel_workers_per_gather = 0", "SET synchronize_seqscans = off"}) {
+    // Outside a transaction a refused SET changes nothing.
+    PgResult result(PQexec(conn_, setting));
+    (void)result;
+  }
 }
 
 }  // namespace sluice

@@ -23,6 +23,7 @@ struct PostgresTarget {
   std::string if_exists;  // ?if_exists=append, for an output table
   std::string read;       // ?read=copy|cursor, how a source's rows travel
   std::string partition_by;  // ?partition_by=COLUMN (source.partition_by for a verb without a pipeline)
+  std::string partitions;    // ?partitions=N (source.partitions)
 };
 PostgresTarget SplitPostgresUri(const std::string& uri);
 
@@ -53,6 +54,13 @@ class PostgresConnection {
   PgResult Exec(const std::string& sql, ExecStatusType expected, const std::string& what);
   // The server's last error, one line.
   std::string LastError() const;
+  // Asks the server to return a query's rows in the same order each time it
+  // runs it on the same snapshot: no parallel plan (whose workers interleave
+  // rows as they finish) and no synchronized sequential scan (which starts
+  // a table scan where another scan of it already is). Row numbers decide
+  // the split, so they must not depend on what else the server is doing.
+  // A server without these settings (Redshift) is left as it is.
+  void FixRowOrder();
 
  private:
   PGconn* conn_ = nullptr;

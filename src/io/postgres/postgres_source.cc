@@ -33,6 +33,15 @@ std::unique_ptr<PostgresSource> PostgresSource::Open(const PostgresSourceOptions
   std::unique_ptr<PostgresSource> source(new PostgresSource());
   source->options_ = options;
   if (source->options_.partition_by.empty()) source->options_.partition_by = SplitPostgresUri(options.uri).partition_by;
+  if (source->options_.partitions == 0 && !SplitPostgresUri(options.uri).partitions.empty()) {
+    const std::string text = SplitPostgresUri(options.uri).partitions;
+    char* end = nullptr;
+    const long long value = std::strtoll(text.c_str(), &end, 10);
+    if (*end != '\0' || value < 1 || value > 4096) {
+      ThrowUsage(RedactUri(options.uri) + ": partitions=" + text + ": expected a whole number from 1 to 4096");
+    }
+    source->options_.partitions = value;
+  }
   source->name_ = RedactUri(options.uri);
   const std::string table = !options.table.empty() ? options.table : SplitPostgresUri(options.uri).table;
   const std::string query = Subquery(options.query);
@@ -138,8 +147,14 @@ std::vector<PgColumn> PostgresSource::WireColumns() const {
   return wire;
 }
 
-ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const {
-  if (!options_.partition_by.empty()) return ScanPartitioned(pool, consume, progress);
+ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress,
+                                const SourceShard& shard) const {
+  if (!options_.partition_by.empty()) return ScanPartitioned(pool, consume, progress, shard);
+  if (shard.active()) {
+    ThrowUsage(name_ + ": across MPI ranks a database is read by ranges of a column: set source.partition_by (a "
+               "numeric, date or timestamp column) and each rank reads its ranges in one shared snapshot "
+               "(docs/connectors.md)");
+  }
   PostgresConnection conn(options_.uri);
   const std::string read = SplitPostgresUri(options_.uri).read;
   if (!read.empty() && read != "copy" && read != "cursor") {
@@ -197,6 +212,7 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
     submit();
     group.Wait();
   } else {
+    conn.FixRowOrder();
     const std::string copy = "COPY (" + SelectSql() + ") TO STDOUT (FORMAT binary)";
     PgResult started(PQexec(conn.get(), copy.c_str()));
     if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT) {

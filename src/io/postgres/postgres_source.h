@@ -25,6 +25,7 @@
 #include "io/postgres/copy_binary.h"
 #include "io/postgres/postgres_connection.h"
 #include "io/scan_totals.h"
+#include "io/source_shard.h"
 
 namespace sluice {
 
@@ -33,6 +34,7 @@ struct PostgresSourceOptions {
   std::string query;  // SELECT ...; or empty with `table`
   std::string table;  // NAME or SCHEMA.NAME; or ?table= in the URI
   std::string partition_by;  // a column whose ranges are read in parallel
+  int64_t partitions = 0;    // how many ranges; 0: one per reader (ranks x threads)
   std::map<std::string, DataType> column_types;  // source.schema overrides
   TextConversion conversion;
   size_t chunk_bytes = 1u << 20;
@@ -49,7 +51,10 @@ class PostgresSource {
   const Schema& all_columns() const { return all_schema_; }
   const std::string& name() const { return name_; }  // the URI, password masked
   void Project(const std::vector<std::string>& columns);
-  ScanTotals Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const;
+  // Across MPI ranks (`shard` active) only a partitioned read runs: each
+  // rank reads its ranges (postgres_partitioned_scan.cc).
+  ScanTotals Scan(ThreadPool& pool, const BatchConsumer& consume, Progress* progress,
+                  const SourceShard& shard = SourceShard()) const;
   // The SELECT that Scan() copies out.
   std::string SelectSql() const;
 
@@ -63,7 +68,8 @@ class PostgresSource {
   // A database scan's totals: no blank or pruned rows there.
   static ScanTotals Totals(int64_t rows_read, int64_t rows_rejected, size_t num_batches, std::string fingerprint);
   // source.partition_by: postgres_partitioned_scan.cc.
-  ScanTotals ScanPartitioned(ThreadPool& pool, const BatchConsumer& consume, Progress* progress) const;
+  ScanTotals ScanPartitioned(ThreadPool& pool, const BatchConsumer& consume, Progress* progress,
+                             const SourceShard& shard) const;
   // Hands each row of SelectSql(), fetched through a cursor, to `tuple` as
   // a COPY tuple's bytes, until it returns false.
   void ReadThroughCursor(PostgresConnection& conn, size_t num_columns,

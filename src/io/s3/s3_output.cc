@@ -64,6 +64,20 @@ bool IsSluiceOutput(const std::vector<std::string>& relative_keys, OutputKind ki
   return kind == OutputKind::kDataset;
 }
 
+// .sluice/s3-staging/<hash of the URI>/NAME (NAME/ for a folder), its
+// parent made: the same path on every rank that shares the state directory.
+std::string StagingPath(const std::string& uri) {
+  const S3Location location = ParseS3Uri(uri);
+  std::string key = location.key;
+  while (!key.empty() && key.back() == '/') key.pop_back();
+  if (key.empty()) ThrowUsage(uri + ": name a key under the bucket (s3://" + location.bucket + "/NAME)");
+  const std::string name = key.substr(key.rfind('/') + 1);
+  std::string path = (fs::absolute(StateDirectory()) / "s3-staging" / ToHex64(Hash64(uri)) / name).string();
+  fs::create_directories(fs::path(path).parent_path());
+  if (uri.back() == '/') path += '/';
+  return path;
+}
+
 }  // namespace
 
 void UploadFileToS3(const std::string& local_path, const std::string& bucket, const std::string& key) {
@@ -121,15 +135,41 @@ void UploadFileToS3(const std::string& local_path, const std::string& bucket, co
 }
 
 S3Output::S3Output(std::string uri, OutputKind kind) : uri_(std::move(uri)), kind_(kind) {
+  local_path_ = StagingPath(uri_);
+  CheckDestination();
+}
+
+S3Output::S3Output(std::string uri, OutputKind kind, const SourceShard& ranks) : uri_(std::move(uri)), kind_(kind) {
+  if (!ranks.active()) {
+    *this = S3Output(uri_, kind_);
+    return;
+  }
+  // Every rank stages into the same folder; rank 0 alone looks at the
+  // destination, and its verdict travels as "<error kind> <message>".
+  std::string verdict;
+  if (ranks.index == 0) {
+    try {
+      *this = S3Output(uri_, kind_);
+    } catch (const Error& error) {
+      verdict = std::to_string(static_cast<int>(error.kind())) + " " + error.what();
+    } catch (const std::exception& error) {
+      verdict = std::to_string(static_cast<int>(ErrorKind::kIo)) + " " + uri_ + ": " + error.what();
+    }
+  } else {
+    uploads_ = false;
+  }
+  verdict = ranks.all_gather(verdict)[0];
+  if (!verdict.empty()) {
+    const size_t space = verdict.find(' ');
+    throw Error(static_cast<ErrorKind>(std::stoi(verdict.substr(0, space))), verdict.substr(space + 1));
+  }
+  if (ranks.index != 0) local_path_ = StagingPath(uri_);
+}
+
+void S3Output::CheckDestination() {
   const S3Location location = ParseS3Uri(uri_);
   std::string key = location.key;
   while (!key.empty() && key.back() == '/') key.pop_back();
-  if (key.empty()) ThrowUsage(uri_ + ": name a key under the bucket (s3://" + location.bucket + "/NAME)");
-  const std::string name = key.substr(key.rfind('/') + 1);
-  local_path_ = (fs::absolute(StateDirectory()) / "s3-staging" / ToHex64(Hash64(uri_)) / name).string();
-  fs::create_directories(fs::path(local_path_).parent_path());
-  if (uri_.back() == '/') local_path_ += '/';
-
   S3Client& client = S3Client::Default();
   if (kind_ == OutputKind::kFile) {
     // Any object is replaced; a "folder" of objects is not a file.
@@ -157,6 +197,7 @@ S3Output::S3Output(std::string uri, OutputKind kind) : uri_(std::move(uri)), kin
 }
 
 void S3Output::Publish() {
+  if (!uploads_) return;
   const S3Location location = ParseS3Uri(uri_);
   std::string key = location.key;
   while (!key.empty() && key.back() == '/') key.pop_back();
