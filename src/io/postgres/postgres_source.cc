@@ -152,8 +152,8 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
   if (!options_.partition_by.empty()) return ScanPartitioned(pool, consume, progress, shard);
   if (shard.active()) {
     ThrowUsage(name_ + ": across MPI ranks a database is read by ranges of a column: set source.partition_by (a "
-               "numeric, date or timestamp column) and each rank reads its ranges in one shared snapshot "
-               "(docs/connectors.md)");
+               "numeric, date or timestamp column) and each rank reads its ranges in one shared snapshot; Redshift "
+               "has no shared snapshots: UNLOAD the query to S3 as Parquet and read that (docs/connectors.md)");
   }
   PostgresConnection conn(options_.uri);
   const std::string read = SplitPostgresUri(options_.uri).read;
