@@ -1,7 +1,10 @@
 #include "serve/batch_transform.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <memory>
 
@@ -10,11 +13,14 @@
 #include "cluster/rank_outputs.h"
 #include "common/error.h"
 #include "common/format.h"
+#include "common/hash.h"
+#include "common/state_directory.h"
 #include "common/thread_pool.h"
 #include "common/output_guard.h"
 #include "common/uri.h"
 #include "io/file_set.h"
 #include "io/ordered_batches.h"
+#include "io/postgres/postgres_sink.h"
 #include "io/reject_file.h"
 #include "io/s3/s3_file.h"
 #include "io/s3/s3_output.h"
@@ -26,13 +32,16 @@ namespace sluice {
 
 namespace {
 
+enum class OutputPlace { kFile, kDataset, kTable };
+
 // A job's ranks: their outputs and rejects joined by rank 0 in rank order,
 // and the whole input's totals and first rejects on every rank.
-void JoinRankOutputs(const TransformOptions& options, const std::string& rejects_path, bool output_is_file,
-               ScanTotals& totals, RejectFile& rejects, Communicator& job) {
-  if (output_is_file) {
+void JoinRankOutputs(const TransformOptions& options, const std::string& rejects_path, OutputPlace place,
+                     ScanTotals& totals, RejectFile& rejects, Communicator& job) {
+  // A table's rows were joined in its COPY.
+  if (place == OutputPlace::kFile) {
     JoinRankFiles(options.output, EndsWith(options.output, ".csv"), job);
-  } else {
+  } else if (place == OutputPlace::kDataset) {
     JoinRankDatasets(options.output, job);
   }
   JoinRankFiles(rejects_path, true, job);
@@ -41,7 +50,8 @@ void JoinRankOutputs(const TransformOptions& options, const std::string& rejects
   totals.rows_rejected = sums[1];
   totals.rows_blank = sums[2];
   std::vector<std::string> firsts;
-  for (const auto& theirs : job.AllGather(nlohmann::json(rejects.firsts()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
+  for (const auto& theirs :
+       job.AllGather(nlohmann::json(rejects.firsts()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
     for (const auto& first : nlohmann::json::parse(theirs)) firsts.push_back(first.get<std::string>());
   }
   int64_t count = 0;
@@ -51,6 +61,47 @@ void JoinRankOutputs(const TransformOptions& options, const std::string& rejects
 
 // A local file, dataset or a database table.
 TransformTotals TransformToPlace(const TransformOptions& options);
+
+std::string RankCopyFile(const std::string& folder, int rank) {
+  return folder + "/rank-" + std::to_string(rank) + ".copy";
+}
+
+// The output table's writer on this rank of a job: rank 0 opens the table
+// (its transaction and COPY) before any rank reads and says so to the
+// others, with the folder under the state directory where they write their
+// rows as COPY text; a refusal (a table sluice may not replace, a server
+// that will not take it) ends every rank with rank 0's message.
+std::unique_ptr<TableWriter> OpenRankTableWriter(const std::string& uri, const Schema& schema, Communicator& job,
+                                                 PostgresTableSink** sink, std::string* folder) {
+  std::unique_ptr<PostgresTableSink> opened;
+  nlohmann::json verdict;
+  if (job.rank() == 0) {
+    try {
+      const std::string path = (std::filesystem::absolute(StateDirectory()) / "pg-staging" /
+                                (ToHex64(Hash64(uri)) + "-" + std::to_string(::getpid())))
+                                   .string();
+      std::filesystem::create_directories(path);
+      verdict["folder"] = path;
+      opened = OpenPostgresTableWriter(uri, schema);
+    } catch (const Error& error) {
+      verdict = {{"error", error.what()}, {"kind", static_cast<int>(error.kind())}};
+    } catch (const std::exception& error) {
+      verdict = {{"error", RedactUri(uri) + ": " + error.what()}, {"kind", static_cast<int>(ErrorKind::kIo)}};
+    }
+  }
+  verdict = nlohmann::json::parse(job.AllGather(verdict.dump())[0]);
+  if (verdict.contains("error")) {
+    if (job.rank() == 0 && verdict.contains("folder")) {
+      std::error_code ignored;
+      std::filesystem::remove_all(verdict.at("folder").get<std::string>(), ignored);
+    }
+    throw Error(static_cast<ErrorKind>(verdict.at("kind").get<int>()), verdict.at("error").get<std::string>());
+  }
+  *folder = verdict.at("folder").get<std::string>();
+  if (job.rank() != 0) return OpenCopyTextFileWriter(RankCopyFile(*folder, job.rank()));
+  *sink = opened.get();
+  return opened;
+}
 
 }  // namespace
 
@@ -79,17 +130,15 @@ TransformTotals TransformToPlace(const TransformOptions& options) {
   const bool output_is_file = options.output.empty() || options.output.back() != '/';
   const bool output_is_table = IsPostgresUri(options.output);
   const std::string output_name = RedactUri(options.output);
-  if (job.size() > 1 && output_is_table) {
-    ThrowUsage("--output " + output_name + ": a database table is written by one process in one transaction; "
-               "run the transform without mpirun, or write files from the ranks and load them");
-  }
-  if (job.size() > 1 && output_is_file && !EndsWith(options.output, ".csv") && !EndsWith(options.output, ".jsonl") &&
-      !EndsWith(options.output, ".ndjson") && !EndsWith(options.output, ".json")) {
+  const bool table_across_ranks = job.size() > 1 && output_is_table;
+  if (job.size() > 1 && output_is_file && !output_is_table && !EndsWith(options.output, ".csv") &&
+      !EndsWith(options.output, ".jsonl") && !EndsWith(options.output, ".ndjson") &&
+      !EndsWith(options.output, ".json")) {
     ThrowUsage("--output " + options.output + ": several ranks write a .csv or .jsonl file, or a directory (ending " +
                "in /) for a Parquet dataset; one Parquet file cannot be written by several ranks");
   }
   // Rank 0 puts the output in place at the end: it is checked before any work.
-  if (job.size() > 1 && job.rank() == 0) {
+  if (job.size() > 1 && job.rank() == 0 && !output_is_table) {
     CheckOutputPath(options.output, output_is_file ? OutputKind::kFile : OutputKind::kDataset, "--output");
   }
   // Read the input's columns with the types the model was trained on.
@@ -111,7 +160,8 @@ TransformTotals TransformToPlace(const TransformOptions& options) {
   std::vector<size_t> carry_index;
   for (const auto& name : options.carry) {
     auto index = source->schema().Find(name);
-    if (!index) ThrowUsage("--carry " + name + ": the input has no such column (it has " + source->schema().ToString() + ")");
+    if (!index)
+      ThrowUsage("--carry " + name + ": the input has no such column (it has " + source->schema().ToString() + ")");
     for (const auto& output : outputs) {
       if (name == output.name) ThrowUsage("--carry " + name + ": clashes with the output column of that name");
     }
@@ -127,7 +177,23 @@ TransformTotals TransformToPlace(const TransformOptions& options) {
   ParquetWriteOptions parquet;
   parquet.pool = &encode_pool;
   parquet.metadata = {{"sluice.model", model_name}};
-  auto writer = TableWriter::Open(RankPath(options.output, job), out_schema, parquet);
+  // A table across ranks: one transaction, rank 0's (io/postgres/postgres_sink.h).
+  PostgresTableSink* table_sink = nullptr;
+  std::string copy_folder;
+  std::unique_ptr<TableWriter> writer;
+  if (table_across_ranks) {
+    writer = OpenRankTableWriter(options.output, out_schema, job, &table_sink, &copy_folder);
+  } else {
+    writer = TableWriter::Open(RankPath(options.output, job), out_schema, parquet);
+  }
+  // Rank 0 removes the other ranks' COPY text, whatever happens.
+  struct RemoveFolder {
+    std::string path;
+    ~RemoveFolder() {
+      std::error_code ignored;
+      if (!path.empty()) std::filesystem::remove_all(path, ignored);
+    }
+  } copy_folder_guard{job.rank() == 0 ? copy_folder : ""};
   const std::string rejects_path = !options.rejects.empty() ? options.rejects : DefaultRejectsPath(options.output);
   RejectFile rejects(RankPath(rejects_path, job));
   OrderedBatches ordered([&](RecordBatch& batch) { writer->Write(std::move(batch)); });
@@ -173,9 +239,20 @@ TransformTotals TransformToPlace(const TransformOptions& options) {
     rejects.Add(index, source_name, std::move(rejected));
     ordered.Put(index, std::move(out));
   });
-  writer->Close();
+  if (table_sink) {
+    // Rank 0's rows are in the COPY; the other ranks' follow in rank order.
+    job.Barrier();
+    for (int rank = 1; rank < job.size(); ++rank) table_sink->AppendCopyTextFile(RankCopyFile(copy_folder, rank));
+  } else if (table_across_ranks) {
+    writer->Close();
+    job.Barrier();
+  }
+  if (!table_across_ranks || table_sink) writer->Close();
   rejects.Close();
-  if (job.size() > 1) JoinRankOutputs(options, rejects_path, output_is_file, totals, rejects, job);
+  if (job.size() > 1) JoinRankOutputs(options, rejects_path, output_is_table ? OutputPlace::kTable
+                                                             : output_is_file ? OutputPlace::kFile
+                                                                              : OutputPlace::kDataset,
+                                      totals, rejects, job);
 
   TransformTotals result;
   result.rows_read = totals.rows_read;
@@ -189,9 +266,9 @@ TransformTotals TransformToPlace(const TransformOptions& options) {
   result.rows_blank = totals.rows_blank;
   result.first_reject = rejects.first();
   if (rejects.count() > 0) result.rejects_file = rejects_path;
-  CheckRejectRate(rejects, result.rows_rejected, totals.rows_read - totals.rows_blank, options.max_reject_rate,
-                  "--max-reject-rate",
-                  "the output was written (" + output_name + ", a null for each rejected row); rejects -> " + rejects_path);
+  CheckRejectRate(
+      rejects, result.rows_rejected, totals.rows_read - totals.rows_blank, options.max_reject_rate, "--max-reject-rate",
+      "the output was written (" + output_name + ", a null for each rejected row); rejects -> " + rejects_path);
   return result;
 }
 

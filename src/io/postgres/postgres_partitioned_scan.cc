@@ -73,7 +73,9 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
   for (const auto& candidate : all_columns_) {
     if (candidate.name == column) key = &candidate;
   }
-  if (!key) ThrowUsage("source.partition_by: " + name_ + " has no column '" + column + "' (columns: " + all_schema_.NameList() + ")");
+  if (!key)
+    ThrowUsage("source.partition_by: " + name_ + " has no column '" + column + "' (columns: " + all_schema_.NameList() +
+               ")");
   std::string value;  // the column as a float8, the ranges' measure
   switch (key->wire) {
     case PgWireType::kInt2:
@@ -81,11 +83,16 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
     case PgWireType::kInt8:
     case PgWireType::kFloat4:
     case PgWireType::kFloat8:
-    case PgWireType::kNumeric: value = QuoteIdentifier(column) + "::float8"; break;
+    case PgWireType::kNumeric:
+      value = QuoteIdentifier(column) + "::float8";
+      break;
     case PgWireType::kDate:
-    case PgWireType::kTimestamp: value = "extract(epoch FROM " + QuoteIdentifier(column) + ")::float8"; break;
+    case PgWireType::kTimestamp:
+      value = "extract(epoch FROM " + QuoteIdentifier(column) + ")::float8";
+      break;
     default:
-      ThrowUsage("source.partition_by: column '" + column + "' is text or boolean; name a numeric, date or timestamp "
+      ThrowUsage("source.partition_by: column '" + column +
+                 "' is text or boolean; name a numeric, date or timestamp "
                  "column, whose values split into ranges");
   }
   const std::string read = SplitPostgresUri(options_.uri).read;
@@ -103,8 +110,9 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
       lead = std::make_unique<PostgresConnection>(options_.uri);
       lead->FixRowOrder();
       lead->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", PGRES_COMMAND_OK, "BEGIN");
-      PgResult exported = lead->Exec("SELECT pg_export_snapshot()", PGRES_TUPLES_OK,
-                                     "source.partition_by needs an exported snapshot (PostgreSQL 9.2 or later; not Redshift)");
+      PgResult exported =
+          lead->Exec("SELECT pg_export_snapshot()", PGRES_TUPLES_OK,
+                     "source.partition_by needs an exported snapshot (PostgreSQL 9.2 or later; not Redshift)");
       plan.snapshot = PQgetvalue(exported.get(), 0, 0);
       // The ranges' edges: the column's quantiles, so the ranges hold about
       // equal numbers of rows however skewed the values are. The first and
@@ -119,8 +127,8 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
       }
       std::vector<std::string> edges;
       if (partitions > 1) {
-        PgResult quantiles = lead->Exec("SELECT percentile_disc(ARRAY[" + fractions + "]::float8[]) WITHIN GROUP (ORDER BY " +
-                                            value + ") FROM " + from_,
+        PgResult quantiles = lead->Exec("SELECT percentile_disc(ARRAY[" + fractions +
+                                            "]::float8[]) WITHIN GROUP (ORDER BY " + value + ") FROM " + from_,
                                         PGRES_TUPLES_OK, "finding source.partition_by's quantiles");
         if (!PQgetisnull(quantiles.get(), 0, 0)) {
           std::string array = PQgetvalue(quantiles.get(), 0, 0);  // {e1,e2,...}
@@ -139,7 +147,8 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
       } else {
         plan.predicates.push_back(value + " < " + literal(edges[0]));
         for (size_t i = 0; i + 1 < edges.size(); ++i) {
-          plan.predicates.push_back(value + " >= " + literal(edges[i]) + " AND " + value + " < " + literal(edges[i + 1]));
+          plan.predicates.push_back(value + " >= " + literal(edges[i]) + " AND " + value + " < " +
+                                    literal(edges[i + 1]));
         }
         plan.predicates.push_back(value + " >= " + literal(edges.back()));
       }
@@ -149,7 +158,8 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
         if (r) count_sql += ", ";
         count_sql += "count(*) FILTER (WHERE " + plan.predicates[r] + ")";
       }
-      PgResult counted = lead->Exec(count_sql + " FROM " + from_, PGRES_TUPLES_OK, "counting source.partition_by's ranges");
+      PgResult counted =
+          lead->Exec(count_sql + " FROM " + from_, PGRES_TUPLES_OK, "counting source.partition_by's ranges");
       for (size_t r = 0; r < plan.predicates.size(); ++r) {
         plan.counts.push_back(std::strtoll(PQgetvalue(counted.get(), 0, static_cast<int>(r)), nullptr, 10));
       }
@@ -162,7 +172,8 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
   if (shard.active()) {
     planned = shard.all_gather(planned)[0];
     const nlohmann::json json = nlohmann::json::parse(planned);
-    if (json.contains("error")) throw Error(static_cast<ErrorKind>(json.at("kind").get<int>()), json.at("error").get<std::string>());
+    if (json.contains("error"))
+      throw Error(static_cast<ErrorKind>(json.at("kind").get<int>()), json.at("error").get<std::string>());
     if (shard.index != 0) plan = RangePlan::FromJson(planned);
   }
   const size_t num_ranges = plan.predicates.size();
@@ -282,8 +293,8 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
       submit();
       PgResult finished(PQgetResult(conn.get()));
       if (!finished || PQresultStatus(finished.get()) != PGRES_COMMAND_OK) {
-        ThrowIo(name_ + ": " + range_name + " failed: " +
-                (finished ? std::string(PQresultErrorMessage(finished.get())) : conn.LastError()));
+        ThrowIo(name_ + ": " + range_name +
+                " failed: " + (finished ? std::string(PQresultErrorMessage(finished.get())) : conn.LastError()));
       }
       rows.Finish();
       if (in_range != plan.counts[r]) {

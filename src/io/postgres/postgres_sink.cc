@@ -3,10 +3,12 @@
 #include <cmath>
 #include <set>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/format.h"
 #include "data/value_parser.h"
 #include "io/postgres/postgres_connection.h"
+#include "io/random_access_file.h"
 
 namespace sluice {
 
@@ -24,7 +26,37 @@ void AppendCopyText(std::string& out, std::string_view text) {
   }
 }
 
-class PostgresTableWriter : public TableWriter {
+// A batch's rows as COPY text lines, handed to `flush` every MiB or so.
+template <typename Flush>
+void AppendCopyTextRows(const RecordBatch& batch, std::string& buffer, const Flush& flush) {
+  for (size_t row = 0; row < batch.num_rows(); ++row) {
+    for (size_t c = 0; c < batch.columns.size(); ++c) {
+      if (c) buffer.push_back('\t');
+      AppendCopyTextValue(buffer, batch.columns[c], row);
+    }
+    buffer.push_back('\n');
+    if (buffer.size() >= (1u << 20)) flush();
+  }
+  flush();
+}
+
+class CopyTextFileWriter : public TableWriter {
+ public:
+  explicit CopyTextFileWriter(const std::string& path) : file_(AtomicFileWriter::Open(path)) {}
+  void Write(const RecordBatch& batch) override {
+    AppendCopyTextRows(batch, buffer_, [this] {
+      file_.Write(buffer_);
+      buffer_.clear();
+    });
+  }
+  void Close() override { file_.Commit(); }
+
+ private:
+  AtomicFileWriter file_;
+  std::string buffer_;
+};
+
+class PostgresTableWriter : public PostgresTableSink {
  public:
   PostgresTableWriter(const std::string& uri, const Schema& schema) : conn_(uri), schema_(schema) {
     const PostgresTarget target = SplitPostgresUri(uri);
@@ -97,15 +129,18 @@ class PostgresTableWriter : public TableWriter {
 
   void Write(const RecordBatch& batch) override {
     buffer_.clear();
-    for (size_t row = 0; row < batch.num_rows(); ++row) {
-      for (size_t c = 0; c < batch.columns.size(); ++c) {
-        if (c) buffer_.push_back('\t');
-        AppendCopyTextValue(buffer_, batch.columns[c], row);
-      }
-      buffer_.push_back('\n');
-      if (buffer_.size() >= (1u << 20)) Send();
+    AppendCopyTextRows(batch, buffer_, [this] { Send(); });
+  }
+
+  void AppendCopyTextFile(const std::string& path) override {
+    std::unique_ptr<RandomAccessFile> file = OpenLocalFile(path);
+    for (uint64_t offset = 0; offset < file->size();) {
+      const size_t size = static_cast<size_t>(std::min<uint64_t>(1u << 20, file->size() - offset));
+      buffer_.resize(size);
+      file->ReadAt(offset, size, reinterpret_cast<uint8_t*>(buffer_.data()));
+      Send();
+      offset += size;
     }
-    Send();
   }
 
   void Close() override {
@@ -222,8 +257,12 @@ void AppendCopyTextValue(std::string& out, const Column& column, size_t row) {
   }
 }
 
-std::unique_ptr<TableWriter> OpenPostgresTableWriter(const std::string& uri, const Schema& schema) {
+std::unique_ptr<PostgresTableSink> OpenPostgresTableWriter(const std::string& uri, const Schema& schema) {
   return std::make_unique<PostgresTableWriter>(uri, schema);
+}
+
+std::unique_ptr<TableWriter> OpenCopyTextFileWriter(const std::string& path) {
+  return std::make_unique<CopyTextFileWriter>(path);
 }
 
 }  // namespace sluice

@@ -20,10 +20,27 @@
 
 namespace sluice {
 
+// Across MPI ranks (transform and predict under mpirun) it is still one
+// transaction on one connection: rank 0 opens the table writer before any
+// rank reads (so a table sluice may not replace stops every rank at once)
+// and writes its own rows; every other rank writes its rows in COPY's text
+// format into a file of its own (OpenCopyTextFileWriter), and rank 0
+// streams those files into the same COPY in rank order — input order —
+// before it commits.
+class PostgresTableSink : public TableWriter {
+ public:
+  // Rows a CopyTextFileWriter wrote, appended to the COPY in progress.
+  virtual void AppendCopyTextFile(const std::string& path) = 0;
+};
+
 // Opens the transaction and starts the COPY; throws a usage error for a
 // missing ?table= or a table sluice may not replace, and an I/O error naming
 // the redacted URI for a connection or statement the server refuses.
-std::unique_ptr<TableWriter> OpenPostgresTableWriter(const std::string& uri, const Schema& schema);
+std::unique_ptr<PostgresTableSink> OpenPostgresTableWriter(const std::string& uri, const Schema& schema);
+
+// Rows as COPY text lines into `path` (written atomically: the file appears
+// on Close()), for rank 0 to load.
+std::unique_ptr<TableWriter> OpenCopyTextFileWriter(const std::string& path);
 
 // The comment that marks a table as sluice's to replace.
 inline constexpr const char* kSluiceTableComment = "written by sluice";
