@@ -15,18 +15,20 @@
 // threads or ranks that read them.
 //
 // The reading. The ranks take contiguous runs of ranges, weighed by their
-// counts (rank order is row order, as for files); a rank's threads split
-// its run the same way, and each reads its ranges one after another on one
-// connection. A range is cut into batches of kRowsPerBatch rows, indexed
-// in row order, so whatever folds batches in index order (prep's means and
-// deviations) gives the same bits with any threads and ranks. A reader
-// waits while its next batch is more than a window ahead of the oldest
-// batch not yet decoded, so memory stays bounded however the readers'
-// speeds differ — which also means a rank's later readers only read ahead
-// by that window: within a process the ranges are read about one after
-// another, with every thread decoding; the ranges are read at the same
-// time across ranks. The fingerprint hashes every batch in range order,
-// gathered from every rank.
+// counts (rank order is row order, as for files); a rank's readers (one
+// per thread) take its ranges in turn, each reading its ranges one after
+// another on one connection. A range is cut into batches of kRowsPerBatch
+// rows, indexed in row order, so whatever folds batches in index order
+// (prep's means and deviations) gives the same bits with any threads and
+// ranks. A reader waits while its next batch is more than a window ahead
+// of the oldest batch not yet decoded, so memory stays bounded however the
+// readers' speeds differ: the readers of a process read at the same time
+// as far as their ranges are within a window of each other — ranges of a
+// batch or two each (source.partitions several times the threads) keep
+// them all busy; ranges as large as a process's share of the rows leave
+// one reading at a time, ahead of the others by a window. Across ranks
+// the ranges are read at the same time whatever their size. The
+// fingerprint hashes every batch in range order, gathered from every rank.
 
 #include <algorithm>
 #include <atomic>
@@ -185,7 +187,9 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
     batches[r] = (plan.counts[r] + kRowsPerBatch - 1) / kRowsPerBatch;
   }
 
-  // This rank's ranges (those with rows), then its readers' runs of them.
+  // This rank's ranges (those with rows): a contiguous run, so that rank
+  // order is row order. Its readers take them in turn (reader t the t-th,
+  // the (t + readers)-th...), so at any time they read neighbouring ranges.
   std::vector<uint64_t> weights(plan.counts.begin(), plan.counts.end());
   const std::vector<int> rank_of = AssignUnits(weights, shard.count);
   std::vector<size_t> mine;
@@ -194,26 +198,19 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
   }
   const size_t num_readers = std::min(mine.size(), std::max<size_t>(1, pool.num_threads()));
   std::vector<std::vector<size_t>> runs(num_readers);
-  {
-    std::vector<uint64_t> mine_weights;
-    for (size_t r : mine) mine_weights.push_back(static_cast<uint64_t>(plan.counts[r]));
-    const std::vector<int> reader_of = AssignUnits(mine_weights, static_cast<int>(std::max<size_t>(1, num_readers)));
-    for (size_t i = 0; i < mine.size(); ++i) runs[static_cast<size_t>(reader_of[i])].push_back(mine[i]);
+  std::vector<size_t> reader_of(num_ranges, 0);
+  for (size_t i = 0; i < mine.size(); ++i) {
+    reader_of[mine[i]] = i % num_readers;
+    runs[i % num_readers].push_back(mine[i]);
   }
-  // A reader's batches in the order it reads them: (range, batch in range).
-  std::vector<std::vector<std::pair<size_t, int64_t>>> sequence(num_readers);
-  for (size_t t = 0; t < num_readers; ++t) {
-    for (size_t r : runs[t]) {
-      for (int64_t j = 0; j < batches[r]; ++j) sequence[t].push_back({r, j});
-    }
-  }
-  // Batch indexes in row order — range by range, the runs being contiguous
-  // — so a consumer that folds batches in index order (prep's moments) does
-  // it in the same order with any number of threads and ranks.
+  // Batch indexes in row order — range by range, batch by batch — so a
+  // consumer that folds batches in index order (prep's moments) does it in
+  // the same order with any number of threads and ranks; index_of[t] lists
+  // reader t's in the order it reads them.
   std::vector<std::vector<size_t>> index_of(num_readers);
   size_t num_batches = 0;
-  for (size_t t = 0; t < num_readers; ++t) {
-    for (size_t position = 0; position < sequence[t].size(); ++position) index_of[t].push_back(num_batches++);
+  for (size_t r : mine) {
+    for (int64_t j = 0; j < batches[r]; ++j) index_of[reader_of[r]].push_back(num_batches++);
   }
 
   const std::vector<PgColumn> wire = WireColumns();
@@ -235,7 +232,7 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
     conn.FixRowOrder();
     conn.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", PGRES_COMMAND_OK, "BEGIN");
     conn.Exec("SET TRANSACTION SNAPSHOT '" + plan.snapshot + "'", PGRES_COMMAND_OK, "adopting the lead's snapshot");
-    size_t position = 0;  // in sequence[t]
+    size_t position = 0;  // in index_of[t]
     for (size_t r : runs[t]) {
       const std::string range_name = "range " + std::to_string(r + 1) + " of source.partition_by";
       const std::string copy = "COPY (" + SelectSql() + " WHERE " + plan.predicates[r] + ") TO STDOUT (FORMAT binary)";
