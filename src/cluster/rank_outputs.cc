@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -26,14 +27,28 @@ std::string RankPath(const std::string& path, const Communicator& job) {
   return job.size() == 1 ? path : RankPath(path, job.rank());
 }
 
+std::vector<bool> RanksThatWrote(const std::function<std::string(int)>& part, Communicator& job) {
+  const std::vector<std::string> wrote = job.AllGather(fs::exists(part(job.rank())) ? "1" : "0");
+  std::vector<bool> out;
+  for (int rank = 0; rank < job.size(); ++rank) {
+    out.push_back(wrote[static_cast<size_t>(rank)] == "1");
+    if (job.rank() == 0 && out.back() && !fs::exists(part(rank))) {
+      ThrowIo(part(rank) + ": rank " + std::to_string(rank) + " wrote it, but rank 0 cannot see it: an output across "
+              "MPI ranks must be on a file system every rank sees (the same host, or a shared one; for an s3:// "
+              "output or a database table, the state directory); nothing was joined (docs/distributed.md)");
+    }
+  }
+  return out;
+}
+
 void JoinRankFiles(const std::string& path, bool header_line, Communicator& job) {
   if (job.size() == 1) return;
-  job.Barrier();  // every rank's file is closed
+  const std::vector<bool> wrote = RanksThatWrote([&path](int rank) { return RankPath(path, rank); }, job);
   if (job.rank() == 0) {
     std::optional<AtomicFileWriter> out;
     for (int rank = 0; rank < job.size(); ++rank) {
       const std::string part = RankPath(path, rank);
-      if (!fs::exists(part)) continue;
+      if (!wrote[static_cast<size_t>(rank)]) continue;
       std::ifstream in(part, std::ios::binary);
       std::string header;
       if (header_line) std::getline(in, header);
@@ -56,7 +71,7 @@ void JoinRankFiles(const std::string& path, bool header_line, Communicator& job)
 void JoinRankDatasets(const std::string& path, Communicator& job) {
   if (job.size() == 1) return;
   const std::string dir = !path.empty() && path.back() == '/' ? path.substr(0, path.size() - 1) : path;
-  job.Barrier();
+  RanksThatWrote([&dir](int rank) { return RankPath(dir + "/", rank); }, job);
   if (job.rank() == 0) {
     const std::string staged = dir + ".joining";
     FileSystem::Default().RemoveAll(staged);
@@ -65,6 +80,7 @@ void JoinRankDatasets(const std::string& path, Communicator& job) {
     for (int rank = 0; rank < job.size(); ++rank) {
       const std::string part_dir = RankPath(dir + "/", rank);
       std::vector<std::string> parts;
+      if (!fs::is_directory(part_dir)) ThrowIo(part_dir + ": rank " + std::to_string(rank) + " wrote no dataset");
       for (const auto& entry : fs::directory_iterator(part_dir)) parts.push_back(entry.path().filename().string());
       std::sort(parts.begin(), parts.end());
       for (const auto& name : parts) {

@@ -7,6 +7,7 @@
 // here is the plain single-process step.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,13 @@ namespace sluice {
 // in /) as dir.rank-1/. In a job of one, `path` itself.
 std::string RankPath(const std::string& path, int rank);
 std::string RankPath(const std::string& path, const Communicator& job);
+
+// Which ranks wrote `part(rank)`, as each sees it: a collective, after
+// which every rank's part is closed. On rank 0, a part another rank wrote
+// but rank 0 cannot see throws an I/O error, rather than leave that rank's
+// share out of the output: the ranks do not share the file system the
+// output is on.
+std::vector<bool> RanksThatWrote(const std::function<std::string(int)>& part, Communicator& job);
 
 // The ranks' files joined into `path` by rank 0, in rank order: text files
 // whose first line is a header (CSV, the rejects) keep rank 0's header

@@ -239,13 +239,15 @@ TransformTotals TransformToPlace(const TransformOptions& options) {
     rejects.Add(index, source_name, std::move(rejected));
     ordered.Put(index, std::move(out));
   });
-  if (table_sink) {
+  if (table_across_ranks) {
     // Rank 0's rows are in the COPY; the other ranks' follow in rank order.
-    job.Barrier();
-    for (int rank = 1; rank < job.size(); ++rank) table_sink->AppendCopyTextFile(RankCopyFile(copy_folder, rank));
-  } else if (table_across_ranks) {
-    writer->Close();
-    job.Barrier();
+    if (!table_sink) writer->Close();
+    const std::vector<bool> wrote = RanksThatWrote([&](int rank) { return RankCopyFile(copy_folder, rank); }, job);
+    for (int rank = 1; table_sink && rank < job.size(); ++rank) {
+      if (!wrote[static_cast<size_t>(rank)])
+        ThrowIo(RankCopyFile(copy_folder, rank) + ": rank " + std::to_string(rank) + " wrote no rows file");
+      table_sink->AppendCopyTextFile(RankCopyFile(copy_folder, rank));
+    }
   }
   if (!table_across_ranks || table_sink) writer->Close();
   rejects.Close();
