@@ -1,9 +1,12 @@
 // libFuzzer target for PostgreSQL's binary COPY stream, as a hostile or
 // broken server could send it: any bytes cut into rows and decoded into a
 // column of every wire type sluice maps (boolean, smallint, integer, bigint,
-// real, double, numeric, text, char(n), date, timestamp). Bad input must end
-// in rejected rows or a sluice::Error, never a crash, a hang or a leak.
+// real, double, numeric, text, char(n), date, timestamp); and the same bytes
+// as a value a server sent in text result format, re-encoded as binary for
+// every wire type and decoded. Bad input must end in rejected rows or a
+// sluice::Error, never a crash, a hang or a leak.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -13,6 +16,7 @@
 #include "common/error.h"
 #include "io/batch_builder.h"
 #include "io/postgres/copy_binary.h"
+#include "io/postgres/text_values.h"
 
 namespace {
 
@@ -43,6 +47,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     rows.Finish();
     builder.Finish();
   } catch (const sluice::Error&) {
+  }
+  // The input as one text value of each type, in a one-column tuple.
+  const std::string_view text(reinterpret_cast<const char*>(data), std::min<size_t>(size, 256));
+  for (const auto& column : columns) {
+    try {
+      std::string value;
+      sluice::AppendBinaryFromText(column.wire, text, value, "fuzz");
+      std::string tuple = {0, 1};
+      for (int shift = 24; shift >= 0; shift -= 8) tuple.push_back(static_cast<char>((value.size() >> shift) & 0xff));
+      tuple += value;
+      sluice::BatchBuilder builder(sluice::Schema({{column.name, column.type}}), sluice::TextConversion{});
+      sluice::DecodeCopyTuple(tuple, {column}, builder, 2, "fuzz");
+      builder.Finish();
+    } catch (const sluice::Error&) {
+    }
   }
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "io/postgres/every_type_row.h"
 #include "io/postgres/postgres_connection.h"
 
 namespace sluice {
@@ -90,20 +91,7 @@ TEST(CopyBinary, EveryMappedTypeDecodesToItsExactValue) {
   BatchBuilder builder(SchemaOf(columns), conversion);
   ASSERT_EQ(tuple.data().size(), CopyTupleSize(tuple.data(), columns.size(), "t"));
   ASSERT_TRUE(DecodeCopyTuple(tuple.data(), columns, builder, 1, "t"));
-  RecordBatch batch = builder.Finish();
-  ASSERT_EQ(1u, batch.num_rows());
-  EXPECT_EQ(1, batch.columns[0].Int(0));
-  EXPECT_EQ(-7, batch.columns[1].Int(0));
-  EXPECT_EQ(123456, batch.columns[2].Int(0));
-  EXPECT_EQ(-9000000000LL, batch.columns[3].Int(0));
-  EXPECT_EQ(1.5, batch.columns[4].Double(0));
-  EXPECT_EQ(12.5, batch.columns[5].Double(0));
-  EXPECT_EQ(-12.34, batch.columns[6].Double(0));
-  EXPECT_EQ("héllo", batch.columns[7].String(0));
-  EXPECT_EQ("ab", batch.columns[8].String(0));  // char(n) padding dropped
-  EXPECT_EQ((10957 - 1) * 86400LL * 1000000LL, batch.columns[9].Int(0));
-  EXPECT_EQ((10957 + 1) * 86400LL * 1000000LL + 1, batch.columns[10].Int(0));
-  EXPECT_EQ(10957 * 86400LL * 1000000LL, batch.columns[11].Int(0));
+  ExpectEveryTypeRow(builder.Finish());
 }
 
 TEST(CopyBinary, NullsNaNAndInfinitiesAreMissingValues) {

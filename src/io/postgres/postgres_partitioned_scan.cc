@@ -98,7 +98,9 @@ ScanTotals PostgresSource::ScanPartitioned(ThreadPool& pool, const BatchConsumer
                  "column, whose values split into ranges");
   }
   const std::string read = SplitPostgresUri(options_.uri).read;
-  if (read == "cursor") ThrowUsage("source.partition_by reads with COPY; it does not combine with ?read=cursor");
+  if (read == "cursor" || read == "cursor-text") {
+    ThrowUsage("source.partition_by reads with COPY; it does not combine with ?read=" + read);
+  }
   const size_t partitions = options_.partitions > 0
                                 ? static_cast<size_t>(options_.partitions)
                                 : static_cast<size_t>(shard.count) * std::max<size_t>(1, pool.num_threads());

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "io/postgres/postgres_connection.h"
+#include "io/postgres/text_values.h"
 
 namespace sluice {
 
@@ -157,10 +158,11 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
   }
   PostgresConnection conn(options_.uri);
   const std::string read = SplitPostgresUri(options_.uri).read;
-  if (!read.empty() && read != "copy" && read != "cursor") {
-    ThrowUsage(name_ + ": read=" + read + ": use read=copy (binary COPY, the default) or read=cursor (FETCH)");
+  if (!read.empty() && read != "copy" && read != "cursor" && read != "cursor-text") {
+    ThrowUsage(name_ + ": read=" + read + ": use read=copy (binary COPY, the default), read=cursor (FETCH, binary "
+               "results) or read=cursor-text (FETCH, text results, for a server that sends no binary)");
   }
-  bool cursor = read == "cursor";
+  bool cursor = read == "cursor" || read == "cursor-text";
   if (read.empty()) {
     // Redshift speaks PostgreSQL's protocol but has no COPY ... TO STDOUT.
     PgResult version = conn.Exec("SELECT version()", PGRES_TUPLES_OK, "asking the server's version");
@@ -204,7 +206,7 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
   };
 
   if (cursor) {
-    ReadThroughCursor(conn, wire.size(), [&](std::string_view tuple) {
+    ReadThroughCursor(conn, wire, read == "cursor-text", [&](std::string_view tuple) {
       add_tuple(tuple);
       if (chunk->size() >= options_.chunk_bytes) submit();
       return !group.failed();
@@ -251,42 +253,61 @@ ScanTotals PostgresSource::Totals(int64_t rows_read, int64_t rows_rejected, size
   return totals;
 }
 
-void PostgresSource::ReadThroughCursor(PostgresConnection& conn, size_t num_columns,
+void PostgresSource::ReadThroughCursor(PostgresConnection& conn, const std::vector<PgColumn>& wire, bool text,
                                        const std::function<bool(std::string_view)>& tuple) const {
-  // A cursor lives in a transaction; each FETCH brings kFetchRows rows in
-  // binary result format, whose values are a COPY tuple's field bytes.
+  // A cursor lives in a transaction; each FETCH brings kFetchRows rows,
+  // asked for in binary result format, whose values are a COPY tuple's
+  // field bytes. A value that comes as text — asked so (read=cursor-text),
+  // or a server or proxy that answers text whatever was asked — is
+  // re-encoded as its binary form (io/postgres/text_values.h), read in the
+  // forms the session's settings fix.
   constexpr int kFetchRows = 20000;
+  const size_t num_columns = wire.size();
+  for (const char* setting : {"SET TIME ZONE 'UTC'", "SET DateStyle = 'ISO'", "SET extra_float_digits = 3"}) {
+    PgResult result(PQexec(conn.get(), setting));  // a server without it is left as it is
+  }
   conn.Exec("BEGIN", PGRES_COMMAND_OK, "BEGIN");
   conn.Exec("DECLARE sluice_rows NO SCROLL CURSOR FOR " + SelectSql(), PGRES_COMMAND_OK,
             "the server refused to send the rows");
   const std::string fetch = "FETCH FORWARD " + std::to_string(kFetchRows) + " FROM sluice_rows";
-  std::string bytes;
+  std::string bytes, value;
   int64_t fetched = 0;
   for (;;) {
-    PgResult result(PQexecParams(conn.get(), fetch.c_str(), 0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
+    PgResult result(PQexecParams(conn.get(), fetch.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                                 /*resultFormat=*/text ? 0 : 1));
     if (!result || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
       ThrowIo(name_ + ": the query failed after " + std::to_string(fetched) + " rows: " +
-              (result ? std::string(PQresultErrorMessage(result.get())) : conn.LastError()));
+              (result ? std::string(PQresultErrorMessage(result.get())) : conn.LastError()) +
+              (text || fetched > 0 ? "" : " (a server that refuses binary results: add ?read=cursor-text)"));
     }
     const int rows = PQntuples(result.get());
     if (static_cast<size_t>(PQnfields(result.get())) != num_columns) {
       ThrowInputData(name_ + ": the cursor returned " + std::to_string(PQnfields(result.get())) + " columns for " +
                      std::to_string(num_columns));
     }
+    std::vector<char> as_text(num_columns);
+    for (size_t field = 0; field < num_columns; ++field) as_text[field] = PQfformat(result.get(), static_cast<int>(field)) == 0;
     for (int row = 0; row < rows; ++row) {
       bytes.clear();
-      auto put = [&bytes](uint32_t value, int width) {
-        for (int shift = (width - 1) * 8; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((value >> shift) & 0xff));
+      auto put = [&bytes](uint32_t number, int width) {
+        for (int shift = (width - 1) * 8; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((number >> shift) & 0xff));
       };
       put(static_cast<uint32_t>(num_columns), 2);
-      for (int field = 0; field < static_cast<int>(num_columns); ++field) {
-        if (PQgetisnull(result.get(), row, field)) {
+      for (size_t field = 0; field < num_columns; ++field) {
+        const int f = static_cast<int>(field);
+        if (PQgetisnull(result.get(), row, f)) {
           put(0xffffffffu, 4);
           continue;
         }
-        const int length = PQgetlength(result.get(), row, field);
-        put(static_cast<uint32_t>(length), 4);
-        bytes.append(PQgetvalue(result.get(), row, field), static_cast<size_t>(length));
+        std::string_view got(PQgetvalue(result.get(), row, f), static_cast<size_t>(PQgetlength(result.get(), row, f)));
+        if (as_text[field]) {
+          value.clear();
+          AppendBinaryFromText(wire[field].wire, got, value, name_ + " column " + wire[field].name + ", row " +
+                                                                 std::to_string(fetched + row + 1));
+          got = value;
+        }
+        put(static_cast<uint32_t>(got.size()), 4);
+        bytes.append(got);
       }
       if (!tuple(bytes)) return;
     }

@@ -7,7 +7,9 @@
 // on a connection of its own, so only the projected columns travel — or,
 // on Redshift (which has no COPY TO STDOUT) and with ?read=cursor, through a
 // cursor: DECLARE ... NO SCROLL CURSOR, then FETCH FORWARD in binary result
-// format, each row's values the same bytes a COPY tuple holds — and
+// format, each row's values the same bytes a COPY tuple holds (values that
+// come as text, with ?read=cursor-text or from a server that answers text,
+// re-encoded as their binary form) — and
 // streams the rows: the reading thread cuts the stream into chunks of whole
 // rows, the pool decodes them into batches in parallel, and at most two
 // chunks per thread are in flight, so memory does not grow with the result.
@@ -70,9 +72,10 @@ class PostgresSource {
   // source.partition_by: postgres_partitioned_scan.cc.
   ScanTotals ScanPartitioned(ThreadPool& pool, const BatchConsumer& consume, Progress* progress,
                              const SourceShard& shard) const;
-  // Hands each row of SelectSql(), fetched through a cursor, to `tuple` as
-  // a COPY tuple's bytes, until it returns false.
-  void ReadThroughCursor(PostgresConnection& conn, size_t num_columns,
+  // Hands each row of SelectSql(), fetched through a cursor (asking for
+  // text results when `text`), to `tuple` as a COPY tuple's bytes, until it
+  // returns false.
+  void ReadThroughCursor(PostgresConnection& conn, const std::vector<PgColumn>& wire, bool text,
                          const std::function<bool(std::string_view)>& tuple) const;
 
   PostgresSourceOptions options_;
