@@ -74,7 +74,8 @@ TEST(RequestParserTest, RefusesWhatTwoParsersCouldReadDifferently) {
 
 TEST(RequestParserTest, AHeadPastTheLimitIs431EvenBeforeItEnds) {
   HttpRequest request;
-  std::string head = "GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(2000, 'a');
+  std::string head = "GET / HTTP/1.1\r\nHost: h\r\nX: ";
+  head.append(2000, 'a');  // appended: GCC 12's -Warray-bounds misfires on literal + string here
   EXPECT_EQ(431, Parse(head, request, 1024).status);
   EXPECT_EQ(431, Parse(head + "\r\n\r\n", request, 1024).status);
   std::string many = "GET / HTTP/1.1\r\nHost: h\r\n";
