@@ -23,7 +23,9 @@ void Put(std::string& out, uint64_t value, int bytes) {
 
 // Digits [at, at + count) of `text` as a number; false unless all digits.
 bool Digits(std::string_view text, size_t at, size_t count, int64_t* value) {
-  if (at + count > text.size()) return false;
+  // No value read here (a year, a field of a time) has more than 9 digits:
+  // more is not a value, and would overflow.
+  if (at + count > text.size() || count > 9) return false;
   *value = 0;
   for (size_t i = at; i < at + count; ++i) {
     if (text[i] < '0' || text[i] > '9') return false;

@@ -78,7 +78,9 @@ TEST(TextValues, TextThatIsNotAValueOfTheTypeIsAnErrorNamingIt) {
   for (const auto& [wire, text] : std::vector<std::pair<PgWireType, std::string>>{
            {PgWireType::kInt4, "12x"}, {PgWireType::kInt2, "70000"}, {PgWireType::kFloat8, ""},
            {PgWireType::kNumeric, "1e5"}, {PgWireType::kBool, "yes"}, {PgWireType::kDate, "01/02/2015"},
-           {PgWireType::kTimestamp, "2015-01-01T00:00:00"}, {PgWireType::kTimestamp, "2015-01-01 00:00:00+5"}}) {
+           {PgWireType::kTimestamp, "2015-01-01T00:00:00"}, {PgWireType::kTimestamp, "2015-01-01 00:00:00+5"},
+           // Found by the copy_binary fuzzer: a year of 40 digits overflowed.
+           {PgWireType::kDate, "5555555555555555555555555555555555555555-01-01"}}) {
     std::string out;
     try {
       AppendBinaryFromText(wire, text, out, "trips.fare");
