@@ -28,13 +28,13 @@ class LocalFile : public RandomAccessFile {
   }
   const std::string& name() const override { return path_; }
   uint64_t size() const override { return size_; }
-  const uint8_t* View(uint64_t offset, size_t length) const override {
+  std::shared_ptr<const uint8_t> View(uint64_t offset, size_t length) const override {
     CheckRange(offset, length);
     if (!map_) return nullptr;
     // Ask for the range's pages ahead of the decoder touching them.
     uint64_t page = offset & ~uint64_t{4095};
     ::madvise(const_cast<uint8_t*>(map_) + page, static_cast<size_t>(offset + length - page), MADV_WILLNEED);
-    return map_ + offset;
+    return std::shared_ptr<const uint8_t>(std::shared_ptr<const void>(), map_ + offset);  // owns nothing
   }
   void ReadAt(uint64_t offset, size_t length, uint8_t* out) const override {
     CheckRange(offset, length);

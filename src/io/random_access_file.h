@@ -23,12 +23,14 @@ class RandomAccessFile {
   // Reads exactly `length` bytes at `offset`; throws an input-data error past
   // the end and an IO error when the storage fails. Safe from many threads.
   virtual void ReadAt(uint64_t offset, size_t length, uint8_t* out) const = 0;
-  // The bytes at [offset, offset + length) in place, valid while this object
-  // lives, where the storage is memory-mapped (a local file); nullptr where
-  // the caller must ReadAt() into its own buffer (object storage, and memory
-  // files, so that fuzzing sees exact-size buffers). Throws past the end
-  // like ReadAt().
-  virtual const uint8_t* View(uint64_t offset, size_t length) const { return nullptr; }
+  // The bytes at [offset, offset + length) in place, without a copy, where
+  // the storage holds them already: a memory-mapped local file (the pointer
+  // owns nothing and is valid while this object lives) or bytes object
+  // storage fetched ahead (the pointer keeps them alive). nullptr where the
+  // caller must ReadAt() into its own buffer (bytes not fetched ahead, and
+  // memory files, so that fuzzing sees exact-size buffers). Throws past the
+  // end like ReadAt(). Viewing bytes fetched ahead counts as reading them.
+  virtual std::shared_ptr<const uint8_t> View(uint64_t offset, size_t length) const { return nullptr; }
   // A hint: these [offset, offset + length) ranges will be read soon, each
   // exactly once. Object storage starts fetching them (adjacent ranges as
   // one request) so the bytes are there when ReadAt asks; a local file has

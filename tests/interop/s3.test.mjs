@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,10 @@ class Sha256 {
 let s3rver, proxy, sdk, s3rverPort, proxyPort;
 // What the proxy does to the next requests: a list of actions taken in
 // order ('503', 'drop', 'region'), and a rule for part uploads.
-const faults = { next: [], failParts: false, seen: [] };
+// `listing`: the proxy answers listings itself, 'circles' (the same
+// continuation token again and again) or 'endless' (10,000 made-up objects a
+// page, without end).
+const faults = { next: [], failParts: false, seen: [], listing: null };
 
 async function checkSignature(req) {
   const auth = req.headers.authorization;
@@ -78,6 +81,19 @@ before(async () => {
     if (action === '503') return s3Error(res, 503, 'SlowDown', 'Please reduce your request rate.');
     if (action === 'region') {
       return s3Error(res, 301, 'PermanentRedirect', 'The bucket is in another region.', { 'x-amz-bucket-region': 'eu-west-1' });
+    }
+    if (faults.listing && req.url.includes('list-type=2')) {
+      const page = Number(new URL(req.url, 'http://proxy').searchParams.get('continuation-token') ?? '0');
+      const count = faults.listing === 'circles' ? 1 : 10000;
+      let contents = '';
+      for (let i = 0; i < count; ++i) {
+        contents += `<Contents><Key>many/${page}-${i}.csv</Key><Size>10</Size><ETag>"e"</ETag>` +
+                    '<LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>';
+      }
+      const next = faults.listing === 'circles' ? 7 : page + 1;
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      return res.end('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>trips</Name>' +
+                     `<IsTruncated>true</IsTruncated>${contents}<NextContinuationToken>${next}</NextContinuationToken></ListBucketResult>`);
     }
     if (faults.failParts && req.method === 'PUT' && req.url.includes('partNumber=')) {
       return s3Error(res, 500, 'InternalError', 'We encountered an internal error.');
@@ -210,6 +226,26 @@ test('serve loads models from S3: --model NAME=s3://..., and POST /models only u
   } finally {
     server.kill('SIGTERM');
   }
+});
+
+test('a model folder made in the AWS console (with folder markers) loads; a listing in circles or past a million objects is an error, not a hang', async () => {
+  // The console's "Create folder" leaves an empty object named 'console/'.
+  await put('models', 'console/', '');
+  await put('models', 'console/taxi/', '');
+  for (const key of await keys('models', 'taxi/')) await put('models', `console/${key}`, await get('models', key));
+  await ok(['transform', '--model', 's3://models/console/taxi', '--input', '2015/part-a.csv', '--output', 'scores-console.csv',
+            '--carry', 'trip_distance', '--threads', '2']);
+  assert.deepEqual(readFileSync(join(dir, 'scores-console.csv')), readFileSync(join(dir, 'scores-local.csv')));
+  faults.listing = 'circles';
+  let { code, out } = await sluice(['convert', 's3://trips/many/', 'many.csv']);
+  assert.equal(code, 1, out);
+  assert.match(out, /s3:\/\/trips\/many\/: the listing handed back a continuation token it had given before/);
+  faults.listing = 'endless';
+  ({ code, out } = await sluice(['convert', 's3://trips/many/', 'many.csv']));
+  faults.listing = null;
+  assert.equal(code, 2, out);
+  assert.match(out, /s3:\/\/trips\/many\/: more than 1000000 objects under this prefix, the most sluice lists; name a narrower prefix/);
+  assert.ok(!existsSync(join(dir, 'many.csv')));
 });
 
 test('prep writes prepared data to S3 and a run trains from it: the rows and metrics of the local prep and run', async () => {

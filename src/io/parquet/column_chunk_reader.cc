@@ -91,7 +91,8 @@ ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const SchemaE
                                std::to_string(group_rows) + " rows");
     }
     chunk_size_ = static_cast<size_t>(meta.total_compressed_size);
-    chunk_ = file.View(static_cast<uint64_t>(start), chunk_size_);
+    chunk_view_ = file.View(static_cast<uint64_t>(start), chunk_size_);
+    chunk_ = chunk_view_.get();
     if (!chunk_) {
       uint8_t* chunk = chunk_buffer_.Get(chunk_size_);
       file.ReadAt(static_cast<uint64_t>(start), chunk_size_, chunk);

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,9 @@ class ColumnChunkReader {
   uint8_t max_definition_;
 
   PooledScratch chunk_buffer_, page_buffer_, dictionary_buffer_;
+  // The chunk where the file holds it (a mapped file, bytes fetched ahead),
+  // else in chunk_buffer_.
+  std::shared_ptr<const uint8_t> chunk_view_;
   const uint8_t* chunk_ = nullptr;
   size_t chunk_size_ = 0;
   size_t position_ = 0;      // next page header in the chunk

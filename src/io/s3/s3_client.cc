@@ -8,6 +8,7 @@
 #include <ctime>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "common/error.h"
@@ -371,6 +372,7 @@ void S3Client::Fail(const Request& request, const Response& response, const std:
 std::vector<S3Object> S3Client::List(const std::string& bucket, const std::string& prefix) {
   std::vector<S3Object> out;
   std::string token;
+  std::set<std::string> tokens_seen;
   for (;;) {
     Request request;
     request.bucket = bucket;
@@ -394,9 +396,21 @@ std::vector<S3Object> S3Client::List(const std::string& bucket, const std::strin
       out.push_back(std::move(object));
       at = end;
     }
+    if (out.size() > kMaxListedObjects) {
+      ThrowUsage(S3Name(bucket, prefix) + ": more than " + std::to_string(kMaxListedObjects) +
+                 " objects under this prefix, the most sluice lists; name a narrower prefix");
+    }
     if (XmlFirst(response.body, "IsTruncated") != "true") break;
     token = XmlFirst(response.body, "NextContinuationToken");
     if (token.empty()) ThrowIo(S3Name(bucket, prefix) + ": a truncated listing without a continuation token");
+    if (tokens_seen.size() >= kMaxListingPages) {
+      ThrowIo(S3Name(bucket, prefix) + ": the listing goes on past " + std::to_string(kMaxListingPages) +
+              " pages with " + std::to_string(out.size()) + " objects; the server's listing is broken");
+    }
+    if (!tokens_seen.insert(token).second) {
+      ThrowIo(S3Name(bucket, prefix) + ": the listing handed back a continuation token it had given before (it " +
+              "would go round forever); the server's listing is broken");
+    }
   }
   std::sort(out.begin(), out.end(), [](const S3Object& a, const S3Object& b) { return a.key < b.key; });
   return out;

@@ -39,8 +39,13 @@ class S3Client {
   const S3Settings& settings() const { return settings_; }
 
   // Every object whose key starts with `prefix`, in key order (all pages of
-  // ListObjectsV2).
+  // ListObjectsV2). At most kMaxListedObjects (a usage error past it, asking
+  // for a narrower prefix). A server that would be listed forever is an I/O
+  // error: one that hands back a continuation token it gave before, or goes
+  // on past kMaxListingPages pages (S3 sends 1,000 objects a page).
   std::vector<S3Object> List(const std::string& bucket, const std::string& prefix);
+  static constexpr size_t kMaxListedObjects = 1000000;
+  static constexpr size_t kMaxListingPages = 20000;
   // The object's size, ETag and time; nullopt when there is no such key.
   std::optional<S3Object> Head(const std::string& bucket, const std::string& key);
   // Bytes [offset, offset + length) into `out`. With `etag`, the read fails
