@@ -215,6 +215,9 @@ ScanTotals PostgresSource::Scan(ThreadPool& pool, const BatchConsumer& consume, 
     group.Wait();
   } else {
     conn.FixRowOrder();
+    // Read only: a query that would write (a function that inserts) fails
+    // instead of changing the database sluice reads.
+    conn.Exec("BEGIN READ ONLY", PGRES_COMMAND_OK, "BEGIN");
     const std::string copy = "COPY (" + SelectSql() + ") TO STDOUT (FORMAT binary)";
     PgResult started(PQexec(conn.get(), copy.c_str()));
     if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT) {
@@ -266,7 +269,7 @@ void PostgresSource::ReadThroughCursor(PostgresConnection& conn, const std::vect
   for (const char* setting : {"SET TIME ZONE 'UTC'", "SET DateStyle = 'ISO'", "SET extra_float_digits = 3"}) {
     PgResult result(PQexec(conn.get(), setting));  // a server without it is left as it is
   }
-  conn.Exec("BEGIN", PGRES_COMMAND_OK, "BEGIN");
+  conn.Exec("BEGIN READ ONLY", PGRES_COMMAND_OK, "BEGIN");  // a query that would write fails
   conn.Exec("DECLARE sluice_rows NO SCROLL CURSOR FOR " + SelectSql(), PGRES_COMMAND_OK,
             "the server refused to send the rows");
   const std::string fetch = "FETCH FORWARD " + std::to_string(kFetchRows) + " FROM sluice_rows";
