@@ -27,6 +27,7 @@ std::unique_ptr<Artifact> Artifact::Load(const std::string& dir) {
                    std::to_string(kArtifactFormatVersion));
   }
   if (!manifest.contains("prep") || !manifest.contains("model")) ThrowInputData(manifest_path + ": no prep or model section");
+  VerifyArtifactFiles(dir, manifest);
   artifact->prep_ = std::make_unique<FittedPrep>(FittedPrep::FromJson(manifest["prep"]));
   std::string learner = manifest["model"].value("learner", "");
   artifact->model_ = MakeLearner(learner)->Load(dir, manifest["model"]);

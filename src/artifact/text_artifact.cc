@@ -44,6 +44,7 @@ std::unique_ptr<TextArtifact> TextArtifact::Load(const std::string& dir) {
     ThrowInputData(where + ": format version " + std::to_string(manifest.value("format_version", 0)) +
                    ", this sluice reads " + std::to_string(kArtifactFormatVersion));
   }
+  VerifyArtifactFiles(dir, manifest);
   try {
     const auto& description = manifest.at("model");
     const std::string learner = description.value("learner", "");

@@ -37,7 +37,9 @@ let s3rver, proxy, sdk, s3rverPort, proxyPort;
 // `listing`: the proxy answers listings itself, 'circles' (the same
 // continuation token again and again) or 'endless' (10,000 made-up objects a
 // page, without end).
-const faults = { next: [], failParts: false, seen: [], listing: null };
+// `afterGet`: { path, action }, run once the next GET of that path has been
+// answered (a replacement that goes on while sluice reads).
+const faults = { next: [], failParts: false, seen: [], listing: null, afterGet: null };
 
 async function checkSignature(req) {
   const auth = req.headers.authorization;
@@ -97,6 +99,11 @@ before(async () => {
     }
     if (faults.failParts && req.method === 'PUT' && req.url.includes('partNumber=')) {
       return s3Error(res, 500, 'InternalError', 'We encountered an internal error.');
+    }
+    if (faults.afterGet && req.method === 'GET' && req.url.split('?')[0] === faults.afterGet.path) {
+      const { action } = faults.afterGet;
+      faults.afterGet = null;
+      res.on('finish', () => action());
     }
     const upstream = http.request({ host: '127.0.0.1', port: s3rverPort, method: req.method, path: req.url,
                                     headers: req.headers }, (answer) => {
@@ -246,6 +253,32 @@ test('a model folder made in the AWS console (with folder markers) loads; a list
   assert.equal(code, 2, out);
   assert.match(out, /s3:\/\/trips\/many\/: more than 1000000 objects under this prefix, the most sluice lists; name a narrower prefix/);
   assert.ok(!existsSync(join(dir, 'many.csv')));
+});
+
+test('a model read while its prefix is being replaced is copied again until its files match its manifest; one that stays mixed is refused', async () => {
+  // Model B under mixed/, then model A's manifest over B's: the state halfway
+  // through replacing A by B (S3 changes objects one by one, manifest last).
+  await ok(['run', TAXI_YAML, '--set', 'source.uri=s3://trips/2015/', '--set', 'output=s3://models/mixed',
+            '--set', 'train.rounds=10', '--threads', '2']);
+  const manifestB = await get('models', 'mixed/sluice-model.json');
+  const manifestA = await get('models', 'taxi/sluice-model.json');
+  assert.ok(JSON.parse(manifestB).files['model.json'].content_hash);
+  await put('models', 'mixed/sluice-model.json', manifestA);
+  const score = ['transform', '--model', 's3://models/mixed', '--input', '2015/part-a.csv', '--threads', '2'];
+  let { code, out } = await sluice([...score, '--output', 'mixed.csv']);
+  assert.equal(code, 3, out);
+  assert.match(out, /error: s3:\/\/models\/mixed\/[a-z_]+\.json: not the file the model's manifest was written with .* copied while it was being replaced/);
+  assert.match(out, /copied 3 times from s3:\/\/models\/mixed: it kept changing while it was read, or it is damaged there/);
+  assert.ok(!existsSync(join(dir, 'mixed.csv')));
+  // The replacement finishes while sluice reads: the first copy has A's
+  // manifest, the second (a second later) B's, and B scores.
+  faults.afterGet = { path: '/models/mixed/sluice-model.json', action: () => put('models', 'mixed/sluice-model.json', manifestB) };
+  ({ code, out } = await sluice([...score, '--output', 'mixed.csv']));
+  assert.equal(code, 0, out);
+  assert.equal(faults.afterGet, null);
+  assert.match(out, /s3:\/\/models\/mixed: the copy is not consistent .*; copying it again/);
+  await ok([...score, '--output', 'mixed-again.csv']);
+  assert.deepEqual(readFileSync(join(dir, 'mixed.csv')), readFileSync(join(dir, 'mixed-again.csv')));
 });
 
 test('prep writes prepared data to S3 and a run trains from it: the rows and metrics of the local prep and run', async () => {

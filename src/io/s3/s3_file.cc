@@ -5,8 +5,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include <cstring>
 #include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -15,10 +16,12 @@
 #include <mutex>
 #include <memory>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "common/state_directory.h"
 #include "io/file_set.h"
 
@@ -452,7 +455,9 @@ bool IsS3ObjectGzip(const std::string& uri) {
   return magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
-std::string DownloadS3Folder(const std::string& uri) {
+namespace {
+
+std::string DownloadS3FolderOnce(const std::string& uri, const std::function<void(const std::string&)>& check) {
   namespace fs = std::filesystem;
   const S3Location location = ParseS3Uri(uri);
   std::string prefix = location.key;
@@ -520,6 +525,23 @@ std::string DownloadS3Folder(const std::string& uri) {
     fs::remove_all(fresh, ignored);
     throw;
   }
+  if (check) {
+    try {
+      check(fresh.string());
+    } catch (const Error& error) {
+      std::error_code ignored;
+      fs::remove_all(fresh, ignored);
+      // Name the objects, not the copy that is gone.
+      std::string message = error.what();
+      const std::string local = fresh.string() + "/", remote = "s3://" + location.bucket + "/" + prefix;
+      for (size_t at; (at = message.find(local)) != std::string::npos;) message.replace(at, local.size(), remote);
+      throw Error(error.kind(), message);
+    } catch (...) {
+      std::error_code ignored;
+      fs::remove_all(fresh, ignored);
+      throw;
+    }
+  }
   // The new copy replaces the old one whole: renamed aside, then away.
   const fs::path old = cache / ("old.tmp-" + std::to_string(::getpid()));
   std::error_code ignored;
@@ -528,6 +550,24 @@ std::string DownloadS3Folder(const std::string& uri) {
   fs::remove_all(old, ignored);
   std::ofstream((cache / "index").string(), std::ios::trunc) << index;
   return folder.string();
+}
+
+}  // namespace
+
+std::string DownloadS3Folder(const std::string& uri, const std::function<void(const std::string&)>& check) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return DownloadS3FolderOnce(uri, check);
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::kInputData) throw;
+      if (attempt == kFolderAttempts) {
+        ThrowInputData(std::string(error.what()) + " (copied " + std::to_string(kFolderAttempts) + " times from " + uri +
+                       ": it kept changing while it was read, or it is damaged there)");
+      }
+      Log(LogLevel::kWarning, uri + ": the copy is not consistent (" + error.what() + "); copying it again");
+      std::this_thread::sleep_for(std::chrono::seconds(attempt));
+    }
+  }
 }
 
 }  // namespace sluice

@@ -9,6 +9,7 @@
 // If-Match with the ETag first seen, so an object rewritten while it is read
 // is an error (exit 3), never a mix of two versions.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,7 +44,14 @@ bool IsS3ObjectGzip(const std::string& uri);
 // downloaded anew into a fresh folder renamed over the old one (so a reader
 // never sees half a download). At most kMaxFolderObjects objects and
 // kMaxFolderBytes bytes: a usage error past either. Returns the directory.
-std::string DownloadS3Folder(const std::string& uri);
+//
+// `check`, when given, judges a fresh copy before it is kept (a model's
+// files against its manifest). Objects change one by one while a prefix is
+// replaced, so a copy it finds inconsistent (an input-data error), like an
+// object that changed while it was read, is downloaded again, up to
+// kFolderAttempts times a second apart and more, before the error stands.
+std::string DownloadS3Folder(const std::string& uri, const std::function<void(const std::string&)>& check = nullptr);
+inline constexpr int kFolderAttempts = 3;
 inline constexpr size_t kMaxFolderObjects = 10000;
 inline constexpr uint64_t kMaxFolderBytes = 16ull << 30;
 
