@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/sanitizer.h"
+
 namespace sluice {
 
 class ScratchBuffer {
@@ -29,7 +31,7 @@ class ScratchBuffer {
     if (size > capacity_) {
       // Headroom, so the next user of a slightly larger size does not regrow
       // (and fault in) the whole buffer again.
-#if defined(__SANITIZE_ADDRESS__)
+#if SLUICE_ADDRESS_SANITIZER
       size_t grown = size;  // exact, so AddressSanitizer sees reads past the end
 #else
       size_t grown = size + size / 4;

@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/sanitizer.h"
 #include "common/state_directory.h"
 #include "io/file_set.h"
 
@@ -79,6 +80,10 @@ class BufferRecycler {
   // A buffer of at least `length` bytes, not zeroed (a fetch fills every
   // byte it reads), given back when the last holder lets go.
   std::shared_ptr<uint8_t> Take(size_t length) {
+#if SLUICE_ADDRESS_SANITIZER
+    // Exact and from the heap, so that a read past the range is reported.
+    return std::shared_ptr<uint8_t>(new uint8_t[std::max<size_t>(length, 1)], std::default_delete<uint8_t[]>());
+#else
     Mapping taken;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -101,6 +106,7 @@ class BufferRecycler {
       taken.bytes = static_cast<uint8_t*>(bytes);
     }
     return std::shared_ptr<uint8_t>(taken.bytes, [this, taken](uint8_t*) { Give(taken); });
+#endif
   }
 
  private:
@@ -108,7 +114,7 @@ class BufferRecycler {
     uint8_t* bytes = nullptr;
     size_t capacity = 0;
   };
-  static constexpr size_t kHugePage = size_t{2} << 20;
+  [[maybe_unused]] static constexpr size_t kHugePage = size_t{2} << 20;
   static constexpr size_t kIdleBuffers = 8;
   static constexpr size_t kIdleBytes = size_t{256} << 20;
 
