@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
+#include "artifact/described_files.h"
 #include "common/atomic_file.h"
-#include "common/content_hash.h"
 #include "common/error.h"
 #include "common/file_system.h"
 #include "common/leftover_files.h"
@@ -16,21 +16,6 @@ namespace sluice {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// Every file under a staged model but the manifest: its size and content hash.
-nlohmann::json DescribeFiles(const fs::path& dir) {
-  nlohmann::json files = nlohmann::json::object();
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string name = fs::relative(entry.path(), dir).generic_string();
-    if (name == "sluice-model.json") continue;
-    files[name] = {{"bytes", entry.file_size()}, {"content_hash", ContentHash(entry.path().string())}};
-  }
-  return files;
-}
-
-}  // namespace
 
 void SaveArtifactDirectory(const std::string& dir, nlohmann::json manifest, const nlohmann::json& metrics,
                            const std::vector<std::pair<std::string, std::string>>& extra_files,
@@ -53,7 +38,7 @@ void SaveArtifactDirectory(const std::string& dir, nlohmann::json manifest, cons
     WriteFileAtomically(staged + "/metrics.json", metrics.dump(2) + "\n");
     for (const auto& [name, path] : extra_files) file_system.Rename(path, staged + "/" + name);
     // The manifest last, describing every other file.
-    manifest["files"] = DescribeFiles(staged);
+    manifest["files"] = DescribeFiles(staged, "sluice-model.json");
     WriteFileAtomically(staged + "/sluice-model.json", manifest.dump(2) + "\n");
     ReplaceDirectory(staged, final_dir.string());
   } catch (...) {
@@ -73,33 +58,7 @@ nlohmann::json ReadArtifactManifest(const std::string& dir) {
 }
 
 void VerifyArtifactFiles(const std::string& dir, const nlohmann::json& manifest) {
-  if (!manifest.is_object() || !manifest.contains("files")) return;
-  const std::string where = dir + "/sluice-model.json";
-  const nlohmann::json& files = manifest["files"];
-  if (!files.is_object()) ThrowInputData(where + ": \"files\" is not an object");
-  for (const auto& [name, expected] : files.items()) {
-    const fs::path relative(name);
-    bool inside = !name.empty() && relative.is_relative();
-    for (const auto& part : relative) inside = inside && part != "..";
-    if (!inside) ThrowInputData(where + ": \"files\" names '" + name + "', which is not a file inside the model directory");
-    if (!expected.is_object() || !expected.contains("bytes") || !expected["bytes"].is_number_unsigned() ||
-        !expected.contains("content_hash") || !expected["content_hash"].is_string()) {
-      ThrowInputData(where + ": \"files\": '" + name + "' lacks its bytes or content_hash");
-    }
-    const std::string path = dir + "/" + name;
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) continue;  // missing: the loader that needs it says so
-    const uint64_t bytes = fs::file_size(path, ec);
-    const uint64_t expected_bytes = expected["bytes"].get<uint64_t>();
-    const std::string expected_hash = expected["content_hash"].get<std::string>();
-    const std::string hash = ec || bytes != expected_bytes ? "" : ContentHash(path);
-    if (ec || bytes != expected_bytes || hash != expected_hash) {
-      ThrowInputData(path + ": not the file the model's manifest was written with (" + std::to_string(bytes) +
-                     " bytes" + (hash.empty() ? "" : ", content hash " + hash) + "; sluice-model.json says " +
-                     std::to_string(expected_bytes) + " bytes, content hash " + expected_hash +
-                     "): the model was damaged or changed after it was saved, or copied while it was being replaced");
-    }
-  }
+  VerifyDescribedFiles(dir, manifest, "sluice-model.json", "model");
 }
 
 void VerifyArtifactFiles(const std::string& dir) { VerifyArtifactFiles(dir, ReadArtifactManifest(dir)); }

@@ -6,6 +6,7 @@
 
 #include "cluster/communicator.h"
 #include "cluster/rank_outputs.h"
+#include "artifact/described_files.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "io/s3/s3_file.h"
@@ -97,18 +98,27 @@ void WritePreparedManifest(const std::string& dir, const Schema& raw_schema, con
                            const RowCounts& rows, const SplitShares& split) {
   nlohmann::json manifest = {
       {"raw_schema", raw_schema.ToJson()}, {"data", data}, {"rows", rows.ToJson()}, {"split", split.ToJson()}};
+  // Every other file (prep.json, the splits' parts, rejects.csv) by size and
+  // content hash: a reader finds a part changed after prep.
+  manifest["files"] = DescribeFiles(dir, "manifest.json");
   WriteFileAtomically((fs::path(dir) / "manifest.json").string(), manifest.dump(2) + "\n");
 }
 
 PreparedData LoadPreparedData(const std::string& where, ThreadPool& pool, bool shard) {
   shard = shard && Job().size() > 1;
-  // Prepared data in S3 is read from a local copy of its folder.
-  const std::string dir = IsS3Uri(where) ? DownloadS3Folder(where) : where;
+  // Prepared data in S3 is read from a local copy of its folder, copied
+  // again while its files do not match its manifest (a prefix being replaced).
+  const std::string dir = IsS3Uri(where) ? DownloadS3Folder(where, [](const std::string& copy) {
+    const std::string path = (fs::path(copy) / "manifest.json").string();
+    if (fs::exists(path)) VerifyDescribedFiles(copy, ReadJsonFile(path), "manifest.json", "prepared data");
+  })
+                                         : where;
   if (!fs::is_directory(dir)) ThrowUsage("train.prepared: " + dir + " is not a directory");
   PreparedData prepared;
   const std::string prep_path = (fs::path(dir) / "prep.json").string();
   const std::string manifest_path = (fs::path(dir) / "manifest.json").string();
   nlohmann::json manifest = ReadJsonFile(manifest_path);
+  VerifyDescribedFiles(dir, manifest, "manifest.json", "prepared data");
   try {
     prepared.fitted = std::make_unique<FittedPrep>(FittedPrep::FromJson(ReadJsonFile(prep_path)));
     prepared.raw_schema = Schema::FromJson(manifest.at("raw_schema"));

@@ -292,6 +292,17 @@ test('prep writes prepared data to S3 and a run trains from it: the rows and met
   const remote = await train('s3://trips/prepared/taxi', 'from-s3-prep');
   assert.deepEqual(remote.rows, local.rows);
   assert.deepEqual(remote.metrics, local.metrics);
+  // A part that is not the one the manifest describes (a prefix replaced
+  // halfway, say): copied again 3 times, then refused, nothing trained.
+  const validKey = (await keys('trips', 'prepared/taxi/valid/'))[0];
+  const testKey = (await keys('trips', 'prepared/taxi/test/'))[0];
+  await put('trips', validKey, await get('trips', testKey));
+  const { code, out } = await sluice(['run', TAXI_YAML, '--set', 'train.prepared=s3://trips/prepared/taxi',
+                                      '--set', 'output=from-mixed-prep', '--threads', '2']);
+  assert.equal(code, 3, out);
+  assert.match(out, /s3:\/\/trips\/prepared\/taxi\/valid\/part-\d+\.parquet: not the file the prepared data's manifest was written with/);
+  assert.match(out, /copied 3 times from s3:\/\/trips\/prepared\/taxi/);
+  assert.ok(!existsSync(join(dir, 'from-mixed-prep')));
 });
 
 test('Parquet is read with ranged GETs: the footer once, then only the column chunks a run needs', async () => {
